@@ -1,0 +1,189 @@
+"""Cryptographic building blocks of the vault.
+
+Everything here is a thin, typed layer over ``cryptography``: canonical JSON, the
+Argon2id key-encryption key, AES-256-GCM sealing, Ed25519 signing and the framing
+used for hashes. No key ever leaves these functions as text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import struct
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+
+KEY_BYTES = 32
+NONCE_BYTES = 12
+SALT_BYTES = 16
+
+
+class CryptoError(Exception):
+    """A decryption or verification failed; the message never holds secret material."""
+
+
+# --------------------------------------------------------------------------- canonical JSON
+
+
+def canonical_json(value: Any) -> bytes:
+    """Deterministic UTF-8 JSON: sorted keys, no spaces, no floats.
+
+    Floats are refused because a score must never pass through binary floating point;
+    Decimals are written as strings so that ``"84.63"`` stays exactly that.
+    """
+    return json.dumps(
+        _canonicalise(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+def _canonicalise(value: Any) -> Any:
+    if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
+        return value
+    if isinstance(value, float):
+        raise TypeError("floats are not allowed in ledger bodies; use Decimal")
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise TypeError("non-finite Decimal in ledger body")
+        return str(value)
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError("ledger body keys must be strings")
+            out[key] = _canonicalise(item)
+        return out
+    if isinstance(value, (list, tuple)):
+        return [_canonicalise(item) for item in value]
+    raise TypeError(f"cannot encode {type(value).__name__} in a ledger body")
+
+
+def parse_canonical(data: bytes) -> Any:
+    return json.loads(data.decode("utf-8"))
+
+
+# --------------------------------------------------------------------------- hashing
+
+
+def frame(*parts: bytes | str | int) -> bytes:
+    """Length-prefixed concatenation, so that no two different tuples frame alike."""
+    out = bytearray()
+    for part in parts:
+        if isinstance(part, int):
+            part = struct.pack(">q", part)
+        elif isinstance(part, str):
+            part = part.encode("utf-8")
+        out += struct.pack(">I", len(part))
+        out += part
+    return bytes(out)
+
+
+def sha256(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest()
+
+
+def fingerprint(public_key: bytes) -> str:
+    """Human-comparable fingerprint of a public key: 8 groups of 4 hex digits."""
+    digest = hashlib.sha256(b"jz-key-fingerprint\x00" + public_key).hexdigest()[:32]
+    return " ".join(digest[i : i + 4] for i in range(0, 32, 4))
+
+
+# --------------------------------------------------------------------------- Argon2id
+
+
+@dataclass(frozen=True)
+class KdfParams:
+    """Argon2id parameters, stored beside every key slot they protect."""
+
+    memory_kib: int = 65536
+    iterations: int = 3
+    lanes: int = 4
+
+    def to_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, int]) -> KdfParams:
+        return cls(int(data["memory_kib"]), int(data["iterations"]), int(data["lanes"]))
+
+    def meets_production_floor(self) -> bool:
+        floor = PRODUCTION_KDF
+        return (
+            self.memory_kib >= floor.memory_kib
+            and self.iterations >= floor.iterations
+            and self.lanes >= floor.lanes
+        )
+
+
+PRODUCTION_KDF = KdfParams()
+
+
+def derive_kek(passphrase: str, salt: bytes, params: KdfParams) -> bytes:
+    return Argon2id(
+        salt=salt,
+        length=KEY_BYTES,
+        iterations=params.iterations,
+        lanes=params.lanes,
+        memory_cost=params.memory_kib,
+    ).derive(passphrase.encode("utf-8"))
+
+
+# --------------------------------------------------------------------------- AES-256-GCM
+
+
+def new_key() -> bytes:
+    return os.urandom(KEY_BYTES)
+
+
+def seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
+    """nonce ‖ ciphertext ‖ tag."""
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
+
+
+def open_sealed(key: bytes, blob: bytes, aad: bytes) -> bytes:
+    try:
+        return AESGCM(key).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], aad)
+    except (InvalidTag, ValueError) as exc:
+        raise CryptoError("decryption failed") from exc
+
+
+# --------------------------------------------------------------------------- Ed25519
+
+
+def new_signing_key() -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.generate()
+
+
+def private_bytes(key: Ed25519PrivateKey) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+
+
+def public_bytes(key: Ed25519PrivateKey | Ed25519PublicKey) -> bytes:
+    if isinstance(key, Ed25519PrivateKey):
+        key = key.public_key()
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def signing_key_from_bytes(raw: bytes) -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.from_private_bytes(raw)
+
+
+def verify_signature(public_key: bytes, signature: bytes, message: bytes) -> bool:
+    try:
+        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, message)
+    except (InvalidSignature, ValueError):
+        return False
+    return True

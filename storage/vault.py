@@ -1,0 +1,413 @@
+"""The vault file: one SQLite database in WAL mode holding header, key slots and ledger.
+
+There is exactly one write path, :meth:`Vault.append`: a ``BEGIN IMMEDIATE``
+transaction that reads the head, seals and signs the new event, inserts it (plus any
+rows that must change with it, such as a new user's key slot) and commits.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import crypto, ledger
+from .authority import ROLES, may_emit
+from .errors import AuthError, AuthorityError, JzError, VaultError
+
+FORMAT_VERSION = 1
+BUSY_TIMEOUT_S = 10.0
+HEADER_FIELDS = ("format_version", "vault_id", "session_name", "admin_name", "admin_public_key", "created_at")
+
+SCHEMA = """
+CREATE TABLE header (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+CREATE TABLE users (
+    name TEXT PRIMARY KEY,
+    role TEXT NOT NULL,
+    public_key BLOB NOT NULL,
+    added_seq INTEGER NOT NULL,
+    granted_by TEXT NOT NULL,
+    grant_signature BLOB NOT NULL,
+    kdf TEXT NOT NULL,
+    salt BLOB NOT NULL,
+    wrapped_data_key BLOB NOT NULL,
+    wrapped_signing_key BLOB NOT NULL
+) STRICT;
+CREATE TABLE ledger (
+    seq INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    prev_hash BLOB NOT NULL,
+    hash BLOB NOT NULL UNIQUE,
+    signature BLOB NOT NULL,
+    body BLOB NOT NULL
+) STRICT;
+CREATE TRIGGER ledger_append_only_update BEFORE UPDATE ON ledger
+    BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+CREATE TRIGGER ledger_append_only_delete BEFORE DELETE ON ledger
+    BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+"""
+
+
+@dataclass(frozen=True)
+class UserRow:
+    name: str
+    role: str
+    public_key: bytes
+    added_seq: int
+    granted_by: str
+    grant_signature: bytes
+    kdf: crypto.KdfParams
+
+    @property
+    def fingerprint(self) -> str:
+        return crypto.fingerprint(self.public_key)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """An unlocked user: the data key and their signing key, in memory only."""
+
+    name: str
+    role: str
+    data_key: bytes
+    signing_key: Any  # Ed25519PrivateKey
+
+    def sign(self, message: bytes) -> bytes:
+        return self.signing_key.sign(message)
+
+    @property
+    def public_key(self) -> bytes:
+        return crypto.public_bytes(self.signing_key)
+
+
+def grant_message(vault_id: bytes, name: str, role: str, public_key: bytes, added_seq: int) -> bytes:
+    return crypto.frame("jz-user-grant-v1", vault_id, name, role, public_key, added_seq)
+
+
+def header_message(header: dict[str, str]) -> bytes:
+    return crypto.frame("jz-header-v1", *(header[f] for f in HEADER_FIELDS))
+
+
+def _slot_aad(vault_id: bytes, name: str, what: str) -> bytes:
+    return crypto.frame("jz-slot-v1", vault_id, name, what)
+
+
+def connect(path: str | os.PathLike[str]) -> sqlite3.Connection:
+    """A connection with the durability the ledger needs, usable from worker threads."""
+    conn = sqlite3.connect(
+        os.fspath(path), timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+    )
+    conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    return conn
+
+
+class Vault:
+    """An open vault file. Reading needs no passphrase; decrypting and appending do."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection, header: dict[str, str]) -> None:
+        self.path = path
+        self.conn = conn
+        self.header = header
+        self.vault_id = bytes.fromhex(header["vault_id"])
+        self.admin_public_key = bytes.fromhex(header["admin_public_key"])
+        self._lock = threading.RLock()
+
+    # ------------------------------------------------------------------ opening
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> Vault:
+        path = Path(path)
+        if not path.exists():
+            raise VaultError("vault_missing", path=str(path))
+        if path.is_dir():
+            raise VaultError("vault_not_a_vault", path=str(path))
+        try:
+            conn = connect(path)
+            rows = conn.execute("SELECT key, value FROM header").fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise VaultError("vault_not_a_vault", path=str(path)) from exc
+        header = dict(rows)
+        if not all(f in header for f in HEADER_FIELDS) or "header_signature" not in header:
+            conn.close()
+            raise VaultError("vault_not_a_vault", path=str(path))
+        try:
+            version = int(header["format_version"])
+        except ValueError as exc:
+            raise VaultError("vault_not_a_vault", path=str(path)) from exc
+        if version > FORMAT_VERSION:
+            conn.close()
+            raise VaultError("vault_newer_format", path=str(path), version=version)
+        return cls(path, conn, header)
+
+    @classmethod
+    def create(
+        cls,
+        path: str | os.PathLike[str],
+        session_name: str,
+        admin_name: str,
+        passphrase: str,
+        kdf: crypto.KdfParams = crypto.PRODUCTION_KDF,
+    ) -> tuple[Vault, Identity]:
+        """Create a new vault and its first admin; ``kdf`` is lowered only by test fixtures."""
+        path = Path(path)
+        if path.exists():
+            raise VaultError("vault_exists", path=str(path))
+        _check_user_name(admin_name)
+        vault_id = os.urandom(16)
+        data_key = crypto.new_key()
+        signing_key = crypto.new_signing_key()
+        admin_pub = crypto.public_bytes(signing_key)
+        identity = Identity(admin_name, "admin", data_key, signing_key)
+        header = {
+            "format_version": str(FORMAT_VERSION),
+            "vault_id": vault_id.hex(),
+            "session_name": session_name,
+            "admin_name": admin_name,
+            "admin_public_key": admin_pub.hex(),
+            "created_at": ledger.now_iso(),
+        }
+        header["header_signature"] = signing_key.sign(header_message(header)).hex()
+        header["admin_fingerprint"] = crypto.fingerprint(admin_pub)
+
+        conn = connect(path)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            # executescript() would commit on its own; run the statements inside our transaction
+            for statement in _split_sql(SCHEMA):
+                conn.execute(statement)
+            conn.executemany("INSERT INTO header(key, value) VALUES (?, ?)", header.items())
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.close()
+            path.unlink(missing_ok=True)
+            raise
+        vault = cls(path, conn, header)
+        slot = _make_slot(vault_id, admin_name, data_key, signing_key, passphrase, kdf)
+
+        def insert_admin(c: sqlite3.Connection, seq: int) -> None:
+            grant = signing_key.sign(grant_message(vault_id, admin_name, "admin", admin_pub, seq))
+            _insert_user(c, admin_name, "admin", admin_pub, seq, admin_name, grant, slot)
+
+        vault.append(
+            identity,
+            "vault.init",
+            {"session": session_name, "admin": admin_name, "public_key": admin_pub.hex()},
+            within=insert_admin,
+        )
+        return vault, identity
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @property
+    def session_name(self) -> str:
+        return self.header["session_name"]
+
+    @property
+    def admin_fingerprint(self) -> str:
+        return crypto.fingerprint(self.admin_public_key)
+
+    # ------------------------------------------------------------------ users and key slots
+
+    def users(self) -> list[UserRow]:
+        rows = self.conn.execute(
+            "SELECT name, role, public_key, added_seq, granted_by, grant_signature, kdf FROM users ORDER BY added_seq"
+        ).fetchall()
+        return [
+            UserRow(n, r, pk, s, g, gs, crypto.KdfParams.from_dict(crypto.parse_canonical(k.encode())))
+            for n, r, pk, s, g, gs, k in rows
+        ]
+
+    def user(self, name: str) -> UserRow | None:
+        return next((u for u in self.users() if u.name == name), None)
+
+    def unlock(self, name: str, passphrase: str) -> Identity:
+        row = self.conn.execute(
+            "SELECT role, kdf, salt, wrapped_data_key, wrapped_signing_key FROM users WHERE name = ?", (name,)
+        ).fetchone()
+        if row is None:
+            raise AuthError("user_unknown", user=name)
+        role, kdf_json, salt, wrapped_data, wrapped_signing = row
+        kdf = crypto.KdfParams.from_dict(crypto.parse_canonical(kdf_json.encode()))
+        kek = crypto.derive_kek(passphrase, salt, kdf)
+        try:
+            data_key = crypto.open_sealed(kek, wrapped_data, _slot_aad(self.vault_id, name, "data"))
+            signing_raw = crypto.open_sealed(kek, wrapped_signing, _slot_aad(self.vault_id, name, "signing"))
+        except crypto.CryptoError as exc:
+            raise AuthError("passphrase_wrong", user=name) from exc
+        return Identity(name, role, data_key, crypto.signing_key_from_bytes(signing_raw))
+
+    def add_user(
+        self,
+        admin: Identity,
+        name: str,
+        role: str,
+        passphrase: str,
+        kdf: crypto.KdfParams = crypto.PRODUCTION_KDF,
+    ) -> UserRow:
+        _check_user_name(name)
+        if role not in ROLES:
+            raise JzError("role_unknown", role=role, roles=", ".join(ROLES))
+        if not passphrase:
+            raise JzError("passphrase_empty")
+        if self.user(name) is not None:
+            raise JzError("user_exists", user=name)
+        signing_key = crypto.new_signing_key()
+        public_key = crypto.public_bytes(signing_key)
+        slot = _make_slot(self.vault_id, name, admin.data_key, signing_key, passphrase, kdf)
+
+        def insert_user(c: sqlite3.Connection, seq: int) -> None:
+            grant = admin.sign(grant_message(self.vault_id, name, role, public_key, seq))
+            _insert_user(c, name, role, public_key, seq, admin.name, grant, slot)
+
+        self.append(admin, "user.add", {"name": name, "role": role, "public_key": public_key.hex()}, within=insert_user)
+        user = self.user(name)
+        assert user is not None
+        return user
+
+    def change_passphrase(
+        self, identity: Identity, new_passphrase: str, kdf: crypto.KdfParams = crypto.PRODUCTION_KDF
+    ) -> None:
+        """Rewrap only this user's slot; the data key and every other slot stay as they are."""
+        if not new_passphrase:
+            raise JzError("passphrase_empty")
+        slot = _make_slot(self.vault_id, identity.name, identity.data_key, identity.signing_key, new_passphrase, kdf)
+
+        def rewrap(c: sqlite3.Connection, seq: int) -> None:
+            c.execute(
+                "UPDATE users SET kdf = ?, salt = ?, wrapped_data_key = ?, wrapped_signing_key = ? WHERE name = ?",
+                (*slot, identity.name),
+            )
+
+        self.append(identity, "user.passwd", {"name": identity.name}, within=rewrap)
+
+    # ------------------------------------------------------------------ the one write path
+
+    def append(
+        self,
+        identity: Identity,
+        kind: str,
+        data: dict[str, Any],
+        within: Callable[[sqlite3.Connection, int], None] | None = None,
+    ) -> ledger.Record:
+        """Append one event in a single ``BEGIN IMMEDIATE`` transaction.
+
+        ``within`` runs inside the same transaction with the new seq, for rows that must
+        change atomically with the event. Nothing is written if anything raises.
+        """
+        if not may_emit(identity.role, kind):
+            raise AuthorityError("not_authorised", user=identity.name, role=identity.role, kind=kind)
+        with self._lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                seq, prev = self._head_locked()
+                seq += 1
+                at = ledger.now_iso()
+                body = ledger.seal_body(identity.data_key, self.vault_id, seq, kind, data, at)
+                hash_ = ledger.event_hash(self.vault_id, seq, kind, identity.name, prev, body)
+                signature = identity.sign(ledger.signed_message(hash_))
+                self.conn.execute(
+                    "INSERT INTO ledger(seq, kind, actor, prev_hash, hash, signature, body) VALUES (?,?,?,?,?,?,?)",
+                    (seq, kind, identity.name, prev, hash_, signature, body),
+                )
+                if within is not None:
+                    within(self.conn, seq)
+                self.conn.execute("COMMIT")
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+        return ledger.Record(seq, kind, identity.name, at, crypto.parse_canonical(crypto.canonical_json(data)), hash_)
+
+    # ------------------------------------------------------------------ reading
+
+    def _head_locked(self) -> tuple[int, bytes]:
+        row = self.conn.execute("SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1").fetchone()
+        if row is None:
+            return 0, ledger.genesis_hash(self.vault_id)
+        return row[0], row[1]
+
+    def head(self) -> tuple[int, bytes]:
+        with self._lock:
+            return self._head_locked()
+
+    def data_version(self) -> int:
+        """Changes whenever another connection commits: the cheapest "anything new?" probe."""
+        with self._lock:
+            return self.conn.execute("PRAGMA data_version").fetchone()[0]
+
+    def events(self, after_seq: int = 0) -> Iterator[ledger.Event]:
+        with self._lock:
+            rows = self.conn.execute(
+                "SELECT seq, kind, actor, prev_hash, hash, signature, body FROM ledger WHERE seq > ? ORDER BY seq",
+                (after_seq,),
+            ).fetchall()
+        for row in rows:
+            yield ledger.Event(*row)
+
+    def records(self, data_key: bytes, after_seq: int = 0) -> Iterator[ledger.Record]:
+        for event in self.events(after_seq):
+            yield ledger.open_body(data_key, self.vault_id, event)
+
+    def backup(self, target: str | os.PathLike[str]) -> None:
+        """An online copy through SQLite's backup API; the copy is as encrypted as the original."""
+        target = Path(target)
+        if target.exists():
+            raise VaultError("vault_exists", path=str(target))
+        dest = sqlite3.connect(os.fspath(target))
+        try:
+            with self._lock:
+                self.conn.backup(dest)
+        finally:
+            dest.close()
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split the schema into statements, keeping trigger bodies whole."""
+    statements, current = [], []
+    for line in script.strip().splitlines():
+        current.append(line)
+        joined = "\n".join(current).strip()
+        if joined.endswith(";") and sqlite3.complete_statement(joined):
+            statements.append(joined)
+            current = []
+    return statements
+
+
+def _check_user_name(name: str) -> None:
+    if not name or len(name) > 64 or any(c.isspace() or not c.isprintable() for c in name):
+        raise JzError("user_name_invalid", user=name)
+
+
+def _make_slot(
+    vault_id: bytes, name: str, data_key: bytes, signing_key: Any, passphrase: str, kdf: crypto.KdfParams
+) -> tuple[str, bytes, bytes, bytes]:
+    salt = os.urandom(crypto.SALT_BYTES)
+    kek = crypto.derive_kek(passphrase, salt, kdf)
+    wrapped_data = crypto.seal(kek, data_key, _slot_aad(vault_id, name, "data"))
+    wrapped_signing = crypto.seal(kek, crypto.private_bytes(signing_key), _slot_aad(vault_id, name, "signing"))
+    return crypto.canonical_json(kdf.to_dict()).decode(), salt, wrapped_data, wrapped_signing
+
+
+def _insert_user(
+    c: sqlite3.Connection,
+    name: str,
+    role: str,
+    public_key: bytes,
+    seq: int,
+    granted_by: str,
+    grant: bytes,
+    slot: tuple[str, bytes, bytes, bytes],
+) -> None:
+    c.execute(
+        "INSERT INTO users(name, role, public_key, added_seq, granted_by, grant_signature, kdf, salt,"
+        " wrapped_data_key, wrapped_signing_key) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        (name, role, public_key, seq, granted_by, grant, *slot),
+    )

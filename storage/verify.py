@@ -1,0 +1,213 @@
+"""Replay the whole vault and report every event that is not what it claims to be.
+
+Without a data key this checks what anyone can check: the header, every user grant, the
+hash chain, every signature and every actor's authority. With a data key it also opens
+every body and checks that the user rows are exactly those the ledger created. With a
+checkpoint it also catches a ledger cut short. Domain checks (draws recomputed, and so
+on) register themselves in :data:`CONTENT_CHECKS`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import crypto, ledger
+from .authority import may_emit
+from .vault import Identity, UserRow, Vault, grant_message, header_message
+
+CHECKPOINT_DOMAIN = "jz-checkpoint-v1"
+
+
+@dataclass(frozen=True)
+class Problem:
+    seq: int | None  # None: the problem is not one event's (header, user rows, checkpoint)
+    key: str  # catalogue key of the reason
+    params: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass
+class Report:
+    events: int = 0
+    head_seq: int = 0
+    head_hash: bytes = b""
+    contents_checked: bool = False
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def bad_seqs(self) -> set[int]:
+        return {p.seq for p in self.problems if p.seq is not None}
+
+
+# A content check sees every decrypted record in order and returns problems at the end.
+ContentCheck = Callable[[list[ledger.Record]], Iterable[Problem]]
+CONTENT_CHECKS: list[ContentCheck] = []
+
+
+def verify(vault: Vault, data_key: bytes | None = None, checkpoint: dict | None = None) -> Report:
+    report = Report()
+    users = {u.name: u for u in vault.users()}
+    _check_header(vault, report)
+    _check_grants(vault, users, report)
+    events = list(vault.events())
+    report.events = len(events)
+    if events:
+        report.head_seq, report.head_hash = events[-1].seq, events[-1].hash
+    _check_chain(vault, events, users, report)
+    if data_key is not None:
+        records = _check_contents(vault, events, users, data_key, report)
+        for check in CONTENT_CHECKS:
+            report.problems.extend(check(records))
+        report.contents_checked = True
+    if checkpoint is not None:
+        _check_checkpoint(vault, events, users, checkpoint, report)
+    for user in users.values():
+        if not user.kdf.meets_production_floor():
+            report.warnings.append(Problem(None, "verify_weak_slot", {"user": user.name}))
+    report.problems.sort(key=lambda p: (p.seq is None, p.seq or 0))
+    return report
+
+
+def _check_header(vault: Vault, report: Report) -> None:
+    signature = bytes.fromhex(vault.header.get("header_signature", ""))
+    if not crypto.verify_signature(vault.admin_public_key, signature, header_message(vault.header)):
+        report.problems.append(Problem(None, "verify_header"))
+
+
+def _check_grants(vault: Vault, users: dict[str, UserRow], report: Report) -> None:
+    for user in users.values():
+        message = grant_message(vault.vault_id, user.name, user.role, user.public_key, user.added_seq)
+        if user.added_seq == 1:
+            valid = user.name == vault.header["admin_name"] and user.public_key == vault.admin_public_key
+            granter_key = vault.admin_public_key
+        else:
+            granter = users.get(user.granted_by)
+            valid = granter is not None and granter.role == "admin" and granter.added_seq < user.added_seq
+            granter_key = granter.public_key if granter else b""
+        if not valid or not crypto.verify_signature(granter_key, user.grant_signature, message):
+            report.problems.append(Problem(None, "verify_grant", {"user": user.name}))
+
+
+def _check_chain(vault: Vault, events: list[ledger.Event], users: dict[str, UserRow], report: Report) -> None:
+    expected_seq = 1
+    prev_hash = ledger.genesis_hash(vault.vault_id)
+    for event in events:
+        if event.seq != expected_seq:
+            missing = f"{expected_seq}" if event.seq == expected_seq + 1 else f"{expected_seq}-{event.seq - 1}"
+            report.problems.append(Problem(expected_seq, "verify_missing", {"missing": missing}))
+        elif event.prev_hash != prev_hash:
+            report.problems.append(Problem(event.seq, "verify_prev_hash"))
+        recomputed = ledger.event_hash(
+            vault.vault_id, event.seq, event.kind, event.actor, event.prev_hash, event.body
+        )
+        if recomputed != event.hash:
+            report.problems.append(Problem(event.seq, "verify_hash"))
+        actor = users.get(event.actor)
+        if actor is None:
+            report.problems.append(Problem(event.seq, "verify_unknown_actor", {"actor": event.actor}))
+        else:
+            # An actor acts only after the event that created them, except the admin's own vault.init.
+            registered = actor.added_seq < event.seq or (event.seq == 1 and actor.added_seq == 1)
+            if not crypto.verify_signature(actor.public_key, event.signature, ledger.signed_message(event.hash)):
+                report.problems.append(Problem(event.seq, "verify_signature", {"actor": event.actor}))
+            if not registered:
+                report.problems.append(Problem(event.seq, "verify_not_yet_user", {"actor": event.actor}))
+            if not may_emit(actor.role, event.kind):
+                report.problems.append(
+                    Problem(event.seq, "verify_authority", {"actor": event.actor, "role": actor.role, "kind": event.kind})
+                )
+        if (event.seq == 1) != (event.kind == "vault.init"):
+            report.problems.append(Problem(event.seq, "verify_init_position", {"kind": event.kind}))
+        expected_seq = event.seq + 1
+        prev_hash = event.hash
+
+
+def _check_contents(
+    vault: Vault, events: list[ledger.Event], users: dict[str, UserRow], data_key: bytes, report: Report
+) -> list[ledger.Record]:
+    records: list[ledger.Record] = []
+    created: dict[str, int] = {}
+    for event in events:
+        try:
+            record = ledger.open_body(data_key, vault.vault_id, event)
+        except (crypto.CryptoError, ValueError, KeyError):
+            report.problems.append(Problem(event.seq, "verify_decrypt"))
+            continue
+        records.append(record)
+        if record.kind in ("vault.init", "user.add"):
+            name = record.data.get("admin" if record.kind == "vault.init" else "name")
+            role = "admin" if record.kind == "vault.init" else record.data.get("role")
+            user = users.get(name)
+            if (
+                user is None
+                or user.role != role
+                or user.public_key.hex() != record.data.get("public_key")
+                or user.added_seq != record.seq
+            ):
+                report.problems.append(Problem(record.seq, "verify_user_mismatch", {"user": name}))
+            created[name] = record.seq
+    for name in users:
+        if name not in created:
+            report.problems.append(Problem(None, "verify_user_not_in_ledger", {"user": name}))
+    return records
+
+
+# ---------------------------------------------------------------------- checkpoints
+
+
+def checkpoint_message(vault_id: bytes, seq: int, hash_: bytes, signer: str) -> bytes:
+    return crypto.frame(CHECKPOINT_DOMAIN, vault_id, seq, hash_, signer)
+
+
+def make_checkpoint(vault: Vault, identity: Identity) -> dict:
+    seq, hash_ = vault.head()
+    signature = identity.sign(checkpoint_message(vault.vault_id, seq, hash_, identity.name))
+    return {
+        "format": CHECKPOINT_DOMAIN,
+        "vault_id": vault.vault_id.hex(),
+        "seq": seq,
+        "hash": hash_.hex(),
+        "signer": identity.name,
+        "signature": signature.hex(),
+        "admin_fingerprint": vault.admin_fingerprint,
+        "written_at": ledger.now_iso(),
+    }
+
+
+def write_checkpoint(vault: Vault, identity: Identity, path: str | Path) -> dict:
+    checkpoint = make_checkpoint(vault, identity)
+    Path(path).write_text(json.dumps(checkpoint, indent=2) + "\n", encoding="utf-8")
+    return checkpoint
+
+
+def _check_checkpoint(
+    vault: Vault, events: list[ledger.Event], users: dict[str, UserRow], checkpoint: dict, report: Report
+) -> None:
+    try:
+        seq = int(checkpoint["seq"])
+        hash_ = bytes.fromhex(checkpoint["hash"])
+        signer = users.get(checkpoint["signer"])
+        signature = bytes.fromhex(checkpoint["signature"])
+        same_vault = checkpoint["vault_id"] == vault.vault_id.hex()
+    except (KeyError, ValueError, TypeError):
+        report.problems.append(Problem(None, "verify_checkpoint_unreadable"))
+        return
+    if not same_vault:
+        report.problems.append(Problem(None, "verify_checkpoint_other_vault"))
+        return
+    message = checkpoint_message(vault.vault_id, seq, hash_, checkpoint["signer"])
+    if signer is None or not crypto.verify_signature(signer.public_key, signature, message):
+        report.problems.append(Problem(None, "verify_checkpoint_signature"))
+        return
+    by_seq = {e.seq: e for e in events}
+    head = events[-1].seq if events else 0
+    if head < seq:
+        report.problems.append(Problem(head + 1, "verify_truncated", {"head": head, "checkpoint": seq}))
+    elif seq in by_seq and by_seq[seq].hash != hash_:
+        report.problems.append(Problem(seq, "verify_checkpoint_mismatch"))
