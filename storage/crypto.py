@@ -48,23 +48,24 @@ def canonical_json(value: Any) -> bytes:
 
 
 def _canonicalise(value: Any) -> Any:
-    if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
         return value
-    if isinstance(value, float):
-        raise TypeError("floats are not allowed in ledger bodies; use Decimal")
+    if kind is dict:
+        for key in value:
+            if type(key) is not str:
+                raise TypeError("ledger body keys must be strings")
+        return {key: _canonicalise(item) for key, item in value.items()}
+    if kind is list or kind is tuple:
+        return [_canonicalise(item) for item in value]
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise TypeError("non-finite Decimal in ledger body")
         return str(value)
-    if isinstance(value, dict):
-        out = {}
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise TypeError("ledger body keys must be strings")
-            out[key] = _canonicalise(item)
-        return out
-    if isinstance(value, (list, tuple)):
-        return [_canonicalise(item) for item in value]
+    if isinstance(value, float):
+        raise TypeError("floats are not allowed in ledger bodies; use Decimal")
+    if isinstance(value, (str, int)):  # subclasses such as IntEnum or StrEnum
+        return int(value) if isinstance(value, int) else str(value)
     raise TypeError(f"cannot encode {type(value).__name__} in a ledger body")
 
 

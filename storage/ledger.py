@@ -63,9 +63,13 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
-def seal_body(data_key: bytes, vault_id: bytes, seq: int, kind: str, data: dict[str, Any], at: str) -> bytes:
-    envelope = {"at": at, "data": data}
-    return crypto.seal(data_key, crypto.canonical_json(envelope), body_aad(vault_id, seq, kind))
+def encode_envelope(data: dict[str, Any], at: str) -> bytes:
+    """The plaintext of a body: canonical JSON of the time and the event's data."""
+    return crypto.canonical_json({"at": at, "data": data})
+
+
+def seal_body(data_key: bytes, vault_id: bytes, seq: int, kind: str, plaintext: bytes) -> bytes:
+    return crypto.seal(data_key, plaintext, body_aad(vault_id, seq, kind))
 
 
 def open_body(data_key: bytes, vault_id: bytes, event: Event) -> Record:

@@ -42,7 +42,7 @@ CREATE TABLE ledger (
     kind TEXT NOT NULL,
     actor TEXT NOT NULL,
     prev_hash BLOB NOT NULL,
-    hash BLOB NOT NULL UNIQUE,
+    hash BLOB NOT NULL,
     signature BLOB NOT NULL,
     body BLOB NOT NULL
 ) STRICT;
@@ -304,13 +304,14 @@ class Vault:
         """
         if not may_emit(identity.role, kind):
             raise AuthorityError("not_authorised", user=identity.name, role=identity.role, kind=kind)
+        at = ledger.now_iso()
+        plaintext = ledger.encode_envelope(data, at)  # encoded before the write lock: keep the lock short
         with self._lock:
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 seq, prev = self._head_locked()
                 seq += 1
-                at = ledger.now_iso()
-                body = ledger.seal_body(identity.data_key, self.vault_id, seq, kind, data, at)
+                body = ledger.seal_body(identity.data_key, self.vault_id, seq, kind, plaintext)
                 hash_ = ledger.event_hash(self.vault_id, seq, kind, identity.name, prev, body)
                 signature = identity.sign(ledger.signed_message(hash_))
                 self.conn.execute(
@@ -324,7 +325,7 @@ class Vault:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
                 raise
-        return ledger.Record(seq, kind, identity.name, at, crypto.parse_canonical(crypto.canonical_json(data)), hash_)
+        return ledger.Record(seq, kind, identity.name, at, crypto.parse_canonical(plaintext)["data"], hash_)
 
     # ------------------------------------------------------------------ reading
 

@@ -1,0 +1,147 @@
+"""The ``jz`` command: argument parsing, passphrases, exit codes, and error reporting.
+
+Each area of the domain registers its subcommands from its own ``cli_*`` module; this
+module only wires them together and turns refusals into one plain sentence on stderr
+with exit 1 (2 for misuse, 3 for tampering found by ``verify``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sqlite3
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from storage.errors import JzError
+
+from . import i18n
+from .i18n import t
+from .session import Session, open_session
+
+EXIT_OK, EXIT_REFUSED, EXIT_MISUSE, EXIT_TAMPERED = 0, 1, 2, 3
+
+
+class Misuse(JzError):
+    exit_code = EXIT_MISUSE
+
+
+# ---------------------------------------------------------------------- passphrases
+
+
+def read_passphrase(args: argparse.Namespace, user: str) -> str:
+    """From ``--passphrase-file``, ``JZ_PASSPHRASE``, or a prompt, in that order."""
+    if getattr(args, "passphrase_file", None):
+        try:
+            return Path(args.passphrase_file).read_text(encoding="utf-8").rstrip("\r\n")
+        except OSError as exc:
+            raise JzError("passphrase_file_unreadable", path=args.passphrase_file) from exc
+    if "JZ_PASSPHRASE" in os.environ:
+        return os.environ["JZ_PASSPHRASE"]
+    if sys.stdin.isatty():
+        return getpass.getpass(t("prompt_passphrase", user=user))
+    raise JzError("passphrase_needed")
+
+
+def read_new_passphrase(user: str) -> str:
+    """A new user's passphrase: ``JZ_NEW_PASSPHRASE`` or a prompt, asked twice."""
+    if "JZ_NEW_PASSPHRASE" in os.environ:
+        value = os.environ["JZ_NEW_PASSPHRASE"]
+    elif sys.stdin.isatty():
+        value = getpass.getpass(t("prompt_new_passphrase", user=user))
+        if getpass.getpass(t("prompt_new_passphrase_again", user=user)) != value:
+            raise JzError("passphrase_mismatch")
+    else:
+        raise JzError("passphrase_needed")
+    if not value:
+        raise JzError("passphrase_empty")
+    return value
+
+
+def login(args: argparse.Namespace) -> Session:
+    if not getattr(args, "user", None):
+        raise Misuse("user_needed")
+    return open_session(args.vault, args.user, read_passphrase(args, args.user))
+
+
+# ---------------------------------------------------------------------- output
+
+
+def emit(args: argparse.Namespace, payload: Any, text: str | Callable[[], str]) -> None:
+    """``--json`` prints ``payload``; otherwise the human text."""
+    if getattr(args, "json", False):
+        print(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
+    else:
+        print(text() if callable(text) else text)
+
+
+# ---------------------------------------------------------------------- parser
+
+
+def common_options() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--user", help="the acting user / 操作用户")
+    parent.add_argument("--passphrase-file", metavar="F", help="read the passphrase from F")
+    parent.add_argument("--json", action="store_true", help="machine-readable output")
+    return parent
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import cli_bench, cli_vault  # noqa: PLC0415 - registration order is the help order
+
+    parser = argparse.ArgumentParser(
+        prog="jz",
+        description="jz — 竞争上岗 competitive selection, on an encrypted, signed ledger.",
+        epilog="jz VAULT opens the app for that vault.",
+    )
+    parser.add_argument("--lang", choices=i18n.LANGUAGES, help="zh or en (default: JZ_LANG or the locale)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parent = common_options()
+    for module in (cli_vault, cli_bench):
+        module.register(sub, parent)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    commands = set(parser._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
+    first = next((a for a in argv if not a.startswith("-")), None)
+    if first is not None and first not in commands and "app" in commands:
+        argv.insert(argv.index(first), "app")  # ``jz VAULT`` is ``jz app VAULT``
+    args = parser.parse_args(argv)
+    if args.lang:
+        i18n.set_language(args.lang)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_OK
+    return run(args)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        return int(args.handler(args) or EXIT_OK)
+    except JzError as error:
+        print(i18n.error_text(error), file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print(t("interrupted"), file=sys.stderr)
+        return EXIT_REFUSED
+    except sqlite3.OperationalError as error:
+        # Never echo SQL or values: the message names only the kind of failure.
+        key = "vault_disk_full" if "full" in str(error) or "disk" in str(error) else "vault_io_error"
+        print(t(key), file=sys.stderr)
+        return EXIT_REFUSED
+    except Exception as error:  # a bug: say so plainly, without values that could be secret
+        if os.environ.get("JZ_DEBUG"):
+            raise
+        print(t("internal_error", kind=type(error).__name__), file=sys.stderr)
+        return EXIT_REFUSED
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""The one catalogue of user-facing text, in Simplified Chinese and English.
+
+Messages live in ``jz_tui/messages/*.toml`` (one file per area, so that areas can grow
+without touching each other); each key is a table with ``zh`` and ``en``. The language
+is ``JZ_LANG`` (``zh`` or ``en``), else the locale (``zh_*`` → Chinese), else English.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from functools import cache
+from pathlib import Path
+
+from storage.errors import JzError
+
+LANGUAGES = ("zh", "en")
+MESSAGES_DIR = Path(__file__).with_name("messages")
+
+_current: str | None = None
+
+
+@cache
+def catalogue() -> dict[str, dict[str, str]]:
+    merged: dict[str, dict[str, str]] = {}
+    for path in sorted(MESSAGES_DIR.glob("*.toml")):
+        with path.open("rb") as fh:
+            for key, entry in tomllib.load(fh).items():
+                if key in merged:
+                    raise ValueError(f"message key {key!r} defined twice ({path.name})")
+                merged[key] = entry
+    return merged
+
+
+def detect_language(environ: dict[str, str] | None = None) -> str:
+    env = os.environ if environ is None else environ
+    chosen = env.get("JZ_LANG", "").strip().lower()
+    if chosen[:2] in LANGUAGES:
+        return chosen[:2]
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(var, "")
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+def language() -> str:
+    global _current
+    if _current is None:
+        _current = detect_language()
+    return _current
+
+
+def set_language(lang: str) -> None:
+    global _current
+    if lang not in LANGUAGES:
+        raise ValueError(lang)
+    _current = lang
+
+
+def t(key: str, /, lang: str | None = None, **params: object) -> str:
+    """The message ``key`` in the current language, formatted with ``params``."""
+    entry = catalogue().get(key)
+    if entry is None:
+        # A missing key is a bug the catalogue test catches; show the key rather than crash a hall.
+        return key if not params else f"{key} {params}"
+    text = entry[lang or language()]
+    return text.format(**params) if params else text
+
+
+def error_text(error: JzError, lang: str | None = None) -> str:
+    return t(error.key, lang=lang, **error.params)
