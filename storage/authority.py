@@ -44,7 +44,7 @@ KIND_ROLES: dict[str, frozenset[str]] = {
     "ballot.enter": frozenset({"tally"}),
     "ballot.void": frozenset({"tally"}),
     # actions needing several signatures (announce, close a tally, undo a check-in, ...)
-    "pending.create": frozenset({"admin", "clerk", "scorer", "tally"}),
+    "pending.create": frozenset({"admin", "clerk", "examiner", "scorer", "tally"}),
     "pending.sign": _SIGNERS,
     # after the ranking
     "publication.freeze": frozenset({"supervisor"}),

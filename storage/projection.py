@@ -55,6 +55,7 @@ class SessionState(Projection):
         self.session_name = ""
         self.users: dict[str, UserInfo] = {}
         self.kinds: dict[str, int] = {}
+        self.pending: dict[str, PendingAction] = {}
 
     def apply(self, record: Record) -> None:
         self.kinds[record.kind] = self.kinds.get(record.kind, 0) + 1
@@ -68,6 +69,27 @@ class SessionState(Projection):
     def on_user_add(self, record: Record) -> None:
         data = record.data
         self.users[data["name"]] = UserInfo(data["name"], data["role"], data["public_key"], record.seq)
+
+    def on_pending_create(self, record: Record) -> None:
+        data = record.data
+        if data["id"] in self.pending:
+            return  # ids are random; a clash is refused on replay rather than overwriting
+        self.pending[data["id"]] = PendingAction(
+            data["id"], data["action"], data["params"], data.get("reason", ""), record.actor, record.seq,
+            {role: int(n) for role, n in data["required"].items()}, [],
+        )
+
+    def on_pending_sign(self, record: Record) -> None:
+        action = self.pending.get(record.data["id"])
+        user = self.users.get(record.actor)
+        if action is None or user is None or not action.can_sign(record.actor, user.role):
+            return  # the service refuses these before appending; a forged one changes nothing
+        action.signatures.append((record.actor, user.role))
+        if not action.missing():
+            action.done_seq = record.seq
+            effect = getattr(self, "on_done_" + action.action.replace(".", "_"), None)
+            if effect is not None:
+                effect(action, record)
 
 
 class Follower:
@@ -89,3 +111,36 @@ class Follower:
         new = list(self.vault.records(self.data_key, after_seq=self.projection.seq))
         self.projection.fold(new)
         return new
+
+
+@dataclass
+class PendingAction:
+    """An action that takes effect only with the last required signature."""
+
+    id: str
+    action: str
+    params: dict[str, Any]
+    reason: str
+    created_by: str
+    created_seq: int
+    required: dict[str, int]  # role -> number of signatures needed
+    signatures: list[tuple[str, str]]  # (user, role), in order
+    done_seq: int | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.done_seq is not None
+
+    def signed_count(self, role: str) -> int:
+        return sum(1 for _, r in self.signatures if r == role)
+
+    def missing(self) -> dict[str, int]:
+        return {role: n - self.signed_count(role) for role, n in self.required.items() if self.signed_count(role) < n}
+
+    def can_sign(self, user: str, role: str) -> bool:
+        return (
+            not self.done
+            and user != self.created_by
+            and all(u != user for u, _ in self.signatures)
+            and self.missing().get(role, 0) > 0
+        )

@@ -1,0 +1,64 @@
+"""Actions needing several people: who may start, who may sign, when they take effect."""
+
+import pytest
+
+from jz_tui import pending
+from jz_tui.session import Session
+from storage.errors import AuthorityError, JzError
+from tests.conftest import PASSPHRASES
+
+
+def session_of(tv, name):
+    return Session(tv.vault, tv.vault.unlock(name, PASSPHRASES[name]))
+
+
+def test_undo_checkin_needs_a_supervisor(test_vault):
+    clerk = session_of(test_vault, "clerk")
+    action = pending.create(clerk, "checkin.undo", {"candidate": "A01-01"}, reason="scanned the wrong ticket")
+    assert not action.done and action.missing() == {"supervisor": 1}
+
+    with pytest.raises(JzError) as own:
+        pending.sign(clerk, action.id)
+    assert own.value.key == "pending_own"
+    scorer = session_of(test_vault, "scorer")
+    with pytest.raises(JzError) as wrong_role:
+        pending.sign(scorer, action.id)
+    assert wrong_role.value.key == "pending_not_your_role"
+
+    sup = session_of(test_vault, "sup")
+    assert [a.id for a in pending.waiting_for(sup.state, "sup", "supervisor")] == [action.id]
+    done = pending.sign(sup, action.id.lower())  # ids are typed by hand: case does not matter
+    assert done.done and done.signatures == [("sup", "supervisor")]
+    with pytest.raises(JzError) as again:
+        pending.sign(sup, action.id)
+    assert again.value.key == "pending_already_done"
+    clerk.refresh()
+    assert clerk.state.pending[action.id].done
+
+
+def test_correction_needs_scorer_and_supervisor(test_vault):
+    e1 = session_of(test_vault, "e1")
+    action = pending.create(e1, "sheet.correct", {"candidate": "A01-02"}, reason="typo")
+    sup = session_of(test_vault, "sup")
+    assert not pending.sign(sup, action.id).done
+    assert pending.sign(session_of(test_vault, "scorer"), action.id).done
+
+
+def test_only_starters_may_create(test_vault):
+    with pytest.raises(AuthorityError):
+        pending.create(session_of(test_vault, "e1"), "checkin.undo", {})
+    with pytest.raises(JzError) as unknown:
+        pending.create(session_of(test_vault, "clerk"), "no.such", {})
+    assert unknown.value.key == "pending_action_unknown"
+
+
+def test_jz_sign_cli(test_vault, jz):
+    action = pending.create(session_of(test_vault, "clerk"), "checkin.undo", {"candidate": "X"}, reason="r")
+    listed = jz("sign", test_vault.path, "--list", "--json", user="sup")
+    assert listed.returncode == 0, listed.stderr
+    assert '"you_can_sign": true' in listed.stdout and action.id in listed.stdout
+    refused = jz("sign", test_vault.path, action.id, user="clerk")
+    assert refused.returncode == 1 and "started it" in refused.stderr
+    ok = jz("sign", test_vault.path, action.id, user="sup")
+    assert ok.returncode == 0 and "taken effect" in ok.stdout
+    assert jz("verify", test_vault.path, user="admin").returncode == 0
