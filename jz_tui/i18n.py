@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 
@@ -66,6 +67,15 @@ def t(key: str, /, lang: str | None = None, **params: object) -> str:
         return key if not params else f"{key} {params}"
     text = entry[lang or language()]
     return text.format(**params) if params else text
+
+
+def local_time(iso: str, with_date: bool = False) -> str:
+    """A ledger timestamp (UTC) as the hall's wall-clock time."""
+    try:
+        moment = datetime.fromisoformat(iso).astimezone()
+    except ValueError:
+        return iso
+    return moment.strftime("%Y-%m-%d %H:%M:%S" if with_date else "%H:%M:%S")
 
 
 def error_text(error: JzError, lang: str | None = None) -> str:

@@ -13,7 +13,7 @@ class JzError(Exception):
 
     exit_code = 1
 
-    def __init__(self, key: str, **params: object) -> None:
+    def __init__(self, key: str, /, **params: object) -> None:
         super().__init__(key)
         self.key = key
         self.params = params

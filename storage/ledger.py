@@ -75,6 +75,8 @@ def seal_body(data_key: bytes, vault_id: bytes, seq: int, kind: str, plaintext: 
 def open_body(data_key: bytes, vault_id: bytes, event: Event) -> Record:
     plain = crypto.open_sealed(data_key, event.body, body_aad(vault_id, event.seq, event.kind))
     envelope = crypto.parse_canonical(plain)
+    if not (isinstance(envelope, dict) and isinstance(envelope.get("at"), str) and isinstance(envelope.get("data"), dict)):
+        raise ValueError("malformed ledger body")  # sealed with the right key, but not an envelope
     return Record(event.seq, event.kind, event.actor, envelope["at"], envelope["data"], event.hash)
 
 

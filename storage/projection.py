@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .ledger import Record
+from .roster_state import RosterState
 from .vault import Vault
 
 Handler = Callable[[Any, Record], None]
@@ -56,9 +57,16 @@ class SessionState(Projection):
         self.users: dict[str, UserInfo] = {}
         self.kinds: dict[str, int] = {}
         self.pending: dict[str, PendingAction] = {}
+        self.roster = RosterState()
+        self.parts: list[Any] = [self.roster]  # domain projections; each gets every record
 
     def apply(self, record: Record) -> None:
         self.kinds[record.kind] = self.kinds.get(record.kind, 0) + 1
+        handler_name = "on_" + record.kind.replace(".", "_")
+        for part in self.parts:
+            handler = getattr(part, handler_name, None)
+            if handler is not None:
+                handler(record)
         super().apply(record)
 
     def on_vault_init(self, record: Record) -> None:
@@ -87,9 +95,11 @@ class SessionState(Projection):
         action.signatures.append((record.actor, user.role))
         if not action.missing():
             action.done_seq = record.seq
-            effect = getattr(self, "on_done_" + action.action.replace(".", "_"), None)
-            if effect is not None:
-                effect(action, record)
+            effect_name = "on_done_" + action.action.replace(".", "_")
+            for part in self.parts:
+                effect = getattr(part, effect_name, None)
+                if effect is not None:
+                    effect(action.params)
 
 
 class Follower:

@@ -128,6 +128,9 @@ class Vault:
             raise VaultError("vault_missing", path=str(path))
         if path.is_dir():
             raise VaultError("vault_not_a_vault", path=str(path))
+        with path.open("rb") as fh:  # before connect(): setting WAL would turn an empty file into a database
+            if fh.read(16) != b"SQLite format 3\x00":
+                raise VaultError("vault_not_a_vault", path=str(path))
         try:
             conn = connect(path)
             rows = conn.execute("SELECT key, value FROM header").fetchall()

@@ -14,7 +14,7 @@ def session_of(tv, name):
 
 def test_undo_checkin_needs_a_supervisor(test_vault):
     clerk = session_of(test_vault, "clerk")
-    action = pending.create(clerk, "checkin.undo", {"candidate": "A01-01"}, reason="scanned the wrong ticket")
+    action = pending.create(clerk, "checkin.undo", {"code": "A01-01"}, reason="scanned the wrong ticket")
     assert not action.done and action.missing() == {"supervisor": 1}
 
     with pytest.raises(JzError) as own:
@@ -53,7 +53,7 @@ def test_only_starters_may_create(test_vault):
 
 
 def test_jz_sign_cli(test_vault, jz):
-    action = pending.create(session_of(test_vault, "clerk"), "checkin.undo", {"candidate": "X"}, reason="r")
+    action = pending.create(session_of(test_vault, "clerk"), "checkin.undo", {"code": "X"}, reason="r")
     listed = jz("sign", test_vault.path, "--list", "--json", user="sup")
     assert listed.returncode == 0, listed.stderr
     assert '"you_can_sign": true' in listed.stdout and action.id in listed.stdout

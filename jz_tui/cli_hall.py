@@ -1,0 +1,232 @@
+"""``jz config``, ``jz roster``, ``jz tickets``, ``jz checkin``, ``jz draw``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from storage.errors import JzError
+
+from . import checkin, config, draw, roster, tickets
+from .cli import EXIT_REFUSED, Misuse, emit, login
+from .i18n import local_time, t
+
+
+def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("config", parents=[parent], help="the session's rules / 规则设置")
+    p.add_argument("vault")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--import", dest="import_file", metavar="RULES.toml")
+    p.add_argument("--show", action="store_true")
+    p.set_defaults(handler=cmd_config)
+
+    p = sub.add_parser("roster", help="candidates and posts / 名册")
+    roster_sub = p.add_subparsers(dest="roster_command", metavar="ACTION", required=True)
+    q = roster_sub.add_parser("import", parents=[parent], help="import a .csv or .xlsx roster (admin)")
+    q.add_argument("vault")
+    q.add_argument("file")
+    q.set_defaults(handler=cmd_roster_import)
+    q = roster_sub.add_parser("list", parents=[parent], help="posts and candidates")
+    q.add_argument("vault")
+    q.set_defaults(handler=cmd_roster_list)
+    q = roster_sub.add_parser("edit", parents=[parent], help="correct a candidate, with a reason (admin)")
+    q.add_argument("vault")
+    q.add_argument("code")
+    q.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE", required=True)
+    q.add_argument("--reason", required=True)
+    q.set_defaults(handler=cmd_roster_edit)
+    q = roster_sub.add_parser("withdraw", parents=[parent], help="mark a candidate withdrawn (admin)")
+    q.add_argument("vault")
+    q.add_argument("code")
+    q.add_argument("--reason", required=True)
+    q.set_defaults(handler=cmd_roster_withdraw)
+
+    p = sub.add_parser("tickets", parents=[parent], help="admission tickets with signed QR / 准考证")
+    p.add_argument("vault")
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--hall", default="", help="the hall, printed on each ticket")
+    p.add_argument("--time", default="", help="the time, printed on each ticket")
+    p.add_argument("--reissue", action="append", default=[], metavar="CODE", help="revoke and reissue")
+    p.set_defaults(handler=cmd_tickets)
+
+    p = sub.add_parser("checkin", parents=[parent], help="check a candidate in / 签到")
+    p.add_argument("vault")
+    p.add_argument("query", nargs="?", help="scanned code, exam number, name, pinyin initials, ID digits")
+    p.add_argument("--terminal", help="name of this terminal (default: host/tty)")
+    p.add_argument("--counts", action="store_true", help="per-post expected / arrived / missing")
+    p.add_argument("--mark-absent", action="store_true", help="mark everyone missing as absent (admin)")
+    p.add_argument("--post", action="append", default=[], help="limit --mark-absent to these posts")
+    p.add_argument("--undo", action="store_true", help="request undoing a check-in (needs a supervisor)")
+    p.add_argument("--reason", default="")
+    p.set_defaults(handler=cmd_checkin)
+
+    p = sub.add_parser("draw", parents=[parent], help="draw the interview order / 抽签")
+    p.add_argument("vault")
+    p.add_argument("--post", required=True)
+    p.set_defaults(handler=cmd_draw)
+
+
+# ---------------------------------------------------------------------- config
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    session = login(args)
+    if args.import_file:
+        config.import_file(session, args.import_file)
+    if args.set:
+        config.change(session, config.parse_assignments(args.set))
+    if args.show or not (args.set or args.import_file):
+        settings = config.current_settings(session)
+        emit(args, settings, lambda: "\n".join(f"{k} = {json.dumps(v, ensure_ascii=False)}"
+                                               for k, v in sorted(settings.items())))
+    else:
+        emit(args, {"ok": True}, t("config_saved"))
+    return 0
+
+
+# ---------------------------------------------------------------------- roster
+
+
+def cmd_roster_import(args: argparse.Namespace) -> int:
+    session = login(args)
+    try:
+        body = roster.import_roster(session, args.file)
+    except roster.RosterRefused as refused:
+        lines = [t("roster_refused", count=len(refused.problems))]
+        lines += [t("row_problem", row=p.row, field=t("field_" + p.field), reason=t(p.key, value=p.value))
+                  for p in refused.problems]
+        if args.json:
+            print(json.dumps({"ok": False, "problems": [p.__dict__ for p in refused.problems]}, ensure_ascii=False))
+        print("\n".join(lines), file=sys.stderr)
+        return EXIT_REFUSED
+    emit(args, {"ok": True, "posts": len(body["posts"]), "candidates": len(body["candidates"]),
+                "codes": [c["code"] for c in body["candidates"]]},
+         t("roster_imported", posts=len(body["posts"]), candidates=len(body["candidates"])))
+    return 0
+
+
+def cmd_roster_list(args: argparse.Namespace) -> int:
+    session = login(args)
+    session.require_role("admin", "clerk", "supervisor", action="roster.list")
+    state = session.state.roster
+    payload = [
+        {"code": p.code, "name": p.name, "seats": p.seats, "open": p.open,
+         "candidates": [{"code": c.code, "name": c.name, "unit": c.unit, "establishment": c.establishment,
+                         "withdrawn": c.withdrawn, "checked_in": c.code in state.checkins,
+                         "absent": c.code in state.absent, "contract": roster.is_contract(c)}
+                        for c in state.candidates_of(p.code)]}
+        for p in state.posts.values()
+    ]
+
+    def text() -> str:
+        lines = []
+        for post in payload:
+            mark = "" if post["open"] else f" [{t('post_closed')}]"
+            lines.append(f"{post['code']}  {post['name']}{mark}")
+            for c in post["candidates"]:
+                status = t("status_withdrawn") if c["withdrawn"] is not None else (
+                    t("status_checked_in") if c["checked_in"] else (t("status_absent") if c["absent"] else ""))
+                lines.append(f"    {c['code']:<10} {c['name']:<8} {c['unit']:<12} {c['establishment']} {status}")
+        return "\n".join(lines)
+
+    emit(args, payload, text)
+    return 0
+
+
+def cmd_roster_edit(args: argparse.Namespace) -> int:
+    session = login(args)
+    changes = {}
+    for pair in args.set:
+        field, sep, value = pair.partition("=")
+        if not sep:
+            raise Misuse("config_bad_assignment", text=pair)
+        changes[field.strip()] = value
+    candidate = roster.edit_candidate(session, args.code, changes, args.reason)
+    emit(args, {"ok": True, "code": candidate.code}, t("candidate_edited", code=candidate.code))
+    return 0
+
+
+def cmd_roster_withdraw(args: argparse.Namespace) -> int:
+    session = login(args)
+    candidate = roster.withdraw_candidate(session, args.code, args.reason)
+    emit(args, {"ok": True, "code": candidate.code}, t("candidate_withdrawn", code=candidate.code))
+    return 0
+
+
+# ---------------------------------------------------------------------- tickets, check-in, draw
+
+
+def cmd_tickets(args: argparse.Namespace) -> int:
+    session = login(args)
+    files = tickets.write_tickets(session, args.out, args.hall, args.time, args.reissue)
+    emit(args, {"ok": True, "files": [str(f) for f in files]},
+         t("tickets_written", count=len(files) - 1, out=args.out))
+    return 0
+
+
+def cmd_checkin(args: argparse.Namespace) -> int:
+    session = login(args)
+    if args.counts:
+        rows = checkin.counts(session.state.roster)
+        emit(args, [{"post": r.post, "name": r.name, "expected": r.expected, "arrived": r.arrived,
+                     "absent": r.absent, "missing": r.missing} for r in rows],
+             lambda: "\n".join(t("checkin_count_line", post=r.post, name=r.name, expected=r.expected,
+                                 arrived=r.arrived, missing=r.missing, absent=r.absent) for r in rows))
+        return 0
+    if args.mark_absent:
+        codes = checkin.mark_absent(session, [p.upper() for p in args.post])
+        emit(args, {"ok": True, "absent": codes}, t("checkin_marked_absent", count=len(codes)))
+        return 0
+    if not args.query:
+        raise Misuse("checkin_query_needed")
+    if args.undo:
+        matches = checkin.search(session.state.roster, args.query)
+        if len(matches) != 1:
+            raise JzError("checkin_undo_needs_one", query=args.query)
+        action = checkin.request_undo(session, matches[0].code, args.reason)
+        emit(args, {"ok": True, "pending": action.id}, t("checkin_undo_pending", id=action.id))
+        return 0
+    result = checkin.attempt(session, args.query, args.terminal)
+    payload = {
+        "outcome": result.outcome,
+        "code": result.candidate.code if result.candidate else None,
+        "previous": ({"at": result.previous.at, "by": result.previous.by, "terminal": result.previous.terminal}
+                     if result.previous else None),
+        "matches": [{"code": c.code, "name": c.name, "post": c.post} for c in result.matches],
+    }
+    message = outcome_text(result)
+    if args.json:
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+    if result.ok:
+        if not args.json:
+            print(message)
+        return 0
+    print(message, file=sys.stderr)
+    return EXIT_REFUSED
+
+
+def outcome_text(result: checkin.Attempt) -> str:
+    """The sentence for an attempt; shared by the CLI and the check-in screen."""
+    c = result.candidate
+    if result.outcome == "several":
+        lines = [t("checkin_several", count=len(result.matches))]
+        lines += [f"  {m.code}  {m.name}  {m.post}" for m in result.matches]
+        return "\n".join(lines)
+    if result.outcome == "already" and result.previous:
+        p = result.previous
+        return t("checkin_already", code=c.code, name=c.name, at=local_time(p.at), by=p.by, terminal=p.terminal)
+    return t("checkin_" + result.outcome, code=c.code if c else "", name=c.name if c else "")
+
+
+def cmd_draw(args: argparse.Namespace) -> int:
+    session = login(args)
+    order = draw.draw(session, args.post)
+    post = args.post.strip().upper()
+    record = session.state.roster.draws[post]
+    numbers = session.state.roster.interview_numbers()
+    emit(args, {"post": post, "seed_hash": record.seed_hash, "seed": record.seed,
+                "order": [{"number": numbers[c], "code": c} for c in order]},
+         lambda: "\n".join([t("draw_done", post=post, seed_hash=record.seed_hash[:16], seed=record.seed[:16])]
+                           + [f"  {numbers[c]:<8} {c}" for c in order]))
+    return 0
