@@ -57,17 +57,24 @@ class SessionState(Projection):
         self.users: dict[str, UserInfo] = {}
         self.kinds: dict[str, int] = {}
         self.pending: dict[str, PendingAction] = {}
+        self.malformed: list[int] = []
         self.roster = RosterState()
         self.parts: list[Any] = [self.roster]  # domain projections; each gets every record
 
     def apply(self, record: Record) -> None:
         self.kinds[record.kind] = self.kinds.get(record.kind, 0) + 1
         handler_name = "on_" + record.kind.replace(".", "_")
-        for part in self.parts:
-            handler = getattr(part, handler_name, None)
-            if handler is not None:
-                handler(record)
-        super().apply(record)
+        try:
+            for part in self.parts:
+                handler = getattr(part, handler_name, None)
+                if handler is not None:
+                    handler(record)
+            super().apply(record)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            # A signed event whose body is not of its kind's shape: keep folding the rest,
+            # and let verify name it, rather than take every screen down.
+            self.malformed.append(record.seq)
+            self.seq, self.head_hash = record.seq, record.hash
 
     def on_vault_init(self, record: Record) -> None:
         self.session_name = record.data["session"]
@@ -154,3 +161,22 @@ class PendingAction:
             and all(u != user for u, _ in self.signatures)
             and self.missing().get(role, 0) > 0
         )
+
+
+def check_shapes(records: list[Record]) -> list:
+    """Part of verify: every event's body has the shape its kind's projection expects."""
+    from .verify import Problem
+
+    state = SessionState()
+    state.fold(records)
+    return [Problem(seq, "verify_malformed") for seq in state.malformed]
+
+
+def _register_check() -> None:
+    from .verify import CONTENT_CHECKS
+
+    if check_shapes not in CONTENT_CHECKS:
+        CONTENT_CHECKS.append(check_shapes)
+
+
+_register_check()
