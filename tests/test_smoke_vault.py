@@ -26,6 +26,8 @@ def test_malformed_body_does_not_stop_the_fold(test_vault):
     state.fold(test_vault.vault.records(test_vault.admin.data_key))
     assert state.malformed == [bad.seq]
     assert state.seq == good.seq and state.roster.settings == {"ranking.decimals": 2}
+    report = verify(test_vault.vault, test_vault.admin.data_key)
+    assert [p.seq for p in report.problems] == [bad.seq]
 
 
 def test_wrong_passphrase_and_unknown_user(test_vault):
@@ -37,5 +39,3 @@ def test_wrong_passphrase_and_unknown_user(test_vault):
     with pytest.raises(AuthError) as unknown:
         test_vault.vault.unlock("nobody", "x")
     assert unknown.value.key == "user_unknown"
-    report = verify(test_vault.vault, test_vault.admin.data_key)
-    assert [p.seq for p in report.problems] == [bad.seq]
