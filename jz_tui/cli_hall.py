@@ -8,7 +8,8 @@ import sys
 
 from storage.errors import JzError
 
-from . import checkin, config, draw, roster, tickets
+from . import checkin, config, draw, roster, rules, tickets
+from .tabular import ImportRefused
 from .cli import EXIT_REFUSED, Misuse, emit, login
 from .i18n import local_time, t
 
@@ -72,10 +73,11 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
 
 def cmd_config(args: argparse.Namespace) -> int:
     session = login(args)
-    if args.import_file:
-        config.import_file(session, args.import_file)
-    if args.set:
-        config.change(session, config.parse_assignments(args.set))
+    if args.import_file or args.set:
+        # one command, one event: a refused --set must not leave the --import appended
+        changes = rules.load_toml(args.import_file) if args.import_file else {}
+        changes.update(config.parse_assignments(args.set))
+        config.change(session, changes)
     if args.show or not (args.set or args.import_file):
         settings = config.current_settings(session)
         emit(args, settings, lambda: "\n".join(f"{k} = {json.dumps(v, ensure_ascii=False)}"
@@ -92,18 +94,23 @@ def cmd_roster_import(args: argparse.Namespace) -> int:
     session = login(args)
     try:
         body = roster.import_roster(session, args.file)
-    except roster.RosterRefused as refused:
-        lines = [t("roster_refused", count=len(refused.problems))]
-        lines += [t("row_problem", row=p.row, field=t("field_" + p.field), reason=t(p.key, value=p.value))
-                  for p in refused.problems]
-        if args.json:
-            print(json.dumps({"ok": False, "problems": [p.__dict__ for p in refused.problems]}, ensure_ascii=False))
-        print("\n".join(lines), file=sys.stderr)
-        return EXIT_REFUSED
+    except ImportRefused as refused:
+        return report_refusal(args, refused)
     emit(args, {"ok": True, "posts": len(body["posts"]), "candidates": len(body["candidates"]),
                 "codes": [c["code"] for c in body["candidates"]]},
          t("roster_imported", posts=len(body["posts"]), candidates=len(body["candidates"])))
     return 0
+
+
+def report_refusal(args: argparse.Namespace, refused: ImportRefused) -> int:
+    """Every problem of a refused import, one line each with its row and field."""
+    lines = [t(refused.message_key, count=len(refused.problems))]
+    lines += [t("row_problem", row=p.row, field=t("field_" + p.field), reason=t(p.key, value=p.value))
+              for p in refused.problems]
+    if args.json:
+        print(json.dumps({"ok": False, "problems": [p.__dict__ for p in refused.problems]}, ensure_ascii=False))
+    print("\n".join(lines), file=sys.stderr)
+    return EXIT_REFUSED
 
 
 def cmd_roster_list(args: argparse.Namespace) -> int:

@@ -7,7 +7,6 @@ vault exactly as it was.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from storage.errors import JzError
 from storage.roster_state import Candidate, RosterState
 
 from . import idcard, tabular
+from .tabular import ImportRefused, RowProblem
 from .session import Session
 
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
@@ -43,20 +43,10 @@ YES = {"是", "开放", "y", "yes", "true", "1", ""}
 NO = {"否", "不开放", "n", "no", "false", "0", "涉密", "closed"}
 
 
-@dataclass(frozen=True)
-class RowProblem:
-    row: int
-    field: str
-    key: str  # catalogue key of the reason
-    value: str = ""
+class RosterRefused(ImportRefused):
+    """Every problem of a roster file at once; nothing was imported."""
 
-
-class RosterRefused(JzError):
-    """Every problem of the file at once; nothing was imported."""
-
-    def __init__(self, problems: list[RowProblem], /) -> None:
-        super().__init__("roster_refused", count=len(problems))
-        self.problems = problems
+    message_key = "roster_refused"
 
 
 def parse_roster(table: tabular.Table, existing: RosterState) -> dict[str, Any]:

@@ -111,6 +111,7 @@ VALIDATORS: dict[str, Callable[[str, Any], Any]] = {
     "interview.drop_when_at_least": lambda k, v: _integer(k, v, 3, 99),
     "interview.rubric": lambda k, v: _named_numbers(k, v, Decimal(100)),
     "interview.min_if_uncontested": lambda k, v: _decimal(k, v, Decimal(0), Decimal(100)),
+    "interview.step": lambda k, v: _decimal(k, v, Decimal("0.01"), Decimal(10)),
     "democratic.values.satisfied": lambda k, v: _decimal(k, v, Decimal(0), Decimal(100)),
     "democratic.values.basic": lambda k, v: _decimal(k, v, Decimal(0), Decimal(100)),
     "democratic.values.dissatisfied": lambda k, v: _decimal(k, v, Decimal(0), Decimal(100)),
@@ -180,6 +181,7 @@ class Rules:
     drop_when_at_least: int
     rubric: tuple[tuple[str, Decimal], ...]
     min_if_uncontested: Decimal
+    step: Decimal
     values: dict[str, Decimal]  # satisfied / basic / dissatisfied
     dissatisfied_max: Decimal
     denominator: str
@@ -213,6 +215,7 @@ def rules_from(overrides: dict[str, Any]) -> Rules:
         drop_when_at_least=int(s["interview.drop_when_at_least"]),
         rubric=tuple((name, Decimal(top)) for name, top in s["interview.rubric"]),
         min_if_uncontested=Decimal(s["interview.min_if_uncontested"]),
+        step=Decimal(s["interview.step"]),
         values={
             "satisfied": Decimal(s["democratic.values.satisfied"]),
             "basic": Decimal(s["democratic.values.basic"]),

@@ -18,6 +18,24 @@ from storage.errors import JzError
 MAX_BYTES = 50 * 1024 * 1024
 
 
+@dataclass(frozen=True)
+class RowProblem:
+    row: int  # as the user sees it in the spreadsheet; the header is row 1
+    field: str
+    key: str  # catalogue key of the reason
+    value: str = ""
+
+
+class ImportRefused(JzError):
+    """Every problem of an imported file at once; nothing was imported."""
+
+    message_key = "import_refused"
+
+    def __init__(self, problems: list[RowProblem], /) -> None:
+        super().__init__(self.message_key, count=len(problems))
+        self.problems = problems
+
+
 @dataclass
 class Table:
     headers: list[str]

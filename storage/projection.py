@@ -13,6 +13,7 @@ from typing import Any
 
 from .ledger import Record
 from .roster_state import RosterState
+from .scoring_state import ScoringState
 from .vault import Vault
 
 Handler = Callable[[Any, Record], None]
@@ -59,7 +60,8 @@ class SessionState(Projection):
         self.pending: dict[str, PendingAction] = {}
         self.malformed: list[int] = []
         self.roster = RosterState()
-        self.parts: list[Any] = [self.roster]  # domain projections; each gets every record
+        self.scoring = ScoringState()
+        self.parts: list[Any] = [self.roster, self.scoring]  # domain projections; each gets every record
 
     def apply(self, record: Record) -> None:
         self.kinds[record.kind] = self.kinds.get(record.kind, 0) + 1

@@ -1,0 +1,81 @@
+"""Written-exam scores, imported all-or-nothing from the exam office's spreadsheet."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from storage.errors import JzError
+from storage.roster_state import RosterState
+
+from . import idcard, tabular
+from .marks import parse_mark
+from .tabular import ImportRefused, RowProblem
+from .session import Session
+
+HEADER_ALIASES: dict[str, tuple[str, ...]] = {
+    "exam_no": ("准考证号", "准考证", "考生编号", "code", "exam number", "exam_no"),
+    "id_number": ("身份证号", "身份证号码", "公民身份号码", "id number", "id_number", "id"),
+    "name": ("姓名", "name"),
+    "score": ("笔试成绩", "笔试", "成绩", "written", "written score", "score"),
+}
+
+
+class WrittenRefused(ImportRefused):
+    message_key = "written_refused"
+
+
+def parse_written(table: tabular.Table, roster: RosterState, existing: dict[str, str],
+                  correcting: bool) -> dict[str, str]:
+    """Candidate code -> score string, or :class:`RosterRefused` listing every problem."""
+    mapping, duplicated = tabular.map_headers(table.headers, HEADER_ALIASES)
+    problems = [RowProblem(1, header, "table_duplicate_header", header) for header in duplicated]
+    if "score" not in mapping:
+        problems.append(RowProblem(1, "score", "roster_missing_column"))
+    if "exam_no" not in mapping and "id_number" not in mapping:
+        problems.append(RowProblem(1, "exam_no", "roster_missing_column"))
+    if problems:
+        raise WrittenRefused(problems)
+    by_id = {c.id_number: c.code for c in roster.candidates.values()}
+    scores: dict[str, str] = {}
+    rows_of: dict[str, int] = {}
+    for row_no, row in table.rows:
+        exam_no = tabular.cell(row, mapping, "exam_no")
+        id_number = idcard.normalise(tabular.cell(row, mapping, "id_number"))
+        code = exam_no if exam_no in roster.candidates else by_id.get(id_number) if id_number else None
+        if code is None:
+            problems.append(RowProblem(row_no, "exam_no" if exam_no else "id_number", "written_unmatched",
+                                       exam_no or id_number))
+            continue
+        try:
+            score = parse_mark(tabular.cell(row, mapping, "score"), "score", Decimal(0), Decimal(100))
+        except JzError as error:
+            problems.append(RowProblem(row_no, "score", error.key, str(error.params.get("value", ""))))
+            continue
+        if code in rows_of:
+            problems.append(RowProblem(row_no, "exam_no", "written_duplicate", str(rows_of[code])))
+            continue
+        if code in existing and not correcting:
+            problems.append(RowProblem(row_no, "score", "written_already", code))
+            continue
+        rows_of[code] = row_no
+        scores[code] = str(score)
+    if problems:
+        raise WrittenRefused(problems)
+    if not scores:
+        raise JzError("table_empty", path="")
+    return scores
+
+
+def import_written(session: Session, path: str | Path, correction_reason: str = "") -> dict[str, str]:
+    session.require_role("admin", action="written.import")
+    session.refresh()
+    existing = session.state.scoring.written
+    scores = parse_written(tabular.read_table(path), session.state.roster, existing, bool(correction_reason))
+    body: dict[str, object] = {"scores": scores}
+    replaced = sorted(code for code in scores if code in existing)
+    if replaced:
+        body["replaces"] = {code: existing[code] for code in replaced}
+        body["reason"] = correction_reason
+    session.append("written.import", body)
+    return scores
