@@ -126,6 +126,7 @@ def request_correction(session: Session, ref: str, items: list[str] | None, tota
 
 def visible_sheets(session: Session, code: str) -> list[Sheet]:
     """What this user may see of a candidate's sheets: an examiner only their own until announced."""
+    session.refresh()
     sheets = session.state.scoring.sheets_of(code)
     if session.role == "examiner" and code not in session.state.scoring.announced:
         return [s for s in sheets if s.examiner == session.user]
