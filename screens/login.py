@@ -1,0 +1,167 @@
+"""The login screen: user name and passphrase, checked off the UI thread.
+
+Opening the vault and unlocking a key slot (Argon2id, about a quarter of a second with
+production parameters) both run in thread workers; the screen shows a progress
+indicator meanwhile. A failed login says only that the name or the passphrase is wrong:
+an unknown user and a wrong passphrase look, and take, the same.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Center, Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Label, LoadingIndicator
+
+from jz_tui.i18n import error_text, t
+from jz_tui.session import Session
+from storage import crypto
+from storage.errors import AuthError, JzError
+from storage.vault import Vault
+
+from .base import localise_bindings
+from .data import SharedSession
+
+
+def unlock_session(vault: Vault, user: str, passphrase: str) -> SharedSession:
+    """Unlock ``user``'s key slot and fold the session. Blocking: call from a worker."""
+    try:
+        identity = vault.unlock(user, passphrase)
+    except AuthError as error:
+        if error.key == "user_unknown":
+            # Spend the time a real key slot takes, so the delay does not reveal who exists.
+            users = vault.users()
+            if users:
+                crypto.derive_kek(passphrase, os.urandom(crypto.SALT_BYTES), users[0].kdf)
+        raise
+    return SharedSession(Session(vault, identity))
+
+
+class LoginScreen(Screen[SharedSession]):
+    """Dismissed with the unlocked session; the app takes it from there."""
+
+    CSS_PATH = "login.tcss"
+
+    class Opened(Message):
+        def __init__(self, vault: Vault | None, problem: str | None) -> None:
+            super().__init__()
+            self.vault = vault
+            self.problem = problem
+
+    class Unlocked(Message):
+        def __init__(self, shared: SharedSession | None, problem: str | None) -> None:
+            super().__init__()
+            self.shared = shared
+            self.problem = problem
+
+    def __init__(self, vault_path: Path, user: str | None = None) -> None:
+        super().__init__()
+        localise_bindings(self)
+        self.vault_path = vault_path
+        self.prefill_user = user or ""
+        self.vault: Vault | None = None
+        self._handed_over = False
+
+    def compose(self) -> ComposeResult:
+        with Center(), Vertical(id="login-box"):
+            yield Label(t("login_title"), id="login-title")
+            yield Label(t("login_opening", file=self.vault_path.name), id="login-session")
+            yield Label(t("login_user"), classes="login-label")
+            yield Input(self.prefill_user, id="login-user", max_length=64)
+            yield Label(t("login_passphrase"), classes="login-label")
+            yield Input(id="login-passphrase", password=True)
+            with Horizontal(id="login-actions"):
+                yield Button(t("login_submit"), id="login-submit", variant="primary")
+                yield LoadingIndicator(id="login-spinner")
+                yield Label(t("login_checking"), id="login-checking")
+            yield Label("", id="login-error")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.set_class(True, "-opening")
+        self.query_one("#login-user" if not self.prefill_user else "#login-passphrase", Input).focus()
+        self.open_vault()
+
+    def on_unmount(self) -> None:
+        # While an unlock runs, the worker owns the vault and closes it if nobody is left to take it.
+        if self.vault is not None and not self._handed_over and not self.has_class("-unlocking"):
+            self.vault.close()
+
+    # ------------------------------------------------------------------ opening the file
+
+    @work(thread=True, exclusive=True, group="login")
+    def open_vault(self) -> None:
+        try:
+            vault = Vault.open(self.vault_path)
+        except JzError as error:
+            self.post_message(self.Opened(None, error_text(error)))
+        else:
+            self.post_message(self.Opened(vault, None))
+
+    def on_login_screen_opened(self, message: Opened) -> None:
+        self.set_class(False, "-opening")
+        if message.vault is None:
+            self._show_problem(message.problem or "")
+            self.query_one("#login-submit", Button).disabled = True
+            return
+        self.vault = message.vault
+        self.query_one("#login-session", Label).update(message.vault.session_name)
+
+    # ------------------------------------------------------------------ logging in
+
+    @on(Input.Submitted, "#login-user")
+    def _next_field(self) -> None:
+        self.query_one("#login-passphrase", Input).focus()
+
+    @on(Input.Submitted, "#login-passphrase")
+    @on(Button.Pressed, "#login-submit")
+    def submit(self) -> None:
+        user = self.query_one("#login-user", Input).value.strip()
+        passphrase = self.query_one("#login-passphrase", Input).value
+        if self.vault is None or self.has_class("-unlocking"):
+            return
+        if not user or not passphrase:
+            self._show_problem(t("login_fill_both"))
+            self.query_one("#login-user" if not user else "#login-passphrase", Input).focus()
+            return
+        self._show_problem("")
+        self.set_class(True, "-unlocking")
+        for widget in self.query("Input, Button"):
+            widget.disabled = True
+        self.unlock(self.vault, user, passphrase)
+
+    @work(thread=True, exclusive=True, group="login")
+    def unlock(self, vault: Vault, user: str, passphrase: str) -> None:
+        try:
+            shared = unlock_session(vault, user, passphrase)
+        except AuthError:
+            self.post_message(self.Unlocked(None, t("login_failed")))
+        except JzError as error:
+            self.post_message(self.Unlocked(None, error_text(error)))
+        else:
+            if not self.is_attached:  # the app quit meanwhile
+                shared.close()
+                return
+            self.post_message(self.Unlocked(shared, None))
+
+    def on_login_screen_unlocked(self, message: Unlocked) -> None:
+        if message.shared is not None:
+            self._handed_over = True
+            self.dismiss(message.shared)
+            return
+        self.set_class(False, "-unlocking")
+        for widget in self.query("Input, Button"):
+            widget.disabled = False
+        passphrase = self.query_one("#login-passphrase", Input)
+        passphrase.value = ""
+        passphrase.focus()
+        self._show_problem(message.problem or "")
+
+    def _show_problem(self, text: str) -> None:
+        self.query_one("#login-error", Label).update(text)
+        self.set_class(bool(text), "-problem")

@@ -1,0 +1,123 @@
+"""Pending signatures (admin, scorer, tally, supervisor): approve actions that need you.
+
+The same mechanism as ``jz sign``: :func:`jz_tui.pending.sign`, here behind a
+confirmation. Approving appends one ``pending.sign`` event; the action takes effect with
+its last required signature.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import DataTable, Label
+
+from jz_tui import pending
+from jz_tui.i18n import error_text, t
+from jz_tui.session import Session
+from storage.errors import JzError
+
+from .base import ModeScreen
+from .confirm import ConfirmScreen
+from .data import LedgerActivity, PendingRow, SessionClosed, ledger_status, open_pending
+from .widgets import TablePanel, action_label, missing_text, pending_panel, pending_rows
+
+
+@dataclass(frozen=True)
+class SignaturesSnapshot:
+    waiting: tuple[PendingRow, ...]  # this user can sign these now
+    others: tuple[PendingRow, ...]  # open, but not for this user to sign (started or signed by them, other roles)
+
+
+class SignaturesScreen(ModeScreen):
+    MODE = "signatures"
+    CSS_PATH = "signatures.tcss"
+    BINDINGS = [Binding("a", "approve", "key_approve", id="approve", tooltip="tip_approve")]
+
+    class Signed(Message):
+        """The sign worker finished: ``error`` is the refusal, in words, or None."""
+
+        def __init__(self, action_id: str, done: bool, error: str | None) -> None:
+            super().__init__()
+            self.action_id = action_id
+            self.done = done
+            self.error = error
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._waiting: dict[str, PendingRow] = {}
+
+    def compose_body(self) -> ComposeResult:
+        yield Label(t("signatures_intro"), classes="intro")
+        yield pending_panel(t("signatures_panel_waiting"), t("signatures_none"), wide=True, id="waiting")
+        yield pending_panel(t("signatures_panel_others"), t("app_pending_none"), wide=True, id="others")
+
+    def load(self, session: Session, activity: LedgerActivity) -> SignaturesSnapshot:
+        waiting = ledger_status(session).waiting
+        mine = {row.id for row in waiting}
+        return SignaturesSnapshot(waiting, tuple(row for row in open_pending(session.state) if row.id not in mine))
+
+    def show(self, snapshot: SignaturesSnapshot) -> None:
+        self._waiting = {row.id: row for row in snapshot.waiting}
+        self.query_one("#waiting", TablePanel).show_rows(pending_rows(snapshot.waiting, wide=True))
+        self.query_one("#others", TablePanel).show_rows(pending_rows(snapshot.others, wide=True))
+        self.refresh_bindings()  # "approve" is dimmed while nothing waits
+
+    # ------------------------------------------------------------------ approving
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "approve":
+            return True if self._waiting else None  # None: shown dimmed while nothing waits
+        return True
+
+    def action_approve(self) -> None:
+        table = self.query_one("#waiting", TablePanel).table
+        if table.row_count:
+            row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+            if row_key.value is not None:
+                self.confirm_and_sign(row_key.value)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table is self.query_one("#waiting", TablePanel).table and event.row_key.value:
+            self.confirm_and_sign(event.row_key.value)
+
+    def confirm_and_sign(self, action_id: str) -> None:
+        """Ask for confirmation, then sign ``action_id`` in a worker."""
+        row = self._waiting.get(action_id)
+        if row is None:
+            self.notify(t("signatures_not_waiting", id=action_id), severity="warning")
+            return
+        details = [
+            t("confirm_sign_action", action=action_label(row.action)),
+            t("confirm_sign_by", by=row.created_by),
+            t("confirm_sign_reason", reason=row.reason or "-"),
+            t("confirm_sign_needs", needs=missing_text(row)),
+        ]
+
+        def answered(approved: bool | None) -> None:
+            if approved:
+                self.sign(action_id)
+
+        self.app.push_screen(ConfirmScreen(t("confirm_sign_title", id=row.id), details), answered)
+
+    @work(thread=True, exclusive=True, group="sign")
+    def sign(self, action_id: str) -> None:
+        try:
+            action = self.context.shared.use(lambda session, _activity: pending.sign(session, action_id))
+        except SessionClosed:
+            return
+        except JzError as error:
+            self.post_message(self.Signed(action_id, False, error_text(error)))
+        else:
+            self.post_message(self.Signed(action.id, action.done, None))
+
+    def on_signatures_screen_signed(self, message: Signed) -> None:
+        if message.error is not None:
+            self.notify(message.error, severity="error")
+        else:
+            key = "signatures_signed_done" if message.done else "signatures_signed_waiting"
+            self.notify(t(key, id=message.action_id))
+        self.reload()
