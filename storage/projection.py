@@ -47,6 +47,7 @@ class UserInfo:
     role: str
     public_key: str
     added_seq: int
+    box_public_key: str = ""
 
 
 class SessionState(Projection):
@@ -81,11 +82,15 @@ class SessionState(Projection):
     def on_vault_init(self, record: Record) -> None:
         self.session_name = record.data["session"]
         admin = record.data["admin"]
-        self.users[admin] = UserInfo(admin, "admin", record.data["public_key"], record.seq)
+        self.users[admin] = UserInfo(
+            admin, "admin", record.data["public_key"], record.seq, record.data.get("box_public_key", "")
+        )
 
     def on_user_add(self, record: Record) -> None:
         data = record.data
-        self.users[data["name"]] = UserInfo(data["name"], data["role"], data["public_key"], record.seq)
+        self.users[data["name"]] = UserInfo(
+            data["name"], data["role"], data["public_key"], record.seq, data.get("box_public_key", "")
+        )
 
     def on_pending_create(self, record: Record) -> None:
         data = record.data

@@ -29,13 +29,15 @@ CREATE TABLE users (
     name TEXT PRIMARY KEY,
     role TEXT NOT NULL,
     public_key BLOB NOT NULL,
+    box_public_key BLOB NOT NULL,
     added_seq INTEGER NOT NULL,
     granted_by TEXT NOT NULL,
     grant_signature BLOB NOT NULL,
     kdf TEXT NOT NULL,
     salt BLOB NOT NULL,
     wrapped_data_key BLOB NOT NULL,
-    wrapped_signing_key BLOB NOT NULL
+    wrapped_signing_key BLOB NOT NULL,
+    wrapped_box_key BLOB NOT NULL
 ) STRICT;
 CREATE TABLE ledger (
     seq INTEGER PRIMARY KEY,
@@ -58,6 +60,7 @@ class UserRow:
     name: str
     role: str
     public_key: bytes
+    box_public_key: bytes  # X25519: what ballot-box key shares are sealed to
     added_seq: int
     granted_by: str
     grant_signature: bytes
@@ -70,12 +73,13 @@ class UserRow:
 
 @dataclass(frozen=True)
 class Identity:
-    """An unlocked user: the data key and their signing key, in memory only."""
+    """An unlocked user: the data key and their private keys, in memory only."""
 
     name: str
     role: str
     data_key: bytes
     signing_key: Any  # Ed25519PrivateKey
+    box_key: Any  # X25519PrivateKey
 
     def sign(self, message: bytes) -> bytes:
         return self.signing_key.sign(message)
@@ -85,8 +89,10 @@ class Identity:
         return crypto.public_bytes(self.signing_key)
 
 
-def grant_message(vault_id: bytes, name: str, role: str, public_key: bytes, added_seq: int) -> bytes:
-    return crypto.frame("jz-user-grant-v1", vault_id, name, role, public_key, added_seq)
+def grant_message(
+    vault_id: bytes, name: str, role: str, public_key: bytes, box_public_key: bytes, added_seq: int
+) -> bytes:
+    return crypto.frame("jz-user-grant-v1", vault_id, name, role, public_key, box_public_key, added_seq)
 
 
 def header_message(header: dict[str, str]) -> bytes:
@@ -166,8 +172,10 @@ class Vault:
         vault_id = os.urandom(16)
         data_key = crypto.new_key()
         signing_key = crypto.new_signing_key()
+        box_key = crypto.new_box_key()
         admin_pub = crypto.public_bytes(signing_key)
-        identity = Identity(admin_name, "admin", data_key, signing_key)
+        admin_box_pub = crypto.box_public_bytes(box_key)
+        identity = Identity(admin_name, "admin", data_key, signing_key, box_key)
         header = {
             "format_version": str(FORMAT_VERSION),
             "vault_id": vault_id.hex(),
@@ -192,16 +200,17 @@ class Vault:
             path.unlink(missing_ok=True)
             raise
         vault = cls(path, conn, header)
-        slot = _make_slot(vault_id, admin_name, data_key, signing_key, passphrase, kdf)
+        slot = _make_slot(vault_id, admin_name, data_key, signing_key, box_key, passphrase, kdf)
 
         def insert_admin(c: sqlite3.Connection, seq: int) -> None:
-            grant = signing_key.sign(grant_message(vault_id, admin_name, "admin", admin_pub, seq))
-            _insert_user(c, admin_name, "admin", admin_pub, seq, admin_name, grant, slot)
+            grant = signing_key.sign(grant_message(vault_id, admin_name, "admin", admin_pub, admin_box_pub, seq))
+            _insert_user(c, admin_name, "admin", admin_pub, admin_box_pub, seq, admin_name, grant, slot)
 
         vault.append(
             identity,
             "vault.init",
-            {"session": session_name, "admin": admin_name, "public_key": admin_pub.hex()},
+            {"session": session_name, "admin": admin_name, "public_key": admin_pub.hex(),
+             "box_public_key": admin_box_pub.hex()},
             within=insert_admin,
         )
         return vault, identity
@@ -221,11 +230,12 @@ class Vault:
 
     def users(self) -> list[UserRow]:
         rows = self.conn.execute(
-            "SELECT name, role, public_key, added_seq, granted_by, grant_signature, kdf FROM users ORDER BY added_seq"
+            "SELECT name, role, public_key, box_public_key, added_seq, granted_by, grant_signature, kdf"
+            " FROM users ORDER BY added_seq"
         ).fetchall()
         return [
-            UserRow(n, r, pk, s, g, gs, crypto.KdfParams.from_dict(crypto.parse_canonical(k.encode())))
-            for n, r, pk, s, g, gs, k in rows
+            UserRow(n, r, pk, bpk, s, g, gs, crypto.KdfParams.from_dict(crypto.parse_canonical(k.encode())))
+            for n, r, pk, bpk, s, g, gs, k in rows
         ]
 
     def user(self, name: str) -> UserRow | None:
@@ -233,19 +243,23 @@ class Vault:
 
     def unlock(self, name: str, passphrase: str) -> Identity:
         row = self.conn.execute(
-            "SELECT role, kdf, salt, wrapped_data_key, wrapped_signing_key FROM users WHERE name = ?", (name,)
+            "SELECT role, kdf, salt, wrapped_data_key, wrapped_signing_key, wrapped_box_key FROM users WHERE name = ?",
+            (name,),
         ).fetchone()
         if row is None:
             raise AuthError("user_unknown", user=name)
-        role, kdf_json, salt, wrapped_data, wrapped_signing = row
+        role, kdf_json, salt, wrapped_data, wrapped_signing, wrapped_box = row
         kdf = crypto.KdfParams.from_dict(crypto.parse_canonical(kdf_json.encode()))
         kek = crypto.derive_kek(passphrase, salt, kdf)
         try:
             data_key = crypto.open_sealed(kek, wrapped_data, _slot_aad(self.vault_id, name, "data"))
             signing_raw = crypto.open_sealed(kek, wrapped_signing, _slot_aad(self.vault_id, name, "signing"))
+            box_raw = crypto.open_sealed(kek, wrapped_box, _slot_aad(self.vault_id, name, "box"))
         except crypto.CryptoError as exc:
             raise AuthError("passphrase_wrong", user=name) from exc
-        return Identity(name, role, data_key, crypto.signing_key_from_bytes(signing_raw))
+        return Identity(
+            name, role, data_key, crypto.signing_key_from_bytes(signing_raw), crypto.box_key_from_bytes(box_raw)
+        )
 
     def add_user(
         self,
@@ -263,14 +277,21 @@ class Vault:
         if self.user(name) is not None:
             raise JzError("user_exists", user=name)
         signing_key = crypto.new_signing_key()
+        box_key = crypto.new_box_key()
         public_key = crypto.public_bytes(signing_key)
-        slot = _make_slot(self.vault_id, name, admin.data_key, signing_key, passphrase, kdf)
+        box_public_key = crypto.box_public_bytes(box_key)
+        slot = _make_slot(self.vault_id, name, admin.data_key, signing_key, box_key, passphrase, kdf)
 
         def insert_user(c: sqlite3.Connection, seq: int) -> None:
-            grant = admin.sign(grant_message(self.vault_id, name, role, public_key, seq))
-            _insert_user(c, name, role, public_key, seq, admin.name, grant, slot)
+            grant = admin.sign(grant_message(self.vault_id, name, role, public_key, box_public_key, seq))
+            _insert_user(c, name, role, public_key, box_public_key, seq, admin.name, grant, slot)
 
-        self.append(admin, "user.add", {"name": name, "role": role, "public_key": public_key.hex()}, within=insert_user)
+        self.append(
+            admin,
+            "user.add",
+            {"name": name, "role": role, "public_key": public_key.hex(), "box_public_key": box_public_key.hex()},
+            within=insert_user,
+        )
         user = self.user(name)
         assert user is not None
         return user
@@ -281,11 +302,14 @@ class Vault:
         """Rewrap only this user's slot; the data key and every other slot stay as they are."""
         if not new_passphrase:
             raise JzError("passphrase_empty")
-        slot = _make_slot(self.vault_id, identity.name, identity.data_key, identity.signing_key, new_passphrase, kdf)
+        slot = _make_slot(
+            self.vault_id, identity.name, identity.data_key, identity.signing_key, identity.box_key, new_passphrase, kdf
+        )
 
         def rewrap(c: sqlite3.Connection, seq: int) -> None:
             c.execute(
-                "UPDATE users SET kdf = ?, salt = ?, wrapped_data_key = ?, wrapped_signing_key = ? WHERE name = ?",
+                "UPDATE users SET kdf = ?, salt = ?, wrapped_data_key = ?, wrapped_signing_key = ?, wrapped_box_key = ?"
+                " WHERE name = ?",
                 (*slot, identity.name),
             )
 
@@ -391,13 +415,20 @@ def _check_user_name(name: str) -> None:
 
 
 def _make_slot(
-    vault_id: bytes, name: str, data_key: bytes, signing_key: Any, passphrase: str, kdf: crypto.KdfParams
-) -> tuple[str, bytes, bytes, bytes]:
+    vault_id: bytes,
+    name: str,
+    data_key: bytes,
+    signing_key: Any,
+    box_key: Any,
+    passphrase: str,
+    kdf: crypto.KdfParams,
+) -> tuple[str, bytes, bytes, bytes, bytes]:
     salt = os.urandom(crypto.SALT_BYTES)
     kek = crypto.derive_kek(passphrase, salt, kdf)
     wrapped_data = crypto.seal(kek, data_key, _slot_aad(vault_id, name, "data"))
     wrapped_signing = crypto.seal(kek, crypto.private_bytes(signing_key), _slot_aad(vault_id, name, "signing"))
-    return crypto.canonical_json(kdf.to_dict()).decode(), salt, wrapped_data, wrapped_signing
+    wrapped_box = crypto.seal(kek, crypto.box_private_bytes(box_key), _slot_aad(vault_id, name, "box"))
+    return crypto.canonical_json(kdf.to_dict()).decode(), salt, wrapped_data, wrapped_signing, wrapped_box
 
 
 def _insert_user(
@@ -405,13 +436,14 @@ def _insert_user(
     name: str,
     role: str,
     public_key: bytes,
+    box_public_key: bytes,
     seq: int,
     granted_by: str,
     grant: bytes,
-    slot: tuple[str, bytes, bytes, bytes],
+    slot: tuple[str, bytes, bytes, bytes, bytes],
 ) -> None:
     c.execute(
-        "INSERT INTO users(name, role, public_key, added_seq, granted_by, grant_signature, kdf, salt,"
-        " wrapped_data_key, wrapped_signing_key) VALUES (?,?,?,?,?,?,?,?,?,?)",
-        (name, role, public_key, seq, granted_by, grant, *slot),
+        "INSERT INTO users(name, role, public_key, box_public_key, added_seq, granted_by, grant_signature, kdf, salt,"
+        " wrapped_data_key, wrapped_signing_key, wrapped_box_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        (name, role, public_key, box_public_key, seq, granted_by, grant, *slot),
     )

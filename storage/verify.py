@@ -82,7 +82,9 @@ def _check_header(vault: Vault, report: Report) -> None:
 
 def _check_grants(vault: Vault, users: dict[str, UserRow], report: Report) -> None:
     for user in users.values():
-        message = grant_message(vault.vault_id, user.name, user.role, user.public_key, user.added_seq)
+        message = grant_message(
+            vault.vault_id, user.name, user.role, user.public_key, user.box_public_key, user.added_seq
+        )
         if user.added_seq == 1:
             valid = user.name == vault.header["admin_name"] and user.public_key == vault.admin_public_key
             granter_key = vault.admin_public_key
@@ -148,6 +150,7 @@ def _check_contents(
                 user is None
                 or user.role != role
                 or user.public_key.hex() != record.data.get("public_key")
+                or user.box_public_key.hex() != record.data.get("box_public_key")
                 or user.added_seq != record.seq
             ):
                 report.problems.append(Problem(record.seq, "verify_user_mismatch", {"user": name}))
