@@ -22,10 +22,17 @@ class ActionRule:
     starters: frozenset[str]
     # roles and counts of signatures needed; a callable lets a count come from the rules
     required: Callable[[SessionState], dict[str, int]]
+    creator_signs: bool = False  # starting the action counts as the starter's signature
 
 
 def _fixed(**required: int) -> Callable[[SessionState], dict[str, int]]:
     return lambda state: dict(required)
+
+
+def _tally_close(state: SessionState) -> dict[str, int]:
+    from .rules import rules_from
+
+    return {"tally": rules_from(state.roster.settings).officers_to_close, "supervisor": 1}
 
 
 ACTIONS: dict[str, ActionRule] = {
@@ -34,6 +41,7 @@ ACTIONS: dict[str, ActionRule] = {
     "sheet.correct": ActionRule(frozenset({"examiner"}), _fixed(scorer=1, supervisor=1)),
     "candidate.disqualify": ActionRule(frozenset({"admin"}), _fixed(supervisor=1)),
     "tally.override": ActionRule(frozenset({"tally"}), _fixed(supervisor=1)),
+    "tally.close": ActionRule(frozenset({"tally"}), _tally_close, creator_signs=True),
 }
 
 
@@ -47,7 +55,8 @@ def _new_id(state: SessionState) -> str:
             return candidate
 
 
-def create(session: Session, action: str, params: dict[str, Any], reason: str = "") -> PendingAction:
+def create(session: Session, action: str, params: dict[str, Any], reason: str = "",
+           restrict: dict[str, list[str]] | None = None) -> PendingAction:
     rule = ACTIONS.get(action)
     if rule is None:
         raise JzError("pending_action_unknown", action=action)
@@ -62,6 +71,8 @@ def create(session: Session, action: str, params: dict[str, Any], reason: str = 
             "params": params,
             "reason": reason,
             "required": rule.required(session.state),
+            "restrict": restrict or {},
+            "creator_signs": rule.creator_signs,
         },
     )
     return session.state.pending[record.data["id"]]

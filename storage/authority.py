@@ -43,6 +43,9 @@ KIND_ROLES: dict[str, frozenset[str]] = {
     "box.open": frozenset({"tally"}),
     "ballot.enter": frozenset({"tally"}),
     "ballot.void": frozenset({"tally"}),
+    "tokens.issue": _ADMIN,
+    "token.spend": frozenset({"tally"}),
+    "box.unseal": frozenset({"tally"}),
     # actions needing several signatures (announce, close a tally, undo a check-in, ...)
     "pending.create": frozenset({"admin", "clerk", "examiner", "scorer", "tally"}),
     "pending.sign": _SIGNERS,

@@ -8,12 +8,13 @@ tables or objects are caches: they can always be rebuilt from the ledger.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .ledger import Record
 from .roster_state import RosterState
 from .scoring_state import ScoringState
+from .tally_state import TallyState
 from .vault import Vault
 
 Handler = Callable[[Any, Record], None]
@@ -62,7 +63,8 @@ class SessionState(Projection):
         self.malformed: list[int] = []
         self.roster = RosterState()
         self.scoring = ScoringState()
-        self.parts: list[Any] = [self.roster, self.scoring]  # domain projections; each gets every record
+        self.tally = TallyState()
+        self.parts: list[Any] = [self.roster, self.scoring, self.tally]  # domain projections; each gets every record
 
     def apply(self, record: Record) -> None:
         self.kinds[record.kind] = self.kinds.get(record.kind, 0) + 1
@@ -96,10 +98,15 @@ class SessionState(Projection):
         data = record.data
         if data["id"] in self.pending:
             return  # ids are random; a clash is refused on replay rather than overwriting
-        self.pending[data["id"]] = PendingAction(
+        action = PendingAction(
             data["id"], data["action"], data["params"], data.get("reason", ""), record.actor, record.seq,
             {role: int(n) for role, n in data["required"].items()}, [],
+            {role: list(users) for role, users in data.get("restrict", {}).items()},
         )
+        creator = self.users.get(record.actor)
+        if data.get("creator_signs") and creator is not None and creator.role in action.required:
+            action.signatures.append((record.actor, creator.role))  # starting it is their signature
+        self.pending[data["id"]] = action
 
     def on_pending_sign(self, record: Record) -> None:
         action = self.pending.get(record.data["id"])
@@ -149,6 +156,7 @@ class PendingAction:
     created_seq: int
     required: dict[str, int]  # role -> number of signatures needed
     signatures: list[tuple[str, str]]  # (user, role), in order
+    restrict: dict[str, list[str]] = field(default_factory=dict)  # role -> the only users who may sign for it
     done_seq: int | None = None
 
     @property
@@ -167,6 +175,7 @@ class PendingAction:
             and user != self.created_by
             and all(u != user for u, _ in self.signatures)
             and self.missing().get(role, 0) > 0
+            and (role not in self.restrict or user in self.restrict[role])
         )
 
 

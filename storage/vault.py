@@ -48,6 +48,17 @@ CREATE TABLE ledger (
     signature BLOB NOT NULL,
     body BLOB NOT NULL
 ) STRICT;
+-- Electronic ballots live outside the ledger, keyed by a random slot so that their order
+-- says nothing about the order of voting; each is signed by the kiosk's tally officer.
+CREATE TABLE sealed_ballots (
+    box TEXT NOT NULL,
+    slot BLOB NOT NULL,
+    ciphertext BLOB NOT NULL,
+    signer TEXT NOT NULL,
+    signature BLOB NOT NULL,
+    PRIMARY KEY (box, slot)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE spent_tokens (box TEXT NOT NULL, token TEXT NOT NULL, PRIMARY KEY (box, token)) STRICT, WITHOUT ROWID;
 CREATE TRIGGER ledger_append_only_update BEFORE UPDATE ON ledger
     BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
 CREATE TRIGGER ledger_append_only_delete BEFORE DELETE ON ledger
@@ -383,6 +394,18 @@ class Vault:
     def records(self, data_key: bytes, after_seq: int = 0) -> Iterator[ledger.Record]:
         for event in self.events(after_seq):
             yield ledger.open_body(data_key, self.vault_id, event)
+
+    def sealed_ballots(self, box: str) -> list[tuple[bytes, bytes]]:
+        with self._lock:
+            return self.conn.execute(
+                "SELECT slot, ciphertext FROM sealed_ballots WHERE box = ? ORDER BY slot", (box,)
+            ).fetchall()
+
+    def sealed_ballot_rows(self) -> list[tuple[str, bytes, bytes, str, bytes]]:
+        with self._lock:
+            return self.conn.execute(
+                "SELECT box, slot, ciphertext, signer, signature FROM sealed_ballots ORDER BY box, slot"
+            ).fetchall()
 
     def backup(self, target: str | os.PathLike[str]) -> None:
         """An online copy through SQLite's backup API; the copy is as encrypted as the original."""

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from . import crypto, ledger
 from .authority import may_emit
+from .ballot_rows import sealed_message
 from .vault import Identity, UserRow, Vault, grant_message, header_message
 
 CHECKPOINT_DOMAIN = "jz-checkpoint-v1"
@@ -60,6 +61,7 @@ def verify(vault: Vault, data_key: bytes | None = None, checkpoint: dict | None 
     if events:
         report.head_seq, report.head_hash = events[-1].seq, events[-1].hash
     _check_chain(vault, events, users, report)
+    _check_sealed_ballots(vault, events, users, report)
     if data_key is not None:
         records = _check_contents(vault, events, users, data_key, report)
         for check in CONTENT_CHECKS:
@@ -128,6 +130,24 @@ def _check_chain(vault: Vault, events: list[ledger.Event], users: dict[str, User
             report.problems.append(Problem(event.seq, "verify_init_position", {"kind": event.kind}))
         expected_seq = event.seq + 1
         prev_hash = event.hash
+
+
+def _check_sealed_ballots(
+    vault: Vault, events: list[ledger.Event], users: dict[str, UserRow], report: Report
+) -> None:
+    """Every electronic ballot is signed by a tally officer, and there is one per spent slip."""
+    rows = vault.sealed_ballot_rows()
+    for box, slot, ciphertext, signer, signature in rows:
+        user = users.get(signer)
+        if (
+            user is None
+            or user.role != "tally"
+            or not crypto.verify_signature(user.public_key, signature, sealed_message(vault.vault_id, box, slot, ciphertext))
+        ):
+            report.problems.append(Problem(None, "verify_sealed_ballot", {"box": box}))
+    spent = sum(1 for e in events if e.kind == "token.spend")
+    if spent != len(rows):
+        report.problems.append(Problem(None, "verify_sealed_count", {"spent": spent, "ballots": len(rows)}))
 
 
 def _check_contents(
