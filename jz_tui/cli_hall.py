@@ -43,6 +43,12 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     q.add_argument("--reason", required=True)
     q.set_defaults(handler=cmd_roster_withdraw)
 
+    q = roster_sub.add_parser("disqualify", parents=[parent], help="disqualify, with the reason (admin; a supervisor signs)")
+    q.add_argument("vault")
+    q.add_argument("code")
+    q.add_argument("--reason", required=True)
+    q.set_defaults(handler=cmd_roster_disqualify)
+
     p = sub.add_parser("tickets", parents=[parent], help="admission tickets with signed QR / 准考证")
     p.add_argument("vault")
     p.add_argument("--out", required=True, metavar="DIR")
@@ -158,6 +164,13 @@ def cmd_roster_withdraw(args: argparse.Namespace) -> int:
     session = login(args)
     candidate = roster.withdraw_candidate(session, args.code, args.reason)
     emit(args, {"ok": True, "code": candidate.code}, t("candidate_withdrawn", code=candidate.code))
+    return 0
+
+
+def cmd_roster_disqualify(args: argparse.Namespace) -> int:
+    session = login(args)
+    action = roster.request_disqualify(session, args.code, args.reason)
+    emit(args, {"pending": action.id}, t("candidate_disqualify_pending", id=action.id))
     return 0
 
 

@@ -54,6 +54,7 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     q.add_argument("vault")
     q.add_argument("file")
     q.add_argument("--correct", metavar="REASON", default="", help="allow replacing scores already imported")
+    q.add_argument("--stage", default="written", help="another imported stage of the rules (e.g. fitness)")
     q.set_defaults(handler=cmd_written_import)
 
 
@@ -139,7 +140,7 @@ def cmd_announce(args: argparse.Namespace) -> int:
 def cmd_written_import(args: argparse.Namespace) -> int:
     session = login(args)
     try:
-        scores = written.import_written(session, args.file, args.correct)
+        scores = written.import_written(session, args.file, args.correct, args.stage)
     except ImportRefused as refused:
         return report_refusal(args, refused)
     emit(args, {"ok": True, "count": len(scores)}, t("written_imported", count=len(scores)))

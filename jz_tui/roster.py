@@ -52,7 +52,9 @@ class RosterRefused(ImportRefused):
 def parse_roster(table: tabular.Table, existing: RosterState) -> dict[str, Any]:
     """The body of a ``roster.import`` event, or :class:`RosterRefused` with every problem."""
     mapping, duplicated = tabular.map_headers(table.headers, HEADER_ALIASES)
-    problems = [RowProblem(1, header, "table_duplicate_header", header) for header in duplicated]
+    # the problem's field is the field the header means (its text is the value), so it can be named
+    problems = [RowProblem(1, next(iter(tabular.map_headers([header], HEADER_ALIASES)[0])), "table_duplicate_header",
+                           header) for header in duplicated]
     missing = [f for f in (*REQUIRED_POST, *REQUIRED_CANDIDATE) if f not in mapping]
     problems += [RowProblem(1, f, "roster_missing_column") for f in missing]
     if problems:
@@ -95,7 +97,7 @@ def parse_roster(table: tabular.Table, existing: RosterState) -> dict[str, Any]:
             problems.append(RowProblem(row_no, "open", "roster_post_inconsistent", post_code))
 
         name = get("name")
-        if not name and not get("id_number"):
+        if not any(get(f) for f in ("name", "id_number", "unit", "exam_no")):
             continue  # a row that only declares a post (for instance one closed to competition)
         if not post["open"]:
             problems.append(RowProblem(row_no, "post", "roster_post_closed", post_code))
@@ -126,13 +128,13 @@ def _check_candidate(row_no, get, problems: list[RowProblem], seen_ids: dict[str
             problems.append(RowProblem(row_no, field, "field_missing"))
     name = get("name")
     if name and (len(name) > 40 or any(not ch.isprintable() for ch in name)):
-        problems.append(RowProblem(row_no, "name", "roster_bad_name", name[:40]))
+        problems.append(RowProblem(row_no, "name", "roster_bad_name"))  # never echo a name
     raw_id = get("id_number")
     if raw_id:
         id_number = idcard.normalise(raw_id)
         reason = idcard.problem(id_number)
         if reason:
-            problems.append(RowProblem(row_no, "id_number", reason, raw_id))
+            problems.append(RowProblem(row_no, "id_number", reason))  # never echo an ID number
         elif id_number in seen_ids:
             where, other = seen_ids[id_number]
             key = "roster_duplicate_id_row" if where == "row" else "roster_duplicate_id_existing"
@@ -180,7 +182,7 @@ def edit_candidate(session: Session, code: str, changes: dict[str, str], reason:
             value = idcard.normalise(value)
             reason_key = idcard.problem(value)
             if reason_key:
-                raise JzError(reason_key, value=value)
+                raise JzError(reason_key)  # never echo an ID number
             clash = next((c for c in session.state.roster.candidates.values()
                           if c.id_number == value and c.code != candidate.code), None)
             if clash is not None:
@@ -211,3 +213,18 @@ def withdraw_candidate(session: Session, code: str, reason: str) -> Candidate:
 def is_contract(candidate: Candidate) -> bool:
     """Career staff (事业编制) are appointed on contract (聘任制)."""
     return candidate.establishment in CONTRACT_ESTABLISHMENTS
+
+
+def request_disqualify(session: Session, code: str, reason: str):
+    """Disqualification (canvassing, …) takes effect when a supervisor signs."""
+    from . import pending
+
+    session.require_role("admin", action="candidate.disqualify")
+    session.refresh()
+    candidate = find(session.state.roster, code)
+    if candidate.disqualified is not None:
+        raise JzError("candidate_already_disqualified", code=candidate.code)
+    if not reason.strip():
+        raise JzError("reason_needed")
+    return pending.create(session, "candidate.disqualify", {"code": candidate.code, "reason": reason.strip()},
+                          reason=reason.strip())

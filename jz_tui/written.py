@@ -9,6 +9,7 @@ from storage.errors import JzError
 from storage.roster_state import RosterState
 
 from . import idcard, tabular
+from .config import current_rules
 from .marks import parse_mark
 from .tabular import ImportRefused, RowProblem
 from .session import Session
@@ -67,12 +68,17 @@ def parse_written(table: tabular.Table, roster: RosterState, existing: dict[str,
     return scores
 
 
-def import_written(session: Session, path: str | Path, correction_reason: str = "") -> dict[str, str]:
+def import_written(session: Session, path: str | Path, correction_reason: str = "",
+                   stage: str = "written") -> dict[str, str]:
+    """Scores of the written exam, or of another imported stage (e.g. 适岗评价) named in the rules."""
     session.require_role("admin", action="written.import")
     session.refresh()
-    existing = session.state.scoring.written
+    rules = current_rules(session)
+    if stage not in rules.stages or stage in ("interview", "democratic"):
+        raise JzError("stage_not_importable", stage=stage)
+    existing = session.state.scoring.stage_scores.get(stage, {})
     scores = parse_written(tabular.read_table(path), session.state.roster, existing, bool(correction_reason))
-    body: dict[str, object] = {"scores": scores}
+    body: dict[str, object] = {"stage": stage, "scores": scores}
     replaced = sorted(code for code in scores if code in existing)
     if replaced:
         body["replaces"] = {code: existing[code] for code in replaced}

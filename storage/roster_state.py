@@ -33,6 +33,8 @@ class Candidate:
     exam_no: str
     order: int  # position in the roster, for stable listings
     withdrawn: str | None = None  # the reason, once withdrawn
+    withdrawn_seq: int | None = None
+    disqualified: str | None = None  # the reason, once a supervisor has signed
     edits: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -95,8 +97,9 @@ class RosterState:
 
     def on_candidate_withdraw(self, record: Record) -> None:
         candidate = self.candidates.get(record.data["code"])
-        if candidate is not None:
+        if candidate is not None and candidate.withdrawn is None:
             candidate.withdrawn = record.data.get("reason", "")
+            candidate.withdrawn_seq = record.seq
 
     # -------------------------------------------------------------- tickets and the hall
 
@@ -117,6 +120,11 @@ class RosterState:
 
     def on_checkin_absent(self, record: Record) -> None:
         self.absent.update(code for code in record.data["codes"] if code not in self.checkins)
+
+    def on_done_candidate_disqualify(self, params: dict[str, Any]) -> None:
+        candidate = self.candidates.get(params["code"])
+        if candidate is not None:
+            candidate.disqualified = params.get("reason", "")
 
     def on_done_checkin_undo(self, params: dict[str, Any]) -> None:
         self.checkins.pop(params["code"], None)

@@ -24,15 +24,20 @@ class Sheet:
 
 class ScoringState:
     def __init__(self) -> None:
-        self.written: dict[str, str] = {}  # candidate code -> score string
+        self.stage_scores: dict[str, dict[str, str]] = {}  # imported stages (written, ...) -> code -> score
         self.sheets: dict[tuple[str, str], Sheet] = {}  # (candidate, examiner) -> sheet
         self.announced: dict[str, dict[str, Any]] = {}  # candidate -> the announcement as signed
 
     def sheets_of(self, candidate: str) -> list[Sheet]:
         return sorted((s for (c, _), s in self.sheets.items() if c == candidate), key=lambda s: s.examiner)
 
+    @property
+    def written(self) -> dict[str, str]:
+        return self.stage_scores.get("written", {})
+
     def on_written_import(self, record: Record) -> None:
-        self.written.update(record.data["scores"])
+        stage = record.data.get("stage", "written")
+        self.stage_scores.setdefault(stage, {}).update(record.data["scores"])
 
     def on_sheet_submit(self, record: Record) -> None:
         key = (record.data["candidate"], record.actor)

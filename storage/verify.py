@@ -69,9 +69,9 @@ def verify(vault: Vault, data_key: bytes | None = None, checkpoint: dict | None 
         report.contents_checked = True
     if checkpoint is not None:
         _check_checkpoint(vault, events, users, checkpoint, report)
-    for user in users.values():
-        if not user.kdf.meets_production_floor():
-            report.warnings.append(Problem(None, "verify_weak_slot", {"user": user.name}))
+    weak = [user.name for user in users.values() if not user.kdf.meets_production_floor()]
+    if weak:
+        report.warnings.append(Problem(None, "verify_weak_slot", {"user": ", ".join(weak)}))
     report.problems.sort(key=lambda p: (p.seq is None, p.seq or 0))
     return report
 
