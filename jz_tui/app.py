@@ -35,7 +35,7 @@ from screens.ballots import BallotsScreen
 from screens.base import ModeBar, ModeScreen, ModeTab, ShellContext, localise_bindings
 from screens.board import BoardScreen
 from screens.checkin import CheckinScreen
-from screens.data import LedgerStatus, SharedSession
+from screens.data import LedgerStatus, PendingRow, SharedSession
 from screens.help import HelpRow, HelpScreen
 from screens.login import LoginScreen
 from screens.scoring import ScoringScreen
@@ -218,17 +218,17 @@ class JzApp(App[None]):
         if "signatures" in self.allowed_modes and self.status is not None:
             for row in self.status.waiting:
                 commands.append((t("cmd_sign", id=row.id, action=action_label(row.action)),
-                                 t("cmd_sign_help", by=row.created_by), partial(self.sign_pending, row.id)))
+                                 t("cmd_sign_help", by=row.created_by), partial(self.sign_pending, row)))
         commands.append((t("key_help"), t("tip_help"), self.action_help))
         commands.append((t("key_quit"), t("tip_quit"), self.exit))
         return commands
 
-    def sign_pending(self, action_id: str) -> None:
-        """Go to the signatures mode and ask to approve ``action_id`` there."""
+    def sign_pending(self, row: PendingRow) -> None:
+        """Go to the signatures mode and ask there to approve the action ``row``."""
         self.switch_mode("signatures")
         screen = self.screen
         if isinstance(screen, SignaturesScreen):
-            screen.confirm_and_sign(action_id)
+            screen.confirm_and_sign(row)
 
     # ------------------------------------------------------------------ live polling
 

@@ -77,19 +77,15 @@ class SignaturesScreen(ModeScreen):
         table = self.query_one("#waiting", TablePanel).table
         if table.row_count:
             row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
-            if row_key.value is not None:
-                self.confirm_and_sign(row_key.value)
+            if row_key.value in self._waiting:
+                self.confirm_and_sign(self._waiting[row_key.value])
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        if event.data_table is self.query_one("#waiting", TablePanel).table and event.row_key.value:
-            self.confirm_and_sign(event.row_key.value)
+        if event.data_table is self.query_one("#waiting", TablePanel).table and event.row_key.value in self._waiting:
+            self.confirm_and_sign(self._waiting[event.row_key.value])
 
-    def confirm_and_sign(self, action_id: str) -> None:
-        """Ask for confirmation, then sign ``action_id`` in a worker."""
-        row = self._waiting.get(action_id)
-        if row is None:
-            self.notify(t("signatures_not_waiting", id=action_id), severity="warning")
-            return
+    def confirm_and_sign(self, row: PendingRow) -> None:
+        """Ask for confirmation, then sign in a worker (which refuses it if it no longer waits)."""
         details = [
             t("confirm_sign_action", action=action_label(row.action)),
             t("confirm_sign_by", by=row.created_by),
@@ -99,7 +95,7 @@ class SignaturesScreen(ModeScreen):
 
         def answered(approved: bool | None) -> None:
             if approved:
-                self.sign(action_id)
+                self.sign(row.id)
 
         self.app.push_screen(ConfirmScreen(t("confirm_sign_title", id=row.id), details), answered)
 

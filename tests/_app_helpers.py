@@ -1,0 +1,88 @@
+"""Helpers for the app tests: a vault with pending actions, logging in through the screen.
+
+Snapshot tests need the same picture on every run, so the vault made here has fixed
+pending-action ids, and the app gets a fixed clock and masks hashes, fingerprints and
+event times (``make_app(..., clock=FIXED_CLOCK, mask_volatile=True)``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from conftest import PASSPHRASES, make_test_vault
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from jz_tui import pending
+from jz_tui.app import JzApp, make_app
+from jz_tui.session import Session
+
+# One user of each role in the conftest vault; the first mode listed is the role's home.
+USER_OF_ROLE = {"admin": "admin", "clerk": "clerk", "examiner": "e1", "scorer": "scorer", "tally": "t1",
+                "supervisor": "sup"}
+MODES_OF_ROLE = {
+    "admin": ("setup", "checkin", "sheets", "scoring", "ballots", "board", "signatures"),
+    "clerk": ("checkin",),
+    "examiner": ("sheets",),
+    "scorer": ("scoring", "signatures"),
+    "tally": ("ballots", "signatures"),
+    "supervisor": ("board", "signatures"),
+}
+MODE_KEYS = {"setup": "f2", "checkin": "f3", "sheets": "f4", "scoring": "f5", "ballots": "f6", "board": "f7",
+             "signatures": "f8"}
+CLERK_UNDO, ADMIN_UNDO = "PCK2A7", "PCK3B8"
+
+
+def fixed_clock() -> datetime:
+    return datetime(2026, 5, 20, 9, 30, 0)
+
+
+def make_app_vault(path: Path, monkeypatch) -> Path:
+    """The conftest users plus two check-in undos waiting for a supervisor, with fixed ids."""
+    ids = iter([CLERK_UNDO, ADMIN_UNDO])
+    tv = make_test_vault(path)
+    try:
+        with monkeypatch.context() as patch:
+            patch.setattr(pending, "_new_id", lambda state: next(ids))
+            clerk = Session(tv.vault, tv.identity("clerk"))
+            pending.create(clerk, "checkin.undo", {"code": "A01-02"}, reason="scanned the wrong ticket")
+            admin = Session(tv.vault, tv.admin)
+            pending.create(admin, "checkin.undo", {"code": "B01-01"}, reason="wrong terminal clock")
+    finally:
+        tv.vault.close()
+    return path
+
+
+def stable_app(path: Path) -> JzApp:
+    """An app whose screens look the same on every run (for snapshots)."""
+    return make_app(path, clock=fixed_clock, mask_volatile=True)
+
+
+async def settle(pilot: Pilot) -> None:
+    """Let workers finish and the messages they post be handled, a few rounds deep."""
+    for _ in range(4):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def log_in(pilot: Pilot, user: str, passphrase: str | None = None, *, type_keys: bool = False) -> None:
+    """Log in through the login screen: fill both fields, then Enter in the passphrase field.
+
+    ``type_keys`` types every character as a person would (slower: a pilot key press
+    waits for the screen to settle).
+    """
+    await settle(pilot)  # the vault is opened by a worker
+    passphrase = PASSPHRASES[user] if passphrase is None else passphrase
+    screen = pilot.app.screen
+    user_field, passphrase_field = screen.query_one("#login-user", Input), screen.query_one("#login-passphrase", Input)
+    if type_keys:
+        user_field.focus()
+        await pilot.press(*user, "enter")
+        await pilot.press(*passphrase, "enter")
+    else:
+        user_field.value = user
+        passphrase_field.value = passphrase
+        passphrase_field.focus()
+        await pilot.press("enter")
+    await settle(pilot)

@@ -1,0 +1,248 @@
+"""The app shell at 80x24, driven by keys: login, role modes, help, palette, signing, quitting."""
+
+from __future__ import annotations
+
+import pytest
+from _app_helpers import (
+    ADMIN_UNDO,
+    CLERK_UNDO,
+    MODE_KEYS,
+    MODES_OF_ROLE,
+    USER_OF_ROLE,
+    log_in,
+    make_app_vault,
+    settle,
+)
+from conftest import PASSPHRASES
+from textual.app import UnknownModeError
+from textual.command import CommandPalette
+from textual.widgets import Input, Label
+
+from jz_tui import pending
+from jz_tui.app import crash_report, make_app
+from jz_tui.i18n import t
+from jz_tui.session import Session
+from screens.base import ModeScreen
+from screens.confirm import ConfirmScreen
+from screens.help import HelpScreen
+from screens.login import LoginScreen
+from screens.signatures import SignaturesScreen
+from screens.widgets import TablePanel
+from storage.vault import Vault
+
+SIZE = (80, 24)
+
+
+@pytest.fixture
+def vault_path(tmp_path, monkeypatch):
+    return make_app_vault(tmp_path / "session.jz", monkeypatch)
+
+
+def table_keys(screen, panel_id: str) -> list[str]:
+    table = screen.query_one(f"#{panel_id}", TablePanel).table
+    return [key.value for key in table.rows]
+
+
+@pytest.mark.parametrize("role", list(MODES_OF_ROLE))
+async def test_each_role_lands_on_its_home_and_reaches_only_its_modes(vault_path, role):
+    app = make_app(vault_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, USER_OF_ROLE[role])
+        allowed = MODES_OF_ROLE[role]
+        assert app.allowed_modes == allowed
+        assert app.current_mode == allowed[0]
+        assert isinstance(app.screen, ModeScreen)
+
+        for mode, key in MODE_KEYS.items():  # every mode key, in every role
+            await pilot.press(key)
+            await pilot.pause()
+            if mode in allowed:
+                assert app.current_mode == mode
+            else:
+                assert app.current_mode != mode
+            assert app.current_mode in allowed
+
+        for mode in set(MODE_KEYS) - set(allowed):
+            with pytest.raises(UnknownModeError):
+                app.switch_mode(mode)
+        with pytest.raises(UnknownModeError):
+            app.switch_mode("_default")  # the login's stack is gone for good
+
+        titles = [title for title, _, _ in app.palette_commands()]
+        for mode in MODE_KEYS:
+            assert (t("cmd_open_mode", mode=t(f"mode_{mode}")) in titles) == (mode in allowed)
+
+
+async def test_the_palette_offers_no_mode_of_another_role(vault_path):
+    app = make_app(vault_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "clerk")
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*t("mode_setup"))  # "Setup": the admin's mode
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.current_mode == "checkin"
+
+        await pilot.press("escape")
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*t("mode_checkin"))
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.current_mode == "checkin" and isinstance(app.screen, ModeScreen)
+
+
+async def test_login_failure_says_the_same_for_unknown_user_and_wrong_passphrase(vault_path):
+    app = make_app(vault_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "clerk", "not-the-passphrase")
+        assert isinstance(app.screen, LoginScreen)
+        assert app.screen.query_one("#login-passphrase", Input).password  # masked
+        wrong_passphrase = str(app.screen.query_one("#login-error", Label).render())
+        assert app.screen.query_one("#login-passphrase", Input).value == ""  # cleared for the retry
+
+        await log_in(pilot, "nobody", "whatever")
+        unknown_user = str(app.screen.query_one("#login-error", Label).render())
+        assert wrong_passphrase == unknown_user == t("login_failed")
+
+        await log_in(pilot, "clerk", type_keys=True)  # the right passphrase, typed, still works afterwards
+        assert app.current_mode == "checkin"
+
+
+async def test_f1_lists_the_keys_of_the_current_screen(vault_path):
+    app = make_app(vault_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "sup")
+        await pilot.press("f8")
+        await settle(pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        actions = {row.action for row in app.screen.rows}
+        assert {t("key_help"), t("key_quit"), t("mode_board"), t("mode_signatures"), t("key_approve")} <= actions
+        assert t("mode_setup") not in actions  # the admin's mode is no key of the supervisor's
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, SignaturesScreen)
+
+
+async def test_ctrl_q_quits(vault_path):
+    app = make_app(vault_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "admin")
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert not app.is_running
+    assert app.return_code == 0
+
+
+async def test_ctrl_q_quits_from_the_login_screen(vault_path):
+    app = make_app(vault_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_supervisor_signs_a_pending_action_through_the_panel(vault_path):
+    app = make_app(vault_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "sup")
+        assert app.status is not None and {row.id for row in app.status.waiting} == {CLERK_UNDO, ADMIN_UNDO}
+        await pilot.press("f8")
+        await settle(pilot)
+        screen = app.screen
+        assert table_keys(screen, "waiting") == [CLERK_UNDO, ADMIN_UNDO]
+
+        await pilot.press("enter")  # the first row: the clerk's undo
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("enter")  # Enter alone cancels: focus starts on "Cancel"
+        await settle(pilot)
+        assert app.screen is screen and table_keys(screen, "waiting") == [CLERK_UNDO, ADMIN_UNDO]
+
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.screen is screen
+        assert table_keys(screen, "waiting") == [ADMIN_UNDO]
+        assert app.status is not None and [row.id for row in app.status.waiting] == [ADMIN_UNDO]
+
+    vault = Vault.open(vault_path)
+    try:
+        sup = Session(vault, vault.unlock("sup", PASSPHRASES["sup"]))
+        assert sup.state.pending[CLERK_UNDO].done
+        assert not sup.state.pending[ADMIN_UNDO].done
+        last = list(vault.events())[-1]
+        assert (last.kind, last.actor) == ("pending.sign", "sup")
+    finally:
+        vault.close()
+
+
+async def test_the_palette_signs_a_pending_action(vault_path):
+    app = make_app(vault_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "sup")
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*ADMIN_UNDO)
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.status is not None and [row.id for row in app.status.waiting] == [CLERK_UNDO]
+
+
+async def test_screens_follow_what_other_processes_append(vault_path):
+    app = make_app(vault_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "sup")
+        await pilot.press("f8")
+        await settle(pilot)
+        screen = app.screen
+        table = screen.query_one("#waiting", TablePanel).table
+        table.move_cursor(row=1)
+
+        other = Vault.open(vault_path)  # another terminal: the scorer starts an action
+        try:
+            scorer = Session(other, other.unlock("scorer", PASSPHRASES["scorer"]))
+            started = pending.create(scorer, "announce", {"code": "A01-01"})
+        finally:
+            other.close()
+
+        for _ in range(40):  # polled every 0.25 s
+            await pilot.pause(0.05)
+            if started.id in table_keys(screen, "waiting"):
+                break
+        assert table_keys(screen, "waiting") == [CLERK_UNDO, ADMIN_UNDO, started.id]
+        assert table.cursor_row == 1  # updated in place: the cursor stayed where it was
+        assert app.status is not None and app.status.head.seq == scorer.state.seq
+
+
+async def test_examiner_sees_counts_but_no_pending_of_other_modes(vault_path):
+    app = make_app(vault_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "e1")
+        screen = app.screen
+        assert table_keys(screen, "counts") == ["sheet.submit", "sheet.withdraw", "sheet.confirm", "sheet.reject"]
+        assert table_keys(screen, "pending") == []  # the check-in undos are not an examiner's business
+
+
+def test_a_crash_is_reported_in_words_without_values(monkeypatch):
+    monkeypatch.delenv("JZ_DEBUG", raising=False)
+    error = RuntimeError("secret passphrase hunter2")
+    from rich.console import Console
+
+    console = Console(width=200, record=True)
+    console.print(crash_report(error))
+    text = console.export_text()
+    assert "RuntimeError" in text and t("app_crashed", kind="RuntimeError") in text
+    assert "hunter2" not in text
