@@ -6,7 +6,11 @@ import argparse
 import csv
 import sys
 
-from . import ranking
+from datetime import date
+
+from storage.errors import JzError
+
+from . import inspection, publication, ranking
 from .cli import emit, login
 from .i18n import t
 
@@ -18,6 +22,29 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.add_argument("vault")
     p.add_argument("--csv", action="store_true")
     p.set_defaults(handler=cmd_ranking)
+
+    p = sub.add_parser("export", parents=[parent], help="the public notice (公示): xlsx, csv, html or json")
+    p.add_argument("vault")
+    p.add_argument("--format", required=True, choices=publication.FORMATS)
+    p.add_argument("--out", required=True, metavar="FILE")
+    p.set_defaults(handler=cmd_export)
+
+    p = sub.add_parser("inspect", parents=[parent], help="an inspection note on 德/能/勤/绩/廉 (admin)")
+    p.add_argument("vault")
+    p.add_argument("code")
+    p.add_argument("--dimension", required=True, choices=inspection.DIMENSIONS)
+    p.add_argument("--note", required=True)
+    p.set_defaults(handler=cmd_inspect)
+
+    p = sub.add_parser("decide", parents=[parent], help="the committee's decision on a target (admin)")
+    p.add_argument("vault")
+    p.add_argument("code")
+    choice = p.add_mutually_exclusive_group(required=True)
+    choice.add_argument("--appoint", action="store_true")
+    choice.add_argument("--not-appoint", action="store_true")
+    p.add_argument("--start", help="appointment date, YYYY-MM-DD (default today)")
+    p.add_argument("--note", default="")
+    p.set_defaults(handler=cmd_decide)
 
 
 def cmd_ranking(args: argparse.Namespace) -> int:
@@ -45,4 +72,33 @@ def cmd_ranking(args: argparse.Namespace) -> int:
         return "\n".join(lines)
 
     emit(args, payload, text)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    session = login(args)
+    session.require_role(*VIEWERS, action="export")
+    notice = publication.export(session.state, session.vault, args.format, args.out)
+    emit(args, {"out": args.out, "rows": len(notice.rows), **notice.meta},
+         t("export_done", out=args.out, rows=len(notice.rows), fingerprint=notice.meta["admin_fingerprint"],
+           seq=notice.meta["head_seq"]))
+    return 0
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    session = login(args)
+    inspection.add_note(session, args.code, args.dimension, args.note)
+    emit(args, {"ok": True}, t("inspection_noted", code=args.code, dimension=args.dimension))
+    return 0
+
+
+def cmd_decide(args: argparse.Namespace) -> int:
+    session = login(args)
+    try:
+        start = date.fromisoformat(args.start) if args.start else None
+    except ValueError as exc:
+        raise JzError("date_invalid", value=args.start) from exc
+    body = inspection.record_decision(session, args.code, "appoint" if args.appoint else "not_appoint", start,
+                                      args.note)
+    emit(args, body, t("decision_recorded", code=args.code))
     return 0

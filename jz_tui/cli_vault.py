@@ -15,6 +15,7 @@ from storage.ledger import short_hash
 from storage.vault import Vault
 
 from . import draw  # noqa: F401  (registers its check with verify)
+from . import publication
 from .cli import EXIT_TAMPERED, Misuse, emit, login, read_new_passphrase, read_passphrase
 from .i18n import t
 
@@ -44,6 +45,7 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.add_argument("vault")
     p.add_argument("--checkpoint", metavar="FILE", help="also check against a saved head (catches truncation)")
     p.add_argument("--write-checkpoint", metavar="FILE", help="save the signed head to FILE")
+    p.add_argument("--export", metavar="FILE", help="check that a published notice matches the vault")
     p.set_defaults(handler=cmd_verify)
 
     p = sub.add_parser("log", parents=[parent], help="the ledger, readable (admin, supervisor)")
@@ -128,7 +130,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
         if args.write_checkpoint:
             raise Misuse("user_needed")
         vault, data_key = Vault.open(args.vault), None
+    if args.export and data_key is None:
+        raise Misuse("user_needed")
     report = verifier.verify(vault, data_key, checkpoint)
+    if args.export:
+        for difference in publication.check_export(vault, data_key, args.export):
+            report.problems.append(verifier.Problem(None, "verify_export_differs", {"detail": difference}))
     if args.write_checkpoint and report.ok and identity is not None:
         verifier.write_checkpoint(vault, identity, args.write_checkpoint)
     payload = {

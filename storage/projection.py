@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .inspection_state import InspectionState
 from .ledger import Record
 from .roster_state import RosterState
 from .scoring_state import ScoringState
@@ -64,7 +65,8 @@ class SessionState(Projection):
         self.roster = RosterState()
         self.scoring = ScoringState()
         self.tally = TallyState()
-        self.parts: list[Any] = [self.roster, self.scoring, self.tally]  # domain projections; each gets every record
+        self.inspection = InspectionState()
+        self.parts: list[Any] = [self.roster, self.scoring, self.tally, self.inspection]  # domain projections; each gets every record
 
     def apply(self, record: Record) -> None:
         self.kinds[record.kind] = self.kinds.get(record.kind, 0) + 1
