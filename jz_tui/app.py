@@ -29,7 +29,7 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.reactive import reactive
 from textual.widget import AwaitMount
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerFailed, WorkerState
 
 from screens.ballots import BallotsScreen
 from screens.base import ModeBar, ModeScreen, ModeTab, ShellContext, localise_bindings
@@ -270,6 +270,8 @@ class JzApp(App[None]):
 
 def crash_report(error: BaseException | None) -> Group:
     """What the terminal shows after an unexpected error: plain words, no values."""
+    if isinstance(error, WorkerFailed):  # name what went wrong in the worker, not the wrapper
+        error = error.error
     kind = type(error).__name__ if error is not None else "?"
     parts: list[Text] = [Text(t("app_crashed", kind=kind), style="bold red")]
     if os.environ.get("JZ_DEBUG") and error is not None:

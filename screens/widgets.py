@@ -135,20 +135,19 @@ def counts_rows(counts: Sequence[tuple[str, int, int]]) -> dict[str, list[Cell]]
 
 
 def pending_panel(title: str, empty: str, *, wide: bool = False, id: str = "pending") -> TablePanel:
-    columns = [("id", t("app_col_id")), ("action", t("app_col_action"))]
+    """Pending actions; ``wide`` adds who started each and why (the reason last: it is free text)."""
+    columns = [("id", t("app_col_id")), ("action", t("app_col_action")), ("needs", t("app_col_needs"))]
     if wide:
         columns += [("by", t("app_col_started_by")), ("reason", t("app_col_reason"))]
-    columns += [("needs", t("app_col_needs"))]
     return TablePanel(title, columns, empty, id=id)
 
 
 def pending_rows(rows: Sequence[PendingRow], *, wide: bool = False) -> dict[str, list[Cell]]:
     result: dict[str, list[Cell]] = {}
     for row in rows:
-        cells: list[Cell] = [row.id, action_label(row.action)]
+        cells: list[Cell] = [row.id, action_label(row.action), missing_text(row)]
         if wide:
             cells += [row.created_by, row.reason]
-        cells.append(missing_text(row))
         result[row.id] = cells
     return result
 

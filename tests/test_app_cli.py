@@ -1,0 +1,56 @@
+"""``jz app`` and ``jz demo`` from the command line, and the demo's builder steps."""
+
+from __future__ import annotations
+
+from conftest import WEAK_KDF, make_test_vault
+
+from jz_tui import demo, pending
+from jz_tui.session import Session
+from storage.vault import Vault
+
+
+def test_jz_vault_refuses_a_missing_file_before_taking_the_terminal(jz, tmp_path):
+    result = jz(tmp_path / "nowhere.jz")  # ``jz VAULT`` is ``jz app VAULT``
+    assert result.returncode == 1
+    assert "nowhere.jz" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_demo_builds_every_user_and_pending_actions_for_the_supervisor(tmp_path):
+    path = tmp_path / "demo.jz"
+    said: list[str] = []
+    demo.build_demo(path, say=said.append, kdf=WEAK_KDF)
+    assert len([line for line in said if "/13]" in line]) == len(demo.DEMO_USERS) == 13
+
+    vault = Vault.open(path)
+    try:
+        assert vault.session_name == demo.DEMO_SESSION
+        assert {(u.name, u.role) for u in vault.users()} == {(u.name, u.role) for u in demo.DEMO_USERS}
+        assert sum(u.role == "examiner" for u in vault.users()) == 7
+        supervisor = next(u for u in demo.DEMO_USERS if u.role == "supervisor")
+        session = Session(vault, vault.unlock(supervisor.name, supervisor.passphrase))
+        waiting = pending.waiting_for(session.state, session.user, session.role)
+        assert [a.action for a in waiting] == ["checkin.undo", "checkin.undo"]
+    finally:
+        vault.close()
+    assert demo.is_demo_vault(path)
+
+
+def test_demo_opens_an_existing_vault_when_not_asked(jz, tmp_path):
+    path = tmp_path / "demo.jz"
+    demo.build_demo(path, say=lambda line: None, kdf=WEAK_KDF)
+    before = path.stat().st_size
+    result = jz("demo", path, "--no-open", input="")
+    assert result.returncode == 0, result.stderr
+    assert "existing demo session" in result.stdout and "supervisor-demo" in result.stdout
+    assert path.stat().st_size == before
+
+
+def test_demo_never_deletes_a_vault_that_is_not_a_demo(jz, tmp_path):
+    tv = make_test_vault(tmp_path / "real.jz")
+    tv.vault.close()
+    result = jz("demo", tv.path, "--rebuild", "--no-open")
+    assert result.returncode == 1
+    assert "not a demo session" in result.stderr
+    vault = Vault.open(tv.path)
+    assert vault.session_name == "测试会话"
+    vault.close()
