@@ -26,7 +26,7 @@ from rich.text import Text
 from textual import work
 from textual.app import App, UnknownModeError
 from textual.binding import Binding
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.reactive import reactive
 from textual.widget import AwaitMount
 from textual.worker import Worker, WorkerFailed, WorkerState
@@ -207,6 +207,15 @@ class JzApp(App[None]):
             if active.binding.id is not None  # ours: Textual's internal bindings carry no id
         ]
         self.push_screen(HelpScreen(rows))
+
+    def action_command_palette(self) -> None:
+        # Textual's own palette action, with the search prompt in the user's language
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(placeholder=t("palette_placeholder"), id="--command-palette"))
+
+    def action_help_quit(self) -> None:
+        """ctrl+c: people press it to quit; tell them the key that does (Textual's hint is English only)."""
+        self.notify(t("app_how_to_quit"))
 
     def palette_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
         """(title, help, callback) for every action this user's role may take from the palette."""

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, ClassVar
 
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.dom import DOMNode
@@ -144,7 +144,7 @@ class ModeBar(Horizontal):
                 self.query_one(f"#tab-{tab.mode}", Label).update(self._text(tab))
                 self.set_class(waiting > 0, "-waiting")
 
-    def on_click(self, event: Any) -> None:
+    def on_click(self, event: events.Click) -> None:
         widget = event.widget
         if widget is not None and widget.id and widget.id.startswith("tab-"):
             self.post_message(self.Selected(widget.id.removeprefix("tab-")))
