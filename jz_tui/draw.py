@@ -60,9 +60,13 @@ def draw(session: Session, post: str) -> list[str]:
 def check_draws(records: list[Record]) -> list[Problem]:
     """Recompute every draw from its revealed seed; part of ``jz verify``."""
     commits: dict[str, Record] = {}
+    revealed: set[str] = set()
     problems: list[Problem] = []
     for record in records:
         if record.kind == "draw.commit":
+            if record.data["post"] in revealed:  # a post's order is drawn once: no seed shopping
+                problems.append(Problem(record.seq, "verify_draw_redrawn"))
+                continue
             commits[record.data["post"]] = record
         elif record.kind == "draw.reveal":
             commit = commits.get(record.data["post"])
@@ -74,6 +78,7 @@ def check_draws(records: list[Record]) -> list[Problem]:
                 problems.append(Problem(record.seq, "verify_draw_seed"))
             elif record.data["order"] != order_from_seed(seed, commit.data["candidates"]):
                 problems.append(Problem(record.seq, "verify_draw_order"))
+            revealed.add(record.data["post"])
     return problems
 
 

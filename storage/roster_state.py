@@ -131,6 +131,8 @@ class RosterState:
 
     def on_draw_commit(self, record: Record) -> None:
         data = record.data
+        if data["post"] in self.draws and self.draws[data["post"]].reveal_seq is not None:
+            return  # drawn and revealed: a later commit changes nothing (verify names it)
         self.draws[data["post"]] = Draw(data["post"], data["seed_hash"], list(data["candidates"]), record.seq)
 
     def on_draw_reveal(self, record: Record) -> None:

@@ -145,9 +145,13 @@ class Vault:
             raise VaultError("vault_missing", path=str(path))
         if path.is_dir():
             raise VaultError("vault_not_a_vault", path=str(path))
-        with path.open("rb") as fh:  # before connect(): setting WAL would turn an empty file into a database
-            if fh.read(16) != b"SQLite format 3\x00":
-                raise VaultError("vault_not_a_vault", path=str(path))
+        # Never open() the file from Python: closing that descriptor would drop the POSIX locks
+        # SQLite holds on it for this process's other connections, and the next writer elsewhere
+        # would then reset the WAL under them ("disk I/O error"). Any file that is not a SQLite
+        # database fails in connect(); only an empty one must be refused before (setting WAL
+        # would turn it into a database).
+        if path.stat().st_size == 0:
+            raise VaultError("vault_not_a_vault", path=str(path))
         try:
             conn = connect(path)
             rows = conn.execute("SELECT key, value FROM header").fetchall()
