@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 from storage.errors import JzError
 from storage.ledger import Record
+from storage.projection import SessionState
 from storage.verify import CONTENT_CHECKS, Problem
 
 from .session import Session
@@ -28,6 +29,12 @@ def order_from_seed(seed_hex: str, codes: Iterable[str]) -> list[str]:
     return sorted(codes, key=lambda code: (hashlib.sha256(seed + code.encode("utf-8")).digest(), code))
 
 
+def eligible_for_draw(state: SessionState, post: str) -> list[str]:
+    """The post's candidates checked in and not withdrawn, in code order."""
+    roster = state.roster
+    return sorted(c.code for c in roster.candidates_of(post) if c.code in roster.checkins and c.withdrawn is None)
+
+
 def draw(session: Session, post: str) -> list[str]:
     """Commit to a seed, then reveal it with the order; returns the order (candidate codes)."""
     session.require_role("clerk", "admin", action="draw.commit")
@@ -39,9 +46,7 @@ def draw(session: Session, post: str) -> list[str]:
     existing = roster.draws.get(post)
     if existing is not None and existing.reveal_seq is not None:
         raise JzError("draw_already_done", post=post)
-    codes = sorted(
-        c.code for c in roster.candidates_of(post) if c.code in roster.checkins and c.withdrawn is None
-    )
+    codes = eligible_for_draw(session.state, post)
     if not codes:
         raise JzError("draw_nobody_checked_in", post=post)
     seed = secrets.token_hex(32)
@@ -58,15 +63,22 @@ def draw(session: Session, post: str) -> list[str]:
 
 
 def check_draws(records: list[Record]) -> list[Problem]:
-    """Recompute every draw from its revealed seed; part of ``jz verify``."""
+    """Recompute every draw from its revealed seed; part of ``jz verify``.
+
+    Also checks that a draw orders exactly the post's candidates checked in at that
+    moment, so nobody can be left out of (or slipped into) the order.
+    """
     commits: dict[str, Record] = {}
     revealed: set[str] = set()
     problems: list[Problem] = []
+    state = SessionState()
     for record in records:
         if record.kind == "draw.commit":
             if record.data["post"] in revealed:  # a post's order is drawn once: no seed shopping
                 problems.append(Problem(record.seq, "verify_draw_redrawn"))
                 continue
+            if sorted(record.data["candidates"]) != eligible_for_draw(state, record.data["post"]):
+                problems.append(Problem(record.seq, "verify_draw_candidates"))
             commits[record.data["post"]] = record
         elif record.kind == "draw.reveal":
             commit = commits.get(record.data["post"])
@@ -79,6 +91,7 @@ def check_draws(records: list[Record]) -> list[Problem]:
             elif record.data["order"] != order_from_seed(seed, commit.data["candidates"]):
                 problems.append(Problem(record.seq, "verify_draw_order"))
             revealed.add(record.data["post"])
+        state.apply(record)
     return problems
 
 

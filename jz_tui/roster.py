@@ -53,8 +53,7 @@ def parse_roster(table: tabular.Table, existing: RosterState) -> dict[str, Any]:
     """The body of a ``roster.import`` event, or :class:`RosterRefused` with every problem."""
     mapping, duplicated = tabular.map_headers(table.headers, HEADER_ALIASES)
     # the problem's field is the field the header means (its text is the value), so it can be named
-    problems = [RowProblem(1, next(iter(tabular.map_headers([header], HEADER_ALIASES)[0])), "table_duplicate_header",
-                           header) for header in duplicated]
+    problems = [RowProblem(1, field, "table_duplicate_header", header) for field, header in duplicated]
     missing = [f for f in (*REQUIRED_POST, *REQUIRED_CANDIDATE) if f not in mapping]
     problems += [RowProblem(1, f, "roster_missing_column") for f in missing]
     if problems:

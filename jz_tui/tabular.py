@@ -144,23 +144,25 @@ def _read_xlsx(path: Path) -> Table:
     return Table(headers, rows, "xlsx")
 
 
-def map_headers(headers: list[str], aliases: dict[str, tuple[str, ...]]) -> tuple[dict[str, int], list[str]]:
+def map_headers(
+    headers: list[str], aliases: dict[str, tuple[str, ...]]
+) -> tuple[dict[str, int], list[tuple[str, str]]]:
     """Field -> column index, by any alias (Chinese or English, case and spaces ignored).
 
-    Returns the mapping and the list of duplicated fields (two columns meaning the same).
+    Returns the mapping and the duplicated columns as ``(field, header)``: two columns meaning the same.
     """
     lookup = {}
     for field_name, names in aliases.items():
         for name in names:
             lookup[_header_key(name)] = field_name
     mapping: dict[str, int] = {}
-    duplicates: list[str] = []
+    duplicates: list[tuple[str, str]] = []
     for index, header in enumerate(headers):
         field_name = lookup.get(_header_key(header))
         if field_name is None:
             continue
         if field_name in mapping:
-            duplicates.append(header)
+            duplicates.append((field_name, header))
         else:
             mapping[field_name] = index
     return mapping, duplicates

@@ -30,7 +30,7 @@ def parse_written(table: tabular.Table, roster: RosterState, existing: dict[str,
                   correcting: bool) -> dict[str, str]:
     """Candidate code -> score string, or :class:`RosterRefused` listing every problem."""
     mapping, duplicated = tabular.map_headers(table.headers, HEADER_ALIASES)
-    problems = [RowProblem(1, header, "table_duplicate_header", header) for header in duplicated]
+    problems = [RowProblem(1, field, "table_duplicate_header", header) for field, header in duplicated]
     if "score" not in mapping:
         problems.append(RowProblem(1, "score", "roster_missing_column"))
     if "exam_no" not in mapping and "id_number" not in mapping:

@@ -151,3 +151,16 @@ def test_the_order_is_a_permutation_fixed_by_the_seed(seed, codes, shuffle_seed)
     order = draw.order_from_seed(seed.hex(), codes)
     assert sorted(order) == sorted(codes)
     assert draw.order_from_seed(seed.hex(), shuffled) == order  # the listing order does not matter
+
+
+def test_a_draw_that_leaves_someone_out_fails_verify(hall):
+    """A clerk's key commits a draw without one checked-in candidate: verify names the commit."""
+    tv, _, clerk = hall
+    seed = "22" * 32
+    codes = ["A01-01", "A01-03"]  # A01-06 checked in too, and is left out
+    commit = tv.vault.append(clerk.identity, "draw.commit",
+                             {"post": "A01", "seed_hash": draw.seed_hash(seed), "candidates": codes})
+    tv.vault.append(clerk.identity, "draw.reveal",
+                    {"post": "A01", "seed": seed, "order": draw.order_from_seed(seed, codes)})
+    report = verify(tv.vault, clerk.identity.data_key)
+    assert [(p.seq, p.key) for p in report.problems] == [(commit.seq, "verify_draw_candidates")]
