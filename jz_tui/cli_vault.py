@@ -116,9 +116,13 @@ def cmd_verify(args: argparse.Namespace) -> int:
     checkpoint = None
     if args.checkpoint:
         try:
-            checkpoint = json.loads(Path(args.checkpoint).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            checkpoint = {}
+            text = Path(args.checkpoint).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise JzError("file_unreadable", path=args.checkpoint) from exc
+        try:
+            checkpoint = json.loads(text)
+        except ValueError:
+            checkpoint = {}  # unreadable content is reported by verify as a bad checkpoint
     identity = None
     if args.user:
         # Unlock without opening a Session: a Session folds every record on login and would
