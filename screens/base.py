@@ -29,14 +29,14 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Label
+from textual.widgets import Footer
 from textual.worker import get_current_worker
 
 from jz_tui.i18n import t
 from jz_tui.session import Session
 
 from .data import LedgerActivity, LedgerHead, LedgerStatus, SessionClosed, SharedSession
-from .widgets import role_label
+from .widgets import Plain, role_label
 
 
 def localise_bindings(node: DOMNode) -> None:
@@ -92,23 +92,23 @@ class SessionHeader(Widget):
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="header-row"):
-            yield Label(self.context.session_name, id="header-session")
-            yield Label("", id="header-clock")
+            yield Plain(self.context.session_name, id="header-session")
+            yield Plain("", id="header-clock")
         with Horizontal(classes="header-row"):
-            yield Label(t("app_header_user", user=self.context.user, role=role_label(self.context.role)),
+            yield Plain(t("app_header_user", user=self.context.user, role=role_label(self.context.role)),
                         id="header-user")
-            yield Label("", id="header-head")
+            yield Plain("", id="header-head")
 
     def on_mount(self) -> None:
         self._tick()
         self.set_interval(1.0, self._tick)
 
     def _tick(self) -> None:
-        self.query_one("#header-clock", Label).update(self.context.clock().strftime("%H:%M:%S"))
+        self.query_one("#header-clock", Plain).update(self.context.clock().strftime("%H:%M:%S"))
 
     def watch_head(self, head: LedgerHead | None) -> None:
         text = "" if head is None else t("app_header_head", seq=head.seq, hash=self.context.volatile(head.short_hash))
-        self.query_one("#header-head", Label).update(text)
+        self.query_one("#header-head", Plain).update(text)
 
 
 class ModeBar(Horizontal):
@@ -130,7 +130,7 @@ class ModeBar(Horizontal):
 
     def compose(self) -> ComposeResult:
         for tab in self.tabs:
-            label = Label(self._text(tab), id=f"tab-{tab.mode}", classes="mode-tab")
+            label = Plain(self._text(tab), id=f"tab-{tab.mode}", classes="mode-tab")
             label.set_class(tab.mode == self.current, "-current")
             yield label
 
@@ -141,7 +141,7 @@ class ModeBar(Horizontal):
     def watch_waiting(self, waiting: int) -> None:
         for tab in self.tabs:
             if tab.mode == "signatures":
-                self.query_one(f"#tab-{tab.mode}", Label).update(self._text(tab))
+                self.query_one(f"#tab-{tab.mode}", Plain).update(self._text(tab))
                 self.set_class(waiting > 0, "-waiting")
 
     def on_click(self, event: events.Click) -> None:

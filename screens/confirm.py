@@ -6,11 +6,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label
+from textual.widgets import Button
 
 from jz_tui.i18n import t
 
 from .base import localise_bindings
+from .widgets import Plain
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -28,9 +29,9 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
-            yield Label(self.title_text, id="confirm-title")
+            yield Plain(self.title_text, id="confirm-title")
             for line in self.lines:
-                yield Label(line, classes="confirm-line")
+                yield Plain(line, classes="confirm-line")
             with Horizontal(id="confirm-buttons"):
                 yield Button(t("confirm_yes"), id="yes", variant="primary")
                 yield Button(t("confirm_no"), id="no")

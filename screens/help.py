@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Label
+from textual.widgets import DataTable
 
 from jz_tui.i18n import t
 
 from .base import localise_bindings
+from .widgets import Plain
 
 
 @dataclass(frozen=True)
@@ -33,15 +35,15 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-box"):
-            yield Label(t("help_title"), id="help-title")
+            yield Plain(t("help_title"), id="help-title")
             yield DataTable(id="help-keys", cursor_type="row", zebra_stripes=True)
-            yield Label(t("help_hint"), id="help-hint")
+            yield Plain(t("help_hint"), id="help-hint")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_columns(t("help_col_key"), t("help_col_action"), t("help_col_explanation"))
         for row in self.rows:
-            table.add_row(row.key, row.action, row.explanation)
+            table.add_row(Text(row.key), Text(row.action), Text(row.explanation))  # text, never markup
         table.focus()
 
     def action_close(self) -> None:

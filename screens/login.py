@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.containers import Center, Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, LoadingIndicator
+from textual.widgets import Button, Footer, Input, LoadingIndicator
 
 from jz_tui.i18n import error_text, t
 from jz_tui.session import Session
@@ -25,6 +25,7 @@ from storage.errors import AuthError, JzError
 from storage.vault import Vault
 
 from .base import localise_bindings
+from .widgets import Plain
 from .data import SharedSession
 
 
@@ -69,17 +70,17 @@ class LoginScreen(Screen[SharedSession]):
 
     def compose(self) -> ComposeResult:
         with Center(), Vertical(id="login-box"):
-            yield Label(t("login_title"), id="login-title")
-            yield Label(t("login_opening", file=self.vault_path.name), id="login-session")
-            yield Label(t("login_user"), classes="login-label")
+            yield Plain(t("login_title"), id="login-title")
+            yield Plain(t("login_opening", file=self.vault_path.name), id="login-session")
+            yield Plain(t("login_user"), classes="login-label")
             yield Input(self.prefill_user, id="login-user", max_length=64)
-            yield Label(t("login_passphrase"), classes="login-label")
+            yield Plain(t("login_passphrase"), classes="login-label")
             yield Input(id="login-passphrase", password=True)
             with Horizontal(id="login-actions"):
                 yield Button(t("login_submit"), id="login-submit", variant="primary")
                 yield LoadingIndicator(id="login-spinner")
-                yield Label(t("login_checking"), id="login-checking")
-            yield Label("", id="login-error")
+                yield Plain(t("login_checking"), id="login-checking")
+            yield Plain("", id="login-error")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -110,7 +111,7 @@ class LoginScreen(Screen[SharedSession]):
             self.query_one("#login-submit", Button).disabled = True
             return
         self.vault = message.vault
-        self.query_one("#login-session", Label).update(message.vault.session_name)
+        self.query_one("#login-session", Plain).update(message.vault.session_name)
 
     # ------------------------------------------------------------------ logging in
 
@@ -163,5 +164,5 @@ class LoginScreen(Screen[SharedSession]):
         self._show_problem(message.problem or "")
 
     def _show_problem(self, text: str) -> None:
-        self.query_one("#login-error", Label).update(text)
+        self.query_one("#login-error", Plain).update(text)
         self.set_class(bool(text), "-problem")

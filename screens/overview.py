@@ -14,7 +14,6 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Label
 
 from jz_tui.i18n import t
 from jz_tui.session import Session
@@ -22,6 +21,7 @@ from jz_tui.session import Session
 from .base import ModeScreen
 from .data import ActivityRow, LedgerActivity, PendingRow, kind_counts, open_pending
 from .widgets import (
+    Plain,
     TablePanel,
     activity_panel,
     activity_rows,
@@ -48,7 +48,7 @@ class OverviewScreen(ModeScreen):
     EVERYONE: ClassVar[bool] = False  # the latest actions of everyone, rather than this user's
 
     def compose_body(self) -> ComposeResult:
-        yield Label(t(self.INTRO), classes="intro")
+        yield Plain(t(self.INTRO), classes="intro")
         with Horizontal(classes="panel-row"):
             yield counts_panel()
             yield pending_panel(t("app_panel_pending_mode"), t("app_pending_none"))

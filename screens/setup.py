@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Label
 
 from jz_tui.i18n import t
 from jz_tui.session import Session
@@ -14,6 +13,7 @@ from jz_tui.session import Session
 from .base import ModeScreen
 from .data import LedgerActivity, PendingRow, kind_counts, open_pending
 from .widgets import (
+    Plain,
     TablePanel,
     counts_panel,
     counts_rows,
@@ -39,8 +39,8 @@ class SetupScreen(ModeScreen):
     CSS_PATH = "setup.tcss"
 
     def compose_body(self) -> ComposeResult:
-        yield Label("", id="setup-file", classes="intro")
-        yield Label("", id="setup-fingerprint", classes="intro")
+        yield Plain("", id="setup-file", classes="intro")
+        yield Plain("", id="setup-fingerprint", classes="intro")
         with Horizontal(classes="panel-row"):
             yield TablePanel(
                 t("setup_panel_users"),
@@ -64,10 +64,10 @@ class SetupScreen(ModeScreen):
 
     def show(self, snapshot: SetupSnapshot) -> None:
         volatile = self.context.volatile
-        self.query_one("#setup-file", Label).update(
+        self.query_one("#setup-file", Plain).update(
             t("setup_file", file=snapshot.file_name, created=volatile(snapshot.created_at[:16].replace("T", " ")))
         )
-        self.query_one("#setup-fingerprint", Label).update(
+        self.query_one("#setup-fingerprint", Plain).update(
             t("setup_fingerprint", fingerprint=volatile(snapshot.admin_fingerprint))
         )
         self.query_one("#users", TablePanel).show_rows(

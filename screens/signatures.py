@@ -13,7 +13,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import DataTable, Label
+from textual.widgets import DataTable
 
 from jz_tui import pending
 from jz_tui.i18n import error_text, t
@@ -23,7 +23,7 @@ from storage.errors import JzError
 from .base import ModeScreen
 from .confirm import ConfirmScreen
 from .data import LedgerActivity, PendingRow, SessionClosed, ledger_status, open_pending
-from .widgets import TablePanel, action_label, missing_text, pending_panel, pending_rows
+from .widgets import Plain, TablePanel, action_label, missing_text, pending_panel, pending_rows
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class SignaturesScreen(ModeScreen):
         self._waiting: dict[str, PendingRow] = {}
 
     def compose_body(self) -> ComposeResult:
-        yield Label(t("signatures_intro"), classes="intro")
+        yield Plain(t("signatures_intro"), classes="intro")
         yield pending_panel(t("signatures_panel_waiting"), t("signatures_none"), wide=True, id="waiting")
         yield pending_panel(t("signatures_panel_others"), t("app_pending_none"), wide=True, id="others")
 
@@ -112,8 +112,8 @@ class SignaturesScreen(ModeScreen):
 
     def on_signatures_screen_signed(self, message: Signed) -> None:
         if message.error is not None:
-            self.notify(message.error, severity="error")
+            self.notify(message.error, severity="error", markup=False)
         else:
             key = "signatures_signed_done" if message.done else "signatures_signed_waiting"
-            self.notify(t(key, id=message.action_id))
+            self.notify(t(key, id=message.action_id), markup=False)
         self.reload()

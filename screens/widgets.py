@@ -23,6 +23,13 @@ from .data import ActivityRow, PendingRow
 Cell = str | Text
 
 
+class Plain(Label):
+    """A label shown exactly as given: names, reasons and file names may contain [brackets]."""
+
+    def __init__(self, content: str = "", **kwargs) -> None:
+        super().__init__(content, markup=False, **kwargs)
+
+
 # ---------------------------------------------------------------------- wording
 
 
@@ -75,13 +82,14 @@ class LiveTable(DataTable):
             self.remove_row(stale)
         column_keys = [key for key, _ in self._column_spec]
         for row_key, cells in rows.items():
+            texts = [Text(cell) if isinstance(cell, str) else cell for cell in cells]  # data, never markup
             if row_key in self.rows:
                 current = self.get_row(row_key)
-                for column_key, old, new in zip(column_keys, current, cells, strict=True):
+                for column_key, old, new in zip(column_keys, current, texts, strict=True):
                     if old != new:
                         self.update_cell(row_key, column_key, new, update_width=True)
             else:
-                self.add_row(*cells, key=row_key)
+                self.add_row(*texts, key=row_key)
         if sort_by is not None:
             self.sort(sort_by, key=_sort_value, reverse=reverse)
 
@@ -102,7 +110,7 @@ class TablePanel(Vertical):
 
     def compose(self) -> ComposeResult:
         yield LiveTable(self._columns)
-        yield Label(self._empty, classes="empty-note")
+        yield Plain(self._empty, classes="empty-note")
 
     def on_mount(self) -> None:
         self.border_title = self._title

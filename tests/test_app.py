@@ -224,6 +224,22 @@ async def test_screens_follow_what_other_processes_append(vault_path):
         assert app.status is not None and app.status.head.seq == scorer.state.seq
 
 
+async def test_user_text_is_shown_as_is_never_as_markup(vault_path):
+    vault = Vault.open(vault_path)
+    try:
+        clerk = Session(vault, vault.unlock("clerk", PASSPHRASES["clerk"]))
+        started = pending.create(clerk, "checkin.undo", {"code": "A01-03"}, reason="[/b] [red]not markup")
+    finally:
+        vault.close()
+    app = make_app(vault_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "sup")
+        await pilot.press("f8")
+        await settle(pilot)
+        table = app.screen.query_one("#waiting", TablePanel).table
+        assert table.get_cell(started.id, "reason").plain == "[/b] [red]not markup"
+
+
 async def test_examiner_sees_counts_but_no_pending_of_other_modes(vault_path):
     app = make_app(vault_path)
     async with app.run_test(size=SIZE) as pilot:
