@@ -83,8 +83,8 @@ class LedgerActivity:
         self._everyone: deque[Event] = deque(maxlen=RECENT_EVENTS)
 
     def follow(self, session: Session) -> None:
-        head_seq, _ = session.vault.head()
-        if head_seq == self.seq:
+        """Catch up; call right after ``session.refresh()``, whose fold tells whether anything is new."""
+        if session.state.seq == self.seq:
             return
         for event in session.vault.events(after_seq=self.seq):
             self._everyone.append(event)
@@ -123,7 +123,7 @@ class SharedSession:
         self._closed = False
         self._reported_seq = -1
         with self._lock:
-            self.activity.follow(session)
+            self.activity.follow(session)  # the whole history once, at login (public columns only)
 
     @property
     def user(self) -> str:

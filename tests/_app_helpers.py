@@ -7,6 +7,7 @@ event times (``make_app(..., clock=FIXED_CLOCK, mask_volatile=True)``).
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -64,6 +65,14 @@ async def settle(pilot: Pilot) -> None:
     for _ in range(4):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
+
+
+async def wait_until(pilot: Pilot, condition, timeout: float = 5.0) -> None:
+    """Pause until ``condition()`` holds: the ledger is polled every 0.25 s, not on demand."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await pilot.pause(0.05)
 
 
 async def log_in(pilot: Pilot, user: str, passphrase: str | None = None, *, type_keys: bool = False) -> None:

@@ -12,6 +12,7 @@ from _app_helpers import (
     log_in,
     make_app_vault,
     settle,
+    wait_until,
 )
 from conftest import PASSPHRASES
 from textual.app import UnknownModeError
@@ -169,7 +170,7 @@ async def test_supervisor_signs_a_pending_action_through_the_panel(vault_path):
         await settle(pilot)
         assert app.screen is screen
         assert table_keys(screen, "waiting") == [ADMIN_UNDO]
-        assert app.status is not None and [row.id for row in app.status.waiting] == [ADMIN_UNDO]
+        await wait_until(pilot, lambda: [row.id for row in app.status.waiting] == [ADMIN_UNDO])
 
     vault = Vault.open(vault_path)
     try:
@@ -194,8 +195,7 @@ async def test_the_palette_signs_a_pending_action(vault_path):
         await settle(pilot)
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")
-        await settle(pilot)
-        assert app.status is not None and [row.id for row in app.status.waiting] == [CLERK_UNDO]
+        await wait_until(pilot, lambda: [row.id for row in app.status.waiting] == [CLERK_UNDO])
 
 
 async def test_screens_follow_what_other_processes_append(vault_path):
@@ -215,10 +215,7 @@ async def test_screens_follow_what_other_processes_append(vault_path):
         finally:
             other.close()
 
-        for _ in range(40):  # polled every 0.25 s
-            await pilot.pause(0.05)
-            if started.id in table_keys(screen, "waiting"):
-                break
+        await wait_until(pilot, lambda: started.id in table_keys(screen, "waiting"))
         assert table_keys(screen, "waiting") == [CLERK_UNDO, ADMIN_UNDO, started.id]
         assert table.cursor_row == 1  # updated in place: the cursor stayed where it was
         assert app.status is not None and app.status.head.seq == scorer.state.seq
