@@ -92,8 +92,9 @@ def add_users(ctx: DemoContext) -> None:
 def request_checkin_undos(ctx: DemoContext) -> None:
     """Two check-in undos waiting for the supervisor's signature, for the signatures panel.
 
-    The check-in step (roster import and arrivals) goes before this one, so that the
-    candidates named here have checked in.
+    The codes follow the roster's ``POST-NN`` scheme. The roster and arrival steps, when
+    the demo gets them, go before this one, and this step then goes through
+    ``checkin.request_undo`` so that only a real check-in can be undone.
     """
     pending.create(ctx.session("clerk"), "checkin.undo", {"code": "A01-02"},
                    reason="考生误持他人准考证签到，需撤销后重新核验")
