@@ -106,13 +106,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+GLOBAL_OPTIONS_WITH_VALUE = ("--lang",)
+
+
+def _first_positional(argv: list[str]) -> int | None:
+    """Index of the first argument that is neither an option nor a global option's value."""
+    skip = False
+    for index, arg in enumerate(argv):
+        if skip:
+            skip = False
+        elif arg in GLOBAL_OPTIONS_WITH_VALUE:
+            skip = True
+        elif not arg.startswith("-"):
+            return index
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     commands = set(parser._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
-    first = next((a for a in argv if not a.startswith("-")), None)
-    if first is not None and first not in commands and "app" in commands:
-        argv.insert(argv.index(first), "app")  # ``jz VAULT`` is ``jz app VAULT``
+    position = _first_positional(argv)
+    if position is not None and argv[position] not in commands and "app" in commands:
+        argv.insert(position, "app")  # ``jz VAULT`` is ``jz app VAULT``
     args = parser.parse_args(argv)
     if args.lang:
         i18n.set_language(args.lang)

@@ -11,16 +11,18 @@ weakened vault must never come out of a user-facing command.
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from storage import crypto
 from storage.errors import JzError
 from storage.vault import Identity, Vault
 
-from . import pending
+from . import ballots, checkin, config, draw, pending, roster, sheets, synthetic, tabular, tickets
 from .i18n import t
 from .session import Session
 
@@ -89,22 +91,125 @@ def add_users(ctx: DemoContext) -> None:
                   seconds=f"{time.perf_counter() - started:.2f}"))
 
 
-def request_checkin_undos(ctx: DemoContext) -> None:
-    """Two check-in undos waiting for the supervisor's signature, for the signatures panel.
+DEMO_POSTS = (  # code, name, department, candidates (0: a post closed to competition)
+    ("A01", "办公室综合科科长", "区委办公室", 5),
+    ("A02", "财务科副科长", "区财政局", 4),
+    ("B01", "信息中心主任", "区数据局", 2),
+    ("C01", "法规股股长", "区司法局", 3),
+    ("D01", "机要科科长", "区委办公室", 0),
+)
 
-    The codes follow the roster's ``POST-NN`` scheme. The roster and arrival steps, when
-    the demo gets them, go before this one, and this step then goes through
-    ``checkin.request_undo`` so that only a real check-in can be undone.
-    """
-    pending.create(ctx.session("clerk"), "checkin.undo", {"code": "A01-02"},
-                   reason="考生误持他人准考证签到，需撤销后重新核验")
-    pending.create(ctx.session("admin"), "checkin.undo", {"code": "B01-01"},
-                   reason="签到终端时间登记有误，撤销后重新签到")
+
+def import_roster(ctx: DemoContext) -> None:
+    """Fourteen made-up candidates over four posts, and one post closed to competition."""
+    rows = synthetic.roster_rows([p for p in DEMO_POSTS if p[3]], seed=2026)
+    rows.append({**rows[0], "岗位编码": "D01", "岗位名称": "机要科科长", "姓名": "", "身份证号": "",
+                 "现单位": "", "编制": "", "是否开放竞争": "否"})
+    headers = list(rows[0]) + (["是否开放竞争"] if "是否开放竞争" not in rows[0] else [])
+    table = tabular.Table(headers, [(n, [r.get(h, "") for h in headers]) for n, r in enumerate(rows, start=2)],
+                          "demo")
+    admin = ctx.session("admin")
+    admin.append("roster.import", roster.parse_roster(table, admin.state.roster))
+    ctx.say(t("demo_step_roster", count=len(admin.state.roster.candidates)))
+
+
+def hall_morning(ctx: DemoContext) -> None:
+    """Tickets issued; most candidates arrived; A01 and A02 drawn; written scores in."""
+    admin, clerk = ctx.session("admin"), ctx.session("clerk")
+    payloads = tickets.issue(admin)
+    missing = {"B01-02", "C01-03"}
+    for code, payload in payloads.items():
+        if code not in missing:
+            checkin.attempt(clerk, payload, terminal="demo-hall-1")
+    checkin.attempt(clerk, payloads["A01-01"], terminal="demo-hall-2")  # a second scan: "already"
+    for post in ("A01", "A02"):
+        draw.draw(clerk, post)
+    rng = random.Random(11)
+    admin.refresh()
+    admin.append("written.import", {"stage": "written", "scores": {
+        code: str(Decimal(rng.randint(600, 920)) / 10) for code in sorted(admin.state.roster.candidates)}})
+    ctx.say(t("demo_step_hall"))
+
+
+def interviews(ctx: DemoContext) -> None:
+    """Post A01 mid-interview: three announced, one waiting for the supervisor, one being scored."""
+    rng = random.Random(7)
+    examiners = [u.name for u in DEMO_USERS if u.role == "examiner"]
+    scorer, supervisor = ctx.session("scorer"), ctx.session("supervisor")
+    rubric = config.current_rules(scorer).rubric
+    numbers = {code: n for code, n in scorer.state.roster.interview_numbers().items() if n.startswith("A01-")}
+    order = sorted(numbers, key=lambda code: int(numbers[code].rsplit("-", 1)[1]))
+
+    def marks() -> list[str]:
+        # between 60% and 95% of each item's maximum, in steps of 0.5
+        return [str(Decimal(rng.randint(int(top) * 12 // 10, int(top) * 19 // 10)) / 2) for _, top in rubric]
+
+    for index, code in enumerate(order):
+        number = numbers[code]
+        writers = examiners if index < 4 else examiners[:3]
+        for examiner in writers:
+            sheets.submit(ctx.session(examiner), number, marks())
+        if index < 4:
+            for examiner in writers:
+                sheets.confirm(scorer, number, examiner)
+            action = sheets.announce(scorer, number)
+            if index < 3:
+                pending.sign(supervisor, action.id)
+        else:
+            sheets.confirm(scorer, number, examiners[0])
+            sheets.reject(scorer, number, examiners[1], "第三项分值与评分细则不符，请核对")
+            sheets.withdraw(ctx.session(examiners[2]), number, "合议后重新评分")
+    a02_first = next(code for code, n in scorer.state.roster.interview_numbers().items() if n == "A02-1")
+    for examiner in examiners[:2]:
+        sheets.submit(ctx.session(examiner), scorer.state.roster.interview_numbers()[a02_first], marks())
+    ctx.say(t("demo_step_interviews"))
+
+
+def ballots_step(ctx: DemoContext) -> None:
+    """A01's box counted and closed; A02 and B01's box being counted, with electronic ballots."""
+    admin = ctx.session("admin")
+    ballots.create_box(admin, ["A01"], ["tally1", "tally2"], "FT-2026-0001")
+    ballots.create_box(admin, ["A02", "B01"], ["tally1", "tally2"], "FT-2026-0002")
+    tally1, tally2, supervisor = ctx.session("tally1"), ctx.session("tally2"), ctx.session("supervisor")
+    rng = random.Random(3)
+    weights = {"A01-01": "SSSSSSB", "A01-02": "SSSSBBD", "A01-03": "SSSBBDD", "A01-04": "SSBBDDD",
+               "A01-05": "SSSSSBD"}
+    stack = ["".join(rng.choice(weights[code]) if rng.random() > 0.05 else "-" for code in sorted(weights))
+             for _ in range(30)]
+    ballots.open_box(tally1, "A01", True, "", 32, 31)
+    for marks in stack:
+        for officer in (tally1, tally2):
+            ballots.enter_ballot(officer, "A01", marks)
+    for officer in (tally1, tally2):
+        ballots.void_ballot(officer, "A01", "一张选票未按规定填写（多处涂改）")
+    action = ballots.request_close(tally1, "A01")
+    pending.sign(tally2, action.id)
+    pending.sign(supervisor, action.id)
+
+    codes = ballots.issue_tokens(admin, "BOX2", 5)
+    for code in codes[:3]:
+        ballots.cast(tally1, "BOX2", code, {"A02": "".join(rng.choice("SSSB") for _ in range(4)),
+                                           "B01": "".join(rng.choice("SSBD") for _ in range(2))})
+    ballots.open_box(tally1, "A02", True, "", 25, 25)
+    for number in range(1, 9):
+        marks = "".join(rng.choice("SSSBD") for _ in range(4))
+        ballots.enter_ballot(tally1, "A02", marks)
+        ballots.enter_ballot(tally2, "A02", marks if number != 6 else "DDDD")  # one ballot the two read differently
+    ctx.say(t("demo_step_ballots"))
+
+
+def request_checkin_undo(ctx: DemoContext) -> None:
+    """A check-in undo waiting for the supervisor's signature, for the signatures panel."""
+    checkin.request_undo(ctx.session("clerk"), "C01-02", "考生误持他人准考证签到，需撤销后重新核验")
 
 
 DEMO_STEPS: list[DemoStep] = [
     add_users,
-    request_checkin_undos,
+    import_roster,
+    hall_morning,
+    interviews,
+    ballots_step,
+    request_checkin_undo,
 ]
 
 

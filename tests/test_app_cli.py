@@ -29,7 +29,14 @@ def test_demo_builds_every_user_and_pending_actions_for_the_supervisor(tmp_path)
         supervisor = next(u for u in demo.DEMO_USERS if u.role == "supervisor")
         session = Session(vault, vault.unlock(supervisor.name, supervisor.passphrase))
         waiting = pending.waiting_for(session.state, session.user, session.role)
-        assert [a.action for a in waiting] == ["checkin.undo", "checkin.undo"]
+        assert sorted(a.action for a in waiting) == ["announce", "checkin.undo"]
+        # mid-session: every part of the domain has something to show
+        state = session.state
+        assert len(state.roster.candidates) == 14 and not state.roster.posts["D01"].open
+        assert state.roster.checkins and state.roster.draws["A01"].order
+        assert len(state.scoring.announced) == 3
+        assert state.tally.posts["A01"].closed is not None and state.tally.posts["A02"].closed is None
+        assert len(vault.sealed_ballots("BOX2")) == 3
     finally:
         vault.close()
     assert demo.is_demo_vault(path)
