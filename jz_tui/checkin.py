@@ -17,6 +17,7 @@ from storage.errors import JzError
 from storage.roster_state import Candidate, CheckIn, RosterState
 
 from . import pending, tickets
+from .i18n import local_time, t
 from .session import Session
 
 SUCCESS = "checked_in"
@@ -33,6 +34,19 @@ class Attempt:
     @property
     def ok(self) -> bool:
         return self.outcome == SUCCESS
+
+
+def outcome_text(result: Attempt) -> str:
+    """The sentence for an attempt; shared by the CLI and the check-in screen."""
+    c = result.candidate
+    if result.outcome == "several":
+        lines = [t("checkin_several", count=len(result.matches))]
+        lines += [f"  {m.code}  {m.name}  {m.post}" for m in result.matches]
+        return "\n".join(lines)
+    if result.outcome == "already" and result.previous:
+        p = result.previous
+        return t("checkin_already", code=c.code, name=c.name, at=local_time(p.at), by=p.by, terminal=p.terminal)
+    return t("checkin_" + result.outcome, code=c.code if c else "", name=c.name if c else "")
 
 
 def terminal_name() -> str:

@@ -11,7 +11,7 @@ from storage.errors import JzError
 from . import checkin, config, draw, roster, rules, tickets
 from .tabular import ImportRefused
 from .cli import EXIT_REFUSED, Misuse, emit, login
-from .i18n import local_time, t
+from .i18n import t
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
@@ -215,7 +215,7 @@ def cmd_checkin(args: argparse.Namespace) -> int:
                      if result.previous else None),
         "matches": [{"code": c.code, "name": c.name, "post": c.post} for c in result.matches],
     }
-    message = outcome_text(result)
+    message = checkin.outcome_text(result)
     if args.json:
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     if result.ok:
@@ -224,19 +224,6 @@ def cmd_checkin(args: argparse.Namespace) -> int:
         return 0
     print(message, file=sys.stderr)
     return EXIT_REFUSED
-
-
-def outcome_text(result: checkin.Attempt) -> str:
-    """The sentence for an attempt; shared by the CLI and the check-in screen."""
-    c = result.candidate
-    if result.outcome == "several":
-        lines = [t("checkin_several", count=len(result.matches))]
-        lines += [f"  {m.code}  {m.name}  {m.post}" for m in result.matches]
-        return "\n".join(lines)
-    if result.outcome == "already" and result.previous:
-        p = result.previous
-        return t("checkin_already", code=c.code, name=c.name, at=local_time(p.at), by=p.by, terminal=p.terminal)
-    return t("checkin_" + result.outcome, code=c.code if c else "", name=c.name if c else "")
 
 
 def cmd_draw(args: argparse.Namespace) -> int:
