@@ -215,23 +215,36 @@ def request_override(session: Session, post: str, reason: str):
     return pending.create(session, "tally.override", {"post": post}, reason=reason.strip())
 
 
+def close_problems(state: SessionState, post: str) -> list[JzError]:
+    """Why the post's tally cannot be closed now (empty: it can), in the order they are checked."""
+    tally = state.tally.posts[post]
+    box = state.tally.boxes[tally.box]
+    if tally.opened is None:
+        return [JzError("tally_not_open", post=post)]
+    problems = []
+    if any(a.action == "tally.close" and a.params.get("post") == post and not a.done
+           for a in state.pending.values()):
+        problems.append(JzError("tally_close_pending", post=post))
+    current = view(state, post)
+    if current.discrepancies:
+        problems.append(JzError("tally_discrepancies", post=post,
+                                numbers=", ".join(map(str, current.discrepancies[:10]))))
+    if current.reconciliation and current.reconciliation.problems and tally.override is None:
+        problems.append(JzError(current.reconciliation.problems[0], post=post, issued=current.reconciliation.issued,
+                                returned=current.reconciliation.returned, valid=current.reconciliation.valid,
+                                void=current.reconciliation.void))
+    if box.token_hashes and box.unsealed_seq is None:
+        problems.append(JzError("tally_electronic_sealed", post=post, box=box.id))
+    return problems
+
+
 def request_close(session: Session, post: str):
     """Create the close: it takes effect with the rules' number of officers and a supervisor."""
     post, tally, box = _officer_tally(session, post)
-    if tally.opened is None:
-        raise JzError("tally_not_open", post=post)
-    if any(a.action == "tally.close" and a.params.get("post") == post and not a.done
-           for a in session.state.pending.values()):
-        raise JzError("tally_close_pending", post=post)
+    problems = close_problems(session.state, post)
+    if problems:
+        raise problems[0]
     current = view(session.state, post)
-    if current.discrepancies:
-        raise JzError("tally_discrepancies", post=post, numbers=", ".join(map(str, current.discrepancies[:10])))
-    if current.reconciliation and current.reconciliation.problems and tally.override is None:
-        raise JzError(current.reconciliation.problems[0], post=post, issued=current.reconciliation.issued,
-                      returned=current.reconciliation.returned, valid=current.reconciliation.valid,
-                      void=current.reconciliation.void)
-    if box.token_hashes and box.unsealed_seq is None:
-        raise JzError("tally_electronic_sealed", post=post, box=box.id)
     record = {
         "post": post,
         "box": box.id,
@@ -277,15 +290,8 @@ def issue_tokens(session: Session, box_id: str, count: int) -> list[str]:
     return [f"{c[:4]}-{c[4:8]}-{c[8:]}" for c in codes]
 
 
-def cast(session: Session, box_id: str, token: str, choices: dict[str, str]) -> None:
-    """Seal one voter's ballot to the box key and spend the slip, in one transaction.
-
-    The sealed ballot goes to a table ordered by a random key, holding no time and no link
-    to the slip; the ledger records only that a slip was spent.
-    """
-    session.require_role("tally", action="token.spend")
-    session.refresh()
-    state = session.state
+def check_slip(state: SessionState, box_id: str, token: str) -> tuple[Box, str]:
+    """The box and the slip's hash, if the slip may vote in that box now (the kiosk asks before marking)."""
     box = state.tally.boxes.get(box_id.strip().upper())
     if box is None:
         raise JzError("box_unknown", box=box_id)
@@ -296,6 +302,19 @@ def cast(session: Session, box_id: str, token: str, choices: dict[str, str]) -> 
         raise JzError("token_unknown")
     if hashed in box.spent:
         raise JzError("token_spent")
+    return box, hashed
+
+
+def cast(session: Session, box_id: str, token: str, choices: dict[str, str]) -> None:
+    """Seal one voter's ballot to the box key and spend the slip, in one transaction.
+
+    The sealed ballot goes to a table ordered by a random key, holding no time and no link
+    to the slip; the ledger records only that a slip was spent.
+    """
+    session.require_role("tally", action="token.spend")
+    session.refresh()
+    state = session.state
+    box, hashed = check_slip(state, box_id, token)
     ballot: dict[str, str] = {}
     for post in box.posts:
         marks = normalise_marks(choices.get(post, ""))
