@@ -1,0 +1,134 @@
+"""The public notice: every format holds the ranking's numbers, and a changed cell is caught."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date
+
+import pytest
+from openpyxl import load_workbook
+
+from jz_tui import demo, inspection, publication, ranking
+from jz_tui.session import Session
+from storage.errors import JzError
+from storage.vault import Vault
+from tests.conftest import WEAK_KDF
+
+
+@pytest.fixture(scope="module")
+def demo_vault(tmp_path_factory):
+    path = tmp_path_factory.mktemp("pub") / "demo.jz"
+    demo.build_demo(path, say=lambda line: None, kdf=WEAK_KDF)
+    return path
+
+
+def admin_session(path):
+    vault = Vault.open(path)
+    return Session(vault, vault.unlock("admin", "admin-demo"))
+
+
+def test_xlsx_holds_the_same_numbers_as_ranking_json(demo_vault, jz, tmp_path):
+    env = {"JZ_PASSPHRASE": "admin-demo"}
+    ranked = jz("ranking", demo_vault, "--json", "--user", "admin", env=env)
+    assert ranked.returncode == 0, ranked.stderr
+    payload = json.loads(ranked.stdout)
+    out = tmp_path / "notice.xlsx"
+    exported = jz("export", demo_vault, "--format", "xlsx", "--out", out, "--user", "admin", env=env)
+    assert exported.returncode == 0, exported.stderr
+
+    workbook = load_workbook(out, read_only=True)
+    rows = [list(r) for r in workbook["公示"].iter_rows(values_only=True)]
+    meta = dict(workbook["jz"].iter_rows(values_only=True))
+    header = rows[0]
+    by_code = {r[header.index("Number")]: dict(zip(header, r)) for r in rows[1:]}
+    assert meta["head"] == payload["head"]
+    checked = 0
+    for post in payload["posts"]:
+        for c in post["candidates"]:
+            row = by_code[c["code"]]
+            assert (row["Written"] or None) == c["written"]
+            assert (row["Interview"] or None) == c["interview"]
+            assert (row["Democratic"] or None) == c["democratic"]
+            assert (row["Composite"] or None) == c["composite"]
+            assert (row["Rank"] or None) == (str(c["rank"]) if c["rank"] is not None else None)
+            checked += 1
+    assert checked == 14
+    assert any(c["composite"] for p in payload["posts"] for c in p["candidates"])  # the demo has results
+
+
+@pytest.mark.parametrize("fmt", publication.FORMATS)
+def test_verify_export_passes_then_catches_one_changed_cell(demo_vault, jz, tmp_path, fmt):
+    env = {"JZ_PASSPHRASE": "admin-demo"}
+    out = tmp_path / f"notice.{fmt}"
+    assert jz("export", demo_vault, "--format", fmt, "--out", out, "--user", "admin", env=env).returncode == 0
+    clean = jz("verify", demo_vault, "--export", out, "--user", "admin", env=env)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+
+    session = admin_session(demo_vault)
+    notice = publication.build_notice(session.state, session.vault, "en")
+    session.close()
+    target = next(row for row in notice.rows if row[-4])  # a row with a composite
+    original = target[-4]
+    changed = original[:-1] + ("1" if original[-1] != "1" else "2")  # one digit of one cell
+    if fmt == "xlsx":
+        workbook = load_workbook(out)
+        sheet = workbook["公示"]
+        for row in sheet.iter_rows():
+            if row[2].value == target[2]:
+                row[len(target) - 4].value = changed
+        workbook.save(out)
+    else:
+        text = out.read_text(encoding="utf-8-sig" if fmt == "csv" else "utf-8")
+        assert text.count(original) >= 1
+        if fmt == "csv":
+            rows = list(csv.reader(text.splitlines()))
+            for row in rows:
+                if len(row) > 2 and row[2] == target[2]:
+                    row[len(target) - 4] = changed
+            out.write_text("\n".join(",".join(f'"{c}"' for c in row) for row in rows) + "\n", encoding="utf-8-sig")
+        elif fmt == "json":
+            data = json.loads(text)
+            for row in data["rows"]:
+                if row[2] == target[2]:
+                    row[len(target) - 4] = changed
+            out.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        else:
+            marker = f"<td>{target[2]}</td>"
+            head, rest = text.split(marker, 1)
+            out.write_text(head + marker + rest.replace(f"<td>{original}</td>", f"<td>{changed}</td>", 1),
+                           encoding="utf-8")
+    caught = jz("verify", demo_vault, "--export", out, "--json", "--user", "admin", env=env)
+    assert caught.returncode == 3, caught.stdout + caught.stderr
+    problems = json.loads(caught.stdout)["problems"]
+    assert len(problems) == 1 and changed in problems[0]["message"] and original in problems[0]["message"]
+
+
+def test_the_html_notice_carries_a_qr_with_fingerprint_and_head(demo_vault, tmp_path):
+    session = admin_session(demo_vault)
+    out = tmp_path / "notice.html"
+    notice = publication.export(session.state, session.vault, "html", out, lang="zh")
+    session.close()
+    text = out.read_text(encoding="utf-8")
+    assert 'src="data:image/png;base64,' in text
+    assert notice.meta["admin_fingerprint"] in text
+    assert publication.qr_text(notice.meta).endswith(notice.meta["head"])
+
+
+def test_decision_with_probation_and_contract_is_published(tmp_path):
+    path = tmp_path / "demo.jz"
+    demo.build_demo(path, say=lambda line: None, kdf=WEAK_KDF)
+    session = admin_session(path)
+    target = next(row for post in ranking.rank(session.state) for row in post.rows if row.status == "target")
+    with pytest.raises(JzError) as early:
+        inspection.record_decision(session, target.code, "appoint", date(2024, 2, 29))
+    assert early.value.key == "decision_notes_missing"
+    for dimension in inspection.DIMENSIONS:
+        inspection.add_note(session, target.code, dimension, "表现良好")
+    body = inspection.record_decision(session, target.code, "appoint", date(2024, 2, 29))
+    assert body["probation_end"] == "2025-02-28"
+    notice = publication.build_notice(session.state, session.vault, "en")
+    row = next(r for r in notice.rows if r[2] == target.code)
+    assert "probation until 2025-02-28" in row[-1]
+    assert ("contract" in row[-1]) == body["contract"]
+    session.close()
