@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 
 from .rules import Rules
 from .scoring import half_up
@@ -50,13 +51,18 @@ def normalise_marks(text: str) -> str:
     return "".join(KEY_TO_MARK.get(ch, ch.upper()) for ch in text.strip())
 
 
-def _group_result(counts: dict[str, int], ballots: int, rules: Rules) -> tuple[Decimal | None, Decimal | None]:
+def _group_result(counts: dict[str, int], ballots: int, rules: Rules) -> tuple[Fraction | None, Fraction | None]:
     valid = counts["satisfied"] + counts["basic"] + counts["dissatisfied"]
     if valid == 0:
         return None, None
-    total = sum((rules.values[k] * counts[k] for k in ("satisfied", "basic", "dissatisfied")), Decimal(0))
+    total = sum((Fraction(rules.values[k]) * counts[k] for k in ("satisfied", "basic", "dissatisfied")), Fraction(0))
     denominator = valid if rules.denominator == "valid_marks" else ballots
-    return total / valid, Decimal(counts["dissatisfied"]) / Decimal(denominator)
+    return total / valid, Fraction(counts["dissatisfied"], denominator)
+
+
+def _decimal(value: Fraction) -> Decimal:
+    """One correctly rounded division: exact whenever the value has a finite decimal expansion."""
+    return Decimal(value.numerator) / Decimal(value.denominator)
 
 
 def tally_post(codes: Sequence[str], ballots: Sequence[Ballot], rules: Rules) -> list[CandidateTally]:
@@ -77,9 +83,11 @@ def tally_post(codes: Sequence[str], ballots: Sequence[Ballot], rules: Rules) ->
         if not scored:
             results.append(CandidateTally(code, totals, by_group, None, None, False))
             continue
-        weight_sum = sum((w for w, _, _ in scored), Decimal(0))
-        score = sum((w * s for w, s, _ in scored), Decimal(0)) / weight_sum
-        rate = sum((w * r for w, _, r in scored), Decimal(0)) / weight_sum
+        # Exact (rational) until the end: chained Decimal divisions could tip a rate of exactly
+        # 30% above the threshold, or a score of exactly .xx5 below the half-up boundary.
+        weight_sum = sum((Fraction(w) for w, _, _ in scored), Fraction(0))
+        score = _decimal(sum((Fraction(w) * s for w, s, _ in scored), Fraction(0)) / weight_sum)
+        rate = _decimal(sum((Fraction(w) * r for w, _, r in scored), Fraction(0)) / weight_sum)
         results.append(CandidateTally(code, totals, by_group if rules.groups else {}, half_up(score, rules.decimals),
                                       rate, rate > rules.dissatisfied_max))
     return results

@@ -91,6 +91,8 @@ def sign(session: Session, action_id: str) -> PendingAction:
         raise JzError("pending_already_signed", id=action.id)
     if action.missing().get(session.role, 0) <= 0:
         raise JzError("pending_not_your_role", id=action.id, role=session.role)
+    if not action.can_sign(session.user, session.role):  # e.g. a tally officer of another box
+        raise JzError("pending_not_listed", id=action.id, user=session.user)
     session.append("pending.sign", {"id": action.id})
     return session.state.pending[action.id]
 
