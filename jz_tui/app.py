@@ -38,6 +38,7 @@ from screens.checkin import CheckinScreen
 from screens.data import LedgerStatus, PendingRow, SharedSession
 from screens.help import HelpRow, HelpScreen
 from screens.login import LoginScreen
+from screens.roster import RosterScreen
 from screens.scoring import ScoringScreen
 from screens.setup import SetupScreen
 from screens.sheets import SheetsScreen
@@ -47,7 +48,7 @@ from storage.authority import may_emit
 
 from .i18n import t
 
-POLL_INTERVAL = 0.25  # seconds between ledger polls: a score on another terminal shows within ~250 ms
+POLL_INTERVAL = 0.1  # seconds between ledger polls (one primary-key lookup): a score on another terminal shows well within 250 ms
 
 
 @dataclass(frozen=True)
@@ -67,12 +68,13 @@ MODE_SPECS: tuple[ModeSpec, ...] = (
     ModeSpec("ballots", "f6", "mode_ballots", BallotsScreen),
     ModeSpec("board", "f7", "mode_board", BoardScreen),
     ModeSpec("signatures", "f8", "mode_signatures", SignaturesScreen),
+    ModeSpec("roster", "f9", "mode_roster", RosterScreen),
 )
 
 # DESIGN.md §1; the first mode is the role's home. "signatures" is added for every role
 # that may sign pending actions (storage.authority decides, not this table).
 ROLE_MODES: dict[str, tuple[str, ...]] = {
-    "admin": ("setup", "checkin", "sheets", "scoring", "ballots", "board"),
+    "admin": ("setup", "checkin", "sheets", "scoring", "ballots", "board", "roster"),
     "clerk": ("checkin",),
     "examiner": ("sheets",),
     "scorer": ("scoring",),

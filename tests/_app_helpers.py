@@ -23,7 +23,7 @@ from jz_tui.session import Session
 USER_OF_ROLE = {"admin": "admin", "clerk": "clerk", "examiner": "e1", "scorer": "scorer", "tally": "t1",
                 "supervisor": "sup"}
 MODES_OF_ROLE = {
-    "admin": ("setup", "checkin", "sheets", "scoring", "ballots", "board", "signatures"),
+    "admin": ("setup", "checkin", "sheets", "scoring", "ballots", "board", "signatures", "roster"),
     "clerk": ("checkin",),
     "examiner": ("sheets",),
     "scorer": ("scoring", "signatures"),
@@ -31,7 +31,7 @@ MODES_OF_ROLE = {
     "supervisor": ("board", "signatures"),
 }
 MODE_KEYS = {"setup": "f2", "checkin": "f3", "sheets": "f4", "scoring": "f5", "ballots": "f6", "board": "f7",
-             "signatures": "f8"}
+             "signatures": "f8", "roster": "f9"}
 CLERK_UNDO, ADMIN_UNDO = "PCK2A7", "PCK3B8"
 
 
