@@ -101,6 +101,21 @@ def _officer_tally(session: Session, post: str) -> tuple[str, PostTally, Box]:
     return post, tally, box
 
 
+def _close_pending(state: SessionState, post: str) -> bool:
+    return any(a.action == "tally.close" and a.params.get("post") == post and not a.done
+               for a in state.pending.values())
+
+
+def _entries_open(session: Session, post: str) -> tuple[str, PostTally, Box]:
+    """An officer may enter ballots once the box is opened and until a close is requested."""
+    post, tally, box = _officer_tally(session, post)
+    if tally.opened is None:
+        raise JzError("tally_not_open", post=post)
+    if _close_pending(session.state, post):  # the signers sign what they saw: no ballot after it
+        raise JzError("tally_close_pending", post=post)
+    return post, tally, box
+
+
 def open_box(session: Session, post: str, seal_intact: bool, note: str, issued: int, returned: int) -> PostTally:
     post, tally, _ = _officer_tally(session, post)
     if tally.opened is not None:
@@ -121,9 +136,7 @@ def codes_of(state: SessionState, post: str) -> list[str]:
 
 def enter_ballot(session: Session, post: str, marks: str, group: str = "", number: int | None = None) -> int:
     """Store one paper ballot as this officer's entry number ``number`` (default: the next)."""
-    post, tally, _ = _officer_tally(session, post)
-    if tally.opened is None:
-        raise JzError("tally_not_open", post=post)
+    post, tally, _ = _entries_open(session, post)
     marks = normalise_marks(marks)
     count = len(codes_of(session.state, post))
     if not valid_marks(marks, count):
@@ -140,9 +153,7 @@ def enter_ballot(session: Session, post: str, marks: str, group: str = "", numbe
 
 
 def void_ballot(session: Session, post: str, reason: str, number: int | None = None) -> int:
-    post, tally, _ = _officer_tally(session, post)
-    if tally.opened is None:
-        raise JzError("tally_not_open", post=post)
+    post, tally, _ = _entries_open(session, post)
     if not reason.strip():
         raise JzError("reason_needed")
     number = number or len(tally.entries.get(session.user, {})) + 1
@@ -222,8 +233,7 @@ def close_problems(state: SessionState, post: str) -> list[JzError]:
     if tally.opened is None:
         return [JzError("tally_not_open", post=post)]
     problems = []
-    if any(a.action == "tally.close" and a.params.get("post") == post and not a.done
-           for a in state.pending.values()):
+    if _close_pending(state, post):
         problems.append(JzError("tally_close_pending", post=post))
     current = view(state, post)
     if current.discrepancies:
@@ -275,14 +285,20 @@ def normalise_token(code: str) -> str:
     return "".join(ch for ch in code.strip().upper() if ch.isalnum())
 
 
-def issue_tokens(session: Session, box_id: str, count: int) -> list[str]:
-    session.require_role("admin", action="tokens.issue")
-    session.refresh()
-    box = session.state.tally.boxes.get(box_id.strip().upper())
+def _unsealed_box(state: SessionState, box_id: str) -> Box:
+    """A box whose electronic ballots are still sealed (tokens, votes and the unsealing need one)."""
+    box = state.tally.boxes.get(box_id.strip().upper())
     if box is None:
         raise JzError("box_unknown", box=box_id)
     if box.unsealed_seq is not None:
         raise JzError("box_already_unsealed", box=box.id)
+    return box
+
+
+def issue_tokens(session: Session, box_id: str, count: int) -> list[str]:
+    session.require_role("admin", action="tokens.issue")
+    session.refresh()
+    box = _unsealed_box(session.state, box_id)
     if not 1 <= count <= 10000:
         raise JzError("tokens_bad_count")
     codes = ["".join(secrets.choice(TOKEN_ALPHABET) for _ in range(12)) for _ in range(count)]
@@ -292,11 +308,7 @@ def issue_tokens(session: Session, box_id: str, count: int) -> list[str]:
 
 def check_slip(state: SessionState, box_id: str, token: str) -> tuple[Box, str]:
     """The box and the slip's hash, if the slip may vote in that box now (the kiosk asks before marking)."""
-    box = state.tally.boxes.get(box_id.strip().upper())
-    if box is None:
-        raise JzError("box_unknown", box=box_id)
-    if box.unsealed_seq is not None:
-        raise JzError("box_already_unsealed", box=box.id)
+    box = _unsealed_box(state, box_id)
     hashed = token_hash(token)
     if hashed not in box.token_hashes:
         raise JzError("token_unknown")
@@ -353,11 +365,7 @@ def unseal(session: Session, box_id: str, officers: list[Identity]) -> dict[str,
     """Rebuild the box key from k officers' shares (in memory), open and count every sealed ballot."""
     session.require_role("tally", action="box.unseal")
     session.refresh()
-    box = session.state.tally.boxes.get(box_id.strip().upper())
-    if box is None:
-        raise JzError("box_unknown", box=box_id)
-    if box.unsealed_seq is not None:
-        raise JzError("box_already_unsealed", box=box.id)
+    box = _unsealed_box(session.state, box_id)
     distinct = {o.name: o for o in officers}
     if len(distinct) < box.k:
         raise JzError("box_too_few_shares", k=box.k, given=len(distinct))

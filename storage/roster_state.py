@@ -69,6 +69,7 @@ class RosterState:
         self.absent: set[str] = set()
         self.refusals: list[tuple[int, str]] = []  # (seq, reason)
         self.draws: dict[str, Draw] = {}
+        self._numbers: dict[str, str] | None = None
 
     # -------------------------------------------------------------- rules and roster
 
@@ -141,16 +142,21 @@ class RosterState:
             draw.seed = record.data["seed"]
             draw.order = list(record.data["order"])
             draw.reveal_seq = record.seq
+            self._numbers = None
 
     # -------------------------------------------------------------- derived lookups
 
     def interview_numbers(self) -> dict[str, str]:
-        """Candidate code -> interview number (``A01-3``) from the revealed draws."""
-        numbers = {}
-        for draw in self.draws.values():
-            for position, code in enumerate(draw.order, start=1):
-                numbers[code] = f"{draw.post}-{position}"
-        return numbers
+        """Candidate code -> interview number (``A01-3``) from the revealed draws.
+
+        Cached: examiners' screens and every sheet look it up; only a reveal changes it.
+        """
+        if self._numbers is None:
+            self._numbers = {}
+            for draw in self.draws.values():
+                for position, code in enumerate(draw.order, start=1):
+                    self._numbers[code] = f"{draw.post}-{position}"
+        return dict(self._numbers)
 
     def candidates_of(self, post: str) -> list[Candidate]:
         return sorted((c for c in self.candidates.values() if c.post == post), key=lambda c: c.code)

@@ -445,3 +445,15 @@ def test_opening_records_the_seal(hall):
     refused("ballot_bad_marks", ballots.enter_ballot, t1, "A", "SSX")
     with pytest.raises(JzError):
         ballots.open_box(hall.s("t3"), "B", True, "", 1, 1)  # not an officer of this box
+
+
+
+def test_no_ballot_is_entered_while_the_close_waits_for_signatures(hall):
+    """The signers sign the counts the close recorded: entries stop when it is requested."""
+    hall.box(["A"], officers=("t1", "t2"))
+    t1 = hall.s("t1")
+    ballots.open_box(t1, "A", True, "", 1, 1)
+    ballots.enter_ballot(t1, "A", "SBD")
+    ballots.request_close(t1, "A")
+    refused("tally_close_pending", ballots.enter_ballot, t1, "A", "SSS")
+    refused("tally_close_pending", ballots.void_ballot, t1, "A", "smudged")
