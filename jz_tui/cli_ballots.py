@@ -226,9 +226,15 @@ def write_slips(codes: list[str], box: str, out_dir: str, session_name: str) -> 
 
 
 def cmd_vote(args: argparse.Namespace) -> int:
+    if args.token is None:  # the kiosk screen: the operator logs in on it
+        import sys
+
+        if args.ballot or not (sys.stdin.isatty() and sys.stdout.isatty()):
+            raise Misuse("vote_kiosk_needs_terminal")
+        from .kiosk_app import run_kiosk  # noqa: PLC0415 - Textual loads only for the kiosk
+
+        return run_kiosk(Path(args.vault), args.box, user=args.user)
     session = login(args)
-    if args.token is None:
-        raise Misuse("vote_kiosk_needs_terminal")
     choices = {}
     for pair in args.ballot:
         post, sep, marks = pair.partition("=")

@@ -1,0 +1,70 @@
+"""The voting kiosk as its own small app: ``jz vote VAULT --box BOX`` without ``--token``.
+
+A tally officer logs in on the usual login screen (casting a sealed ballot is a tally
+action); then the kiosk screen takes one voter after another until ``ctrl+q``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import App
+from textual.binding import Binding
+
+from screens.base import localise_bindings
+from screens.data import SharedSession
+from screens.kiosk import KioskScreen
+from screens.login import LoginScreen
+from storage.vault import Vault
+
+from .i18n import t
+
+
+class KioskApp(App[None]):
+    TITLE = "jz"
+    BINDINGS = [Binding("ctrl+q", "quit", "key_quit", id="quit", tooltip="tip_quit", priority=True)]
+
+    def __init__(self, vault_path: Path, box: str, *, user: str | None = None) -> None:
+        super().__init__()
+        localise_bindings(self)
+        self.vault_path = vault_path
+        self.box = box
+        self.prefill_user = user
+        self.shared: SharedSession | None = None
+        self._crash: BaseException | None = None
+
+    def on_mount(self) -> None:
+        self.push_screen(LoginScreen(self.vault_path, self.prefill_user), callback=self.start)
+
+    def start(self, shared: SharedSession | None) -> None:
+        if shared is None:
+            return
+        self.shared = shared
+        self.push_screen(KioskScreen(shared, self.box))
+
+    def action_help_quit(self) -> None:
+        self.notify(t("app_how_to_quit"))
+
+    def on_unmount(self) -> None:
+        if self.shared is not None:
+            self.shared.close()
+
+    # A crash prints one sentence, never a traceback with locals (a slip code, marks, keys).
+    def _handle_exception(self, error: Exception) -> None:
+        self._crash = error
+        super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        from .app import crash_report  # noqa: PLC0415 - only after a crash
+
+        self.bell()
+        self._exit_renderables.append(crash_report(self._crash))
+        self._close_messages_no_wait()
+
+
+def run_kiosk(path: Path, box: str, user: str | None = None) -> int:
+    """Run the kiosk on ``path`` until the operator quits; the exit code (1 after a crash)."""
+    Vault.open(path).close()  # a missing file or a non-vault: one plain sentence, before the screen opens
+    app = KioskApp(path, box, user=user)
+    app.run()
+    return app.return_code or 0
