@@ -91,7 +91,7 @@ def common_options() -> argparse.ArgumentParser:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import cli_app, cli_ballots, cli_bench, cli_hall, cli_ranking, cli_scores, cli_sign, cli_vault  # noqa: PLC0415 - registration order is the help order
+    from . import cli_app, cli_ballots, cli_bench, cli_board, cli_hall, cli_ranking, cli_scores, cli_sign, cli_vault  # noqa: PLC0415 - registration order is the help order
 
     parser = argparse.ArgumentParser(
         prog="jz",
@@ -101,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--lang", choices=i18n.LANGUAGES, help="zh or en (default: JZ_LANG or the locale)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     parent = common_options()
-    for module in (cli_vault, cli_hall, cli_scores, cli_ballots, cli_ranking, cli_sign, cli_bench, cli_app):
+    for module in (cli_vault, cli_hall, cli_scores, cli_ballots, cli_ranking, cli_board, cli_sign, cli_bench, cli_app):
         module.register(sub, parent)
     return parser
 
