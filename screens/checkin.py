@@ -175,7 +175,9 @@ class CheckinScreen(ModeScreen):
     def on_mount(self) -> None:
         self.query_one("#picks").border_title = t("checkin_pick_title")
         # the input is the only thing that takes the focus: a scan never lands elsewhere
-        self.query_one("#counts", TablePanel).table.can_focus = False
+        counts = self.query_one("#counts", TablePanel).table
+        counts.can_focus = False
+        counts.show_cursor = False
         self.query_one("#checkin-input", Input).focus()
 
     # ------------------------------------------------------------------ counts (live)
@@ -309,8 +311,7 @@ class CheckinScreen(ModeScreen):
             if values is not None:
                 self._request_undo(values["code"], values["reason"])
 
-        self.app.push_screen(FormScreen(t("checkin_undo_title"), [t("checkin_undo_help")], fields, error=error,
-                                        id="undo-form"), answered)
+        self.app.push_screen(FormScreen(t("checkin_undo_title"), [t("checkin_undo_help")], fields, error=error), answered)
 
     @work(thread=True, group="checkin-undo")
     def _request_undo(self, code: str, reason: str) -> None:
