@@ -22,6 +22,7 @@ from .i18n import t
 
 class KioskApp(App[None]):
     TITLE = "jz"
+    ENABLE_COMMAND_PALETTE = False  # a voter at the kiosk gets the ballot and nothing else
     BINDINGS = [Binding("ctrl+q", "quit", "key_quit", id="quit", tooltip="tip_quit", priority=True)]
 
     def __init__(self, vault_path: Path, box: str, *, user: str | None = None) -> None:
