@@ -226,7 +226,7 @@ class RosterScreen(ModeScreen):
 
         self.app.push_screen(
             EditForm(t("roster_edit_title", code=candidate.code, name=candidate.name), [t("roster_edit_help")],
-                     fields, error=error, focus="reason" if values else "field", current=current, id="edit-form"),
+                     fields, error=error, focus="reason" if values else "field", current=current),
             answered,
         )
 
@@ -243,7 +243,7 @@ class RosterScreen(ModeScreen):
 
         self.app.push_screen(
             FormScreen(t("roster_withdraw_title", code=candidate.code, name=candidate.name),
-                       [t("roster_withdraw_help")], fields, error=error, id="withdraw-form"),
+                       [t("roster_withdraw_help")], fields, error=error),
             answered,
         )
 
