@@ -195,7 +195,7 @@ class CheckinScreen(ModeScreen):
         })
         expected = sum(row.expected for row in snapshot.counts)
         arrived = sum(row.arrived for row in snapshot.counts)
-        panel.border_subtitle = t("checkin_counts_total", arrived=arrived, expected=expected)
+        panel.border_subtitle = t("checkin_counts_total", arrived=arrived, expected=expected) if expected else ""
 
     # ------------------------------------------------------------------ the one input
 
