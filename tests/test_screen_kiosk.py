@@ -1,0 +1,140 @@
+"""The voting kiosk at 80x24: a slip votes once, the screen keeps nothing of the previous
+voter, spent and unknown slips are refused; ``jz vote`` without a terminal; its pictures."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from _app_helpers import log_in, settle
+from _ballot_screen_helpers import BOX, make_ballot_vault, officer, records, sealed_count
+from rich.console import Console
+from textual.widgets import Input
+
+from jz_tui import ballots, i18n
+from jz_tui.kiosk_app import KioskApp
+from screens.confirm import ConfirmScreen
+from screens.kiosk import KioskScreen
+from screens.widgets import LiveTable, Plain
+from storage.vault import Vault
+
+SIZE = (80, 24)
+MARK_WORDS = ("satisfied", "basic", "dissatisfied", "blank")
+
+
+def screen_text(app) -> str:
+    """What the terminal shows, as plain text."""
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True, record=True,
+                      legacy_windows=False, safe_box=False)
+    console.print(app.screen._compositor.render_update(full=True))
+    return console.export_text()
+
+
+def message(screen) -> str:
+    return str(screen.query_one("#kiosk-message", Plain).content)
+
+
+async def scan(pilot, code: str) -> None:
+    await pilot.press(*code, "enter")
+    await settle(pilot)
+
+
+async def test_a_slip_votes_once_and_the_next_voter_sees_nothing_of_it(tmp_path):
+    path, slips = make_ballot_vault(tmp_path / "session.jz", slips=2)
+    app = KioskApp(path, "box1")
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "t1")
+        screen = app.screen
+        assert isinstance(screen, KioskScreen)
+        table = screen.query_one("#kiosk-table", LiveTable)
+        assert [key.value for key in table.rows] == [
+            "A01/A01-01", "A01/A01-02", "A01/A01-03", "A01/A01-04", "A01/A01-05",
+            "B01/B01-01", "B01/B01-02", "B01/B01-03"]  # every candidate of every post, in code order
+
+        await scan(pilot, slips[0].lower().replace("-", ""))  # typed by hand, without dashes
+        assert screen.has_class("-marking")
+        await pilot.press("1", "2", "3", "0", "1", "2", "3", "3", "backspace", "0")
+        assert [table.get_cell(key, "choice").plain for key in ("A01/A01-03", "B01/B01-03")] == [
+            "dissatisfied", "blank"]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await settle(pilot)
+
+        assert app.screen is screen
+        assert message(screen) == "Your ballot is cast. Thank you!"
+        assert sealed_count(path) == 1
+        # Reset for the next voter: the slip prompt, empty; no mark anywhere, on screen or in memory.
+        assert not screen.has_class("-marking")
+        slip = screen.query_one("#kiosk-slip", Input)
+        assert slip.value == "" and screen.focused is slip
+        assert all(table.get_cell(key, "choice").plain == "" for key in (k.value for k in table.rows))
+        assert screen._marks == [] and screen._token is None
+        shown = screen_text(app)
+        assert not any(word in shown for word in MARK_WORDS)
+
+        await scan(pilot, slips[0])  # the same slip again: refused before any marking
+        assert message(screen) == "This slip has already been used."
+        assert not screen.has_class("-marking") and screen.focused is slip
+        await scan(pilot, "ABCD-EFGH-JKMN")
+        assert message(screen) == "This slip is not valid for this box."
+        assert not screen.has_class("-marking")
+        assert sealed_count(path) == 1
+
+        await scan(pilot, slips[1])  # a good slip, then the voter gives up: nothing is cast
+        assert screen.has_class("-marking")
+        await pilot.press("2", "escape")
+        assert not screen.has_class("-marking") and sealed_count(path) == 1
+        assert all(table.get_cell(key, "choice").plain == "" for key in (k.value for k in table.rows))
+
+    assert len(records(path, ("token.spend",))) == 1
+    # The sealed ballot holds exactly the keys typed, once k officers open the box.
+    vault = Vault.open(path)
+    try:
+        t1, t2 = officer(vault, "t1"), officer(vault, "t2")
+        opened = ballots.unseal(t1, BOX, [t1.identity, t2.identity])
+    finally:
+        vault.close()
+    assert opened == {"A01": ["SBD-S"], "B01": ["BD-"]}
+
+
+async def test_the_kiosk_refuses_a_box_that_takes_no_votes(tmp_path):
+    path, _ = make_ballot_vault(tmp_path / "session.jz", slips=1)
+    app = KioskApp(path, "BOX9")
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "t1")
+        screen = app.screen
+        assert isinstance(screen, KioskScreen)
+        assert message(screen) == "There is no box BOX9."
+        assert screen.has_class("-broken") and screen.query_one("#kiosk-slip", Input).disabled
+
+
+def test_jz_vote_without_a_slip_needs_a_terminal(tmp_path, jz):
+    path, _ = make_ballot_vault(tmp_path / "session.jz", slips=1)
+    done = jz("vote", path, "--box", BOX, user="t1")
+    assert done.returncode == 2
+    assert "Run the kiosk in a terminal" in done.stderr
+
+
+# ---------------------------------------------------------------------- pictures
+
+
+@pytest.fixture(params=["zh", "en"])
+def language(request, monkeypatch):
+    monkeypatch.setenv("JZ_LANG", request.param)
+    i18n.set_language(request.param)
+    return request.param
+
+
+def test_kiosk_mid_ballot(snap_compare, tmp_path, language):
+    path, slips = make_ballot_vault(tmp_path / "session.jz", slips=1)
+
+    async def marking(pilot):
+        await log_in(pilot, "t1")
+        await scan(pilot, slips[0])
+        await pilot.press("1", "2", "3")
+        await settle(pilot)
+
+    assert snap_compare(KioskApp(path, BOX), terminal_size=SIZE, run_before=marking)
