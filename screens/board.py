@@ -218,9 +218,14 @@ class PostPanel(Vertical):
     def compose(self) -> ComposeResult:
         yield Plain("", classes="post-progress")
         yield LiveTable(self.columns(), id=f"table-{self.slot}")
-        yield Plain("", classes="bars-title")
-        yield CompositeBars(classes="post-bars")
         yield Plain("", classes="post-notes")
+        with Vertical(classes="post-chart"):  # what is left of the panel; clipped when a post is long
+            yield Plain("", classes="bars-title")
+            yield CompositeBars(classes="post-bars")
+
+    def on_mount(self) -> None:
+        # the status colours stay on the cursor row too (the word is there either way)
+        self.table.cursor_foreground_priority = "renderable"
 
     @property
     def table(self) -> LiveTable:
@@ -250,6 +255,19 @@ class PostPanel(Vertical):
         cells.append(self.status_cell(row))
         return cells
 
+    def _order(self, codes: list[str]) -> None:
+        """Rows in the order of ``codes`` (the ranking's), moved in place, only when it changed.
+
+        ``DataTable.sort`` hands its key function the cells, not the row key; the cells of
+        a row are the very objects this panel stored, so the first one identifies its row.
+        """
+        table = self.table
+        current = sorted((key.value for key in table.rows), key=lambda code: table.get_row_index(code))
+        if current == codes:
+            return
+        position = {id(table.get_row(code)[0]): index for index, code in enumerate(codes)}
+        table.sort(key=lambda cells: position[id(cells[0])])
+
     def show_post(self, post: BoardPost | None, view: str) -> None:
         """Put one post in the panel (None: nothing in this slot on this page)."""
         self.set_class(post is None, "-vacant")
@@ -264,6 +282,7 @@ class PostPanel(Vertical):
         self.set_class(post.complete, "-complete")
         self.query_one(".post-progress", Plain).update("  ".join(progress_text(p) for p in post.progress))
         self.table.sync({row.code: self.cells(row) for row in post.rows})
+        self._order([row.code for row in post.rows])
         bars = tuple((row.name, row.composite, row.target) for row in post.rows if row.composite is not None)
         chart = self.query_one(CompositeBars)
         chart.set_bars(bars)
