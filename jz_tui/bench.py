@@ -166,7 +166,7 @@ def bench_standard(workdir: Path, scale: float) -> list[Figure]:
     figures.append(Figure("ranking_ms", round_ms(rank_ms), "ms", "<= 50", rank_ms <= 50))
 
     start = time.perf_counter()
-    report = verifier.verify(session.vault, session.identity.data_key)
+    report = verifier.verify(session.vault, session.identity.keyring)
     verify_s = time.perf_counter() - start
     figures.append(Figure("verify_s", round_ms(verify_s), "s", "<= 10", verify_s <= 10 and report.ok))
 

@@ -53,6 +53,11 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.add_argument("--after", type=int, default=0, metavar="SEQ")
     p.set_defaults(handler=cmd_log)
 
+    p = sub.add_parser("rekey", parents=[parent], help="rotate the data key; optionally remove users (admin)")
+    p.add_argument("vault")
+    p.add_argument("--remove", action="append", default=[], metavar="USER", help="a user who loses access")
+    p.set_defaults(handler=cmd_rekey)
+
     p = sub.add_parser("backup", parents=[parent], help="online copy of the vault, still encrypted")
     p.add_argument("vault")
     p.add_argument("target")
@@ -129,7 +134,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         # crash on the very bodies verify is meant to report.
         vault = Vault.open(args.vault)
         identity = vault.unlock(args.user, read_passphrase(args, args.user))
-        data_key = identity.data_key
+        data_key = identity.keyring
     else:
         if args.write_checkpoint:
             raise Misuse("user_needed")
@@ -175,7 +180,7 @@ def _verify_text(report: verifier.Report, vault: Vault) -> str:
 def cmd_log(args: argparse.Namespace) -> int:
     session = login(args)
     session.require_role("admin", "supervisor", action="log")
-    records = list(session.vault.records(session.identity.data_key, after_seq=args.after))
+    records = list(session.vault.records(session.identity.keyring, after_seq=args.after))
     if args.json:
         print(json.dumps(
             [{"seq": r.seq, "at": r.at, "actor": r.actor, "kind": r.kind, "hash": r.hash.hex(), "data": r.data}
@@ -188,6 +193,15 @@ def cmd_log(args: argparse.Namespace) -> int:
         if len(summary) > 160:
             summary = summary[:157] + "..."
         sys.stdout.write(f"{r.seq:>6}  {r.at[:19]}  {short_hash(r.hash)}  {r.actor:<12} {r.kind:<18} {summary}\n")
+    return 0
+
+
+def cmd_rekey(args: argparse.Namespace) -> int:
+    session = login(args)
+    session.require_role("admin", action="vault.rekey")
+    epoch = session.vault.rekey(session.identity, args.remove)
+    removed = t("rekey_removed", users=", ".join(args.remove)) if args.remove else ""
+    emit(args, {"epoch": epoch, "removed": sorted(set(args.remove))}, t("rekey_done", epoch=epoch, removed=removed))
     return 0
 
 

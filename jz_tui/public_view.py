@@ -227,5 +227,5 @@ class PublicSource:
             self._frozen = None
             return session.state
         if self._frozen is None or self._frozen[0] != seq:
-            self._frozen = (seq, state_at(session.vault, session.identity.data_key, seq))
+            self._frozen = (seq, state_at(session.vault, session.identity.keyring, seq))
         return self._frozen[1]

@@ -18,6 +18,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from storage.errors import JzError
+from storage.keyring import KeyRing
 from storage.ledger import short_hash
 from storage.projection import SessionState
 from storage.vault import Vault
@@ -223,7 +224,7 @@ def read_notice(path: str | Path) -> Notice:
     raise JzError("export_format_unknown", format=suffix, formats=", ".join(FORMATS))
 
 
-def check_export(vault: Vault, data_key: bytes, path: str | Path) -> list[str]:
+def check_export(vault: Vault, data_key: bytes | KeyRing, path: str | Path) -> list[str]:
     """Differences between a published file and the vault at the head the file names."""
     published = read_notice(path)
     if any(k not in published.meta for k in META_KEYS):

@@ -24,7 +24,7 @@ class Session:
     state: SessionState = field(default_factory=SessionState)
 
     def __post_init__(self) -> None:
-        self.follower = Follower(self.vault, self.identity.data_key, self.state)
+        self.follower = Follower(self.vault, self.identity.keyring, self.state)
         self.follower.poll()
 
     @property

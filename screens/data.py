@@ -104,7 +104,7 @@ class LedgerActivity:
         vault = session.vault
         rows = []
         for event in reversed(events):  # newest first
-            record = open_body(session.identity.data_key, vault.vault_id, event)
+            record = open_body(session.identity.keyring.key_for(event.seq), vault.vault_id, event)
             rows.append(ActivityRow(record.seq, record.kind, record.actor, record.at))
         return tuple(rows)
 

@@ -19,6 +19,7 @@ KIND_ROLES: dict[str, frozenset[str]] = {
     "vault.init": _ADMIN,
     "user.add": _ADMIN,
     "user.passwd": _ALL,
+    "vault.rekey": _ADMIN,
     # rules and roster
     "config.set": _ADMIN,
     "roster.import": _ADMIN,

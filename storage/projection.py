@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .inspection_state import InspectionState
+from .keyring import KeyRing
 from .ledger import Record
 from .roster_state import RosterState
 from .scoring_state import ScoringState
@@ -62,6 +63,8 @@ class SessionState(Projection):
         self.kinds: dict[str, int] = {}
         self.pending: dict[str, PendingAction] = {}
         self.malformed: list[int] = []
+        self.key_epoch = 0
+        self.removed: set[str] = set()  # users a rekey took out of the vault
         self.roster = RosterState()
         self.scoring = ScoringState()
         self.tally = TallyState()
@@ -95,6 +98,10 @@ class SessionState(Projection):
         self.users[data["name"]] = UserInfo(
             data["name"], data["role"], data["public_key"], record.seq, data.get("box_public_key", "")
         )
+
+    def on_vault_rekey(self, record: Record) -> None:
+        self.key_epoch = int(record.data["epoch"])
+        self.removed.update(record.data.get("removed", []))
 
     def on_pending_create(self, record: Record) -> None:
         data = record.data
@@ -132,16 +139,16 @@ class Follower:
     something did, it decrypts and folds only the new records.
     """
 
-    def __init__(self, vault: Vault, data_key: bytes, projection: Projection) -> None:
+    def __init__(self, vault: Vault, keys: bytes | KeyRing, projection: Projection) -> None:
         self.vault = vault
-        self.data_key = data_key
+        self.keys = keys
         self.projection = projection
 
     def poll(self) -> list[Record]:
         head_seq, _ = self.vault.head()
         if head_seq == self.projection.seq:
             return []
-        new = list(self.vault.records(self.data_key, after_seq=self.projection.seq))
+        new = list(self.vault.records(self.keys, after_seq=self.projection.seq))
         self.projection.fold(new)
         return new
 

@@ -18,6 +18,7 @@ from typing import Any
 from . import crypto, ledger
 from .authority import ROLES, may_emit
 from .errors import AuthError, AuthorityError, JzError, VaultError
+from .keyring import KeyRing, as_keyring, chain_aad, seal_key_to
 
 FORMAT_VERSION = 1
 BUSY_TIMEOUT_S = 10.0
@@ -37,7 +38,15 @@ CREATE TABLE users (
     salt BLOB NOT NULL,
     wrapped_data_key BLOB NOT NULL,
     wrapped_signing_key BLOB NOT NULL,
-    wrapped_box_key BLOB NOT NULL
+    wrapped_box_key BLOB NOT NULL,
+    key_epoch INTEGER NOT NULL DEFAULT 0  -- the epoch of the data key in this slot
+) STRICT;
+-- Data-key epochs after the first (see storage/keyring.py): where each starts, and the
+-- previous epoch's key wrapped under it.
+CREATE TABLE key_chain (
+    epoch INTEGER PRIMARY KEY,
+    from_seq INTEGER NOT NULL,
+    wrapped_previous BLOB NOT NULL
 ) STRICT;
 CREATE TABLE ledger (
     seq INTEGER PRIMARY KEY,
@@ -84,13 +93,18 @@ class UserRow:
 
 @dataclass(frozen=True)
 class Identity:
-    """An unlocked user: the data key and their private keys, in memory only."""
+    """An unlocked user: the data keys and their private keys, in memory only."""
 
     name: str
     role: str
-    data_key: bytes
+    keyring: KeyRing  # every data-key epoch this user may read
     signing_key: Any  # Ed25519PrivateKey
     box_key: Any  # X25519PrivateKey
+
+    @property
+    def data_key(self) -> bytes:
+        """The key new events are sealed under (the latest epoch)."""
+        return self.keyring.latest
 
     def sign(self, message: bytes) -> bytes:
         return self.signing_key.sign(message)
@@ -190,7 +204,8 @@ class Vault:
         box_key = crypto.new_box_key()
         admin_pub = crypto.public_bytes(signing_key)
         admin_box_pub = crypto.box_public_bytes(box_key)
-        identity = Identity(admin_name, "admin", data_key, signing_key, box_key)
+        identity = Identity(admin_name, "admin", KeyRing({0: data_key}, user=admin_name, box_key=box_key,
+                                                         vault_id=vault_id), signing_key, box_key)
         header = {
             "format_version": str(FORMAT_VERSION),
             "vault_id": vault_id.hex(),
@@ -258,12 +273,15 @@ class Vault:
 
     def unlock(self, name: str, passphrase: str) -> Identity:
         row = self.conn.execute(
-            "SELECT role, kdf, salt, wrapped_data_key, wrapped_signing_key, wrapped_box_key FROM users WHERE name = ?",
+            "SELECT role, kdf, salt, wrapped_data_key, wrapped_signing_key, wrapped_box_key, key_epoch"
+            " FROM users WHERE name = ?",
             (name,),
         ).fetchone()
         if row is None:
             raise AuthError("user_unknown", user=name)
-        role, kdf_json, salt, wrapped_data, wrapped_signing, wrapped_box = row
+        role, kdf_json, salt, wrapped_data, wrapped_signing, wrapped_box, epoch = row
+        if not wrapped_data:
+            raise AuthError("user_removed", user=name)
         kdf = crypto.KdfParams.from_dict(crypto.parse_canonical(kdf_json.encode()))
         kek = crypto.derive_kek(passphrase, salt, kdf)
         try:
@@ -272,9 +290,99 @@ class Vault:
             box_raw = crypto.open_sealed(kek, wrapped_box, _slot_aad(self.vault_id, name, "box"))
         except crypto.CryptoError as exc:
             raise AuthError("passphrase_wrong", user=name) from exc
-        return Identity(
-            name, role, data_key, crypto.signing_key_from_bytes(signing_raw), crypto.box_key_from_bytes(box_raw)
-        )
+        box_key = crypto.box_key_from_bytes(box_raw)
+        keyring = KeyRing({epoch: data_key}, user=name, box_key=box_key, vault_id=self.vault_id)
+        with self._lock:
+            self._catch_up(keyring)
+        if keyring.latest_epoch > epoch:
+            self._rewrap_slot(name, kek, keyring)
+        return Identity(name, role, keyring, crypto.signing_key_from_bytes(signing_raw), box_key)
+
+    def _key_chain(self) -> list[tuple[int, int, bytes]]:
+        return self.conn.execute("SELECT epoch, from_seq, wrapped_previous FROM key_chain ORDER BY epoch").fetchall()
+
+    def key_chain_rows(self) -> list[tuple[int, int, bytes]]:
+        with self._lock:
+            return self._key_chain()
+
+    def _catch_up(self, keyring: KeyRing) -> None:
+        """Fill the keyring: earlier epochs through the key chain, later ones from the rekey events."""
+        chain = self._key_chain()
+        for epoch, from_seq, _ in chain:
+            keyring.starts[epoch] = from_seq
+        for epoch, _, wrapped_previous in sorted(chain, reverse=True):
+            if epoch in keyring.keys and epoch - 1 not in keyring.keys:
+                keyring.keys[epoch - 1] = crypto.open_sealed(
+                    keyring.keys[epoch], wrapped_previous, chain_aad(self.vault_id, epoch)
+                )
+        for epoch, from_seq, _ in chain:
+            if epoch > keyring.latest_epoch and epoch - 1 in keyring.keys:
+                row = self.conn.execute(
+                    "SELECT seq, kind, actor, prev_hash, hash, signature, body FROM ledger WHERE seq = ?",
+                    (from_seq - 1,),
+                ).fetchone()
+                if row is None:
+                    raise crypto.CryptoError("a rekey event is missing")
+                event = ledger.Event(*row)
+                record = ledger.open_body(keyring.keys[epoch - 1], self.vault_id, event)
+                keyring.learn(event.seq, record.data)
+
+    def _rewrap_slot(self, name: str, kek: bytes, keyring: KeyRing) -> None:
+        """Move a slot to the latest epoch (at its owner's login: only then is the passphrase at hand)."""
+        wrapped = crypto.seal(kek, keyring.latest, _slot_aad(self.vault_id, name, "data"))
+        with self._lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                self.conn.execute(
+                    "UPDATE users SET wrapped_data_key = ?, key_epoch = ? WHERE name = ? AND wrapped_data_key != x''",
+                    (wrapped, keyring.latest_epoch, name),
+                )
+                self.conn.execute("COMMIT")
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+
+    def rekey(self, admin: Identity, remove: list[str] | None = None) -> int:
+        """Start a new data-key epoch, sealed to every user but ``remove``; returns the epoch.
+
+        One transaction: the ``vault.rekey`` event, the key chain row, and the removed
+        users' wiped key slots commit together or not at all.
+        """
+        remove = sorted(set(remove or []))
+        users = {u.name: u for u in self.users()}
+        for name in remove:
+            if name not in users:
+                raise AuthError("user_unknown", user=name)
+            if name == admin.name:
+                raise JzError("rekey_remove_self")
+        with self._lock:
+            self._catch_up(admin.keyring)
+        epoch = admin.keyring.latest_epoch + 1
+        new_key = crypto.new_key()
+        keep = [u for u in users.values() if u.name not in remove and not self._is_removed(u.name)]
+        sealed = {u.name: seal_key_to(self.vault_id, epoch, u.name, u.box_public_key, new_key) for u in keep}
+        previous = admin.data_key
+
+        def record_chain(c: sqlite3.Connection, seq: int) -> None:
+            if c.execute("SELECT 1 FROM key_chain WHERE epoch >= ?", (epoch,)).fetchone():
+                raise JzError("rekey_concurrent")
+            wrapped_previous = crypto.seal(new_key, previous, chain_aad(self.vault_id, epoch))
+            c.execute("INSERT INTO key_chain(epoch, from_seq, wrapped_previous) VALUES (?, ?, ?)",
+                      (epoch, seq + 1, wrapped_previous))
+            for name in remove:
+                c.execute("UPDATE users SET wrapped_data_key = x'', wrapped_signing_key = x'', wrapped_box_key = x''"
+                          " WHERE name = ?", (name,))
+
+        record = self.append(admin, "vault.rekey", {"epoch": epoch, "keys": sealed, "removed": remove},
+                             within=record_chain)
+        admin.keyring.keys[epoch] = new_key
+        admin.keyring.starts[epoch] = record.seq + 1
+        return epoch
+
+    def _is_removed(self, name: str) -> bool:
+        row = self.conn.execute("SELECT wrapped_data_key FROM users WHERE name = ?", (name,)).fetchone()
+        return row is not None and not row[0]
 
     def add_user(
         self,
@@ -295,11 +403,15 @@ class Vault:
         box_key = crypto.new_box_key()
         public_key = crypto.public_bytes(signing_key)
         box_public_key = crypto.box_public_bytes(box_key)
+        with self._lock:
+            self._catch_up(admin.keyring)
         slot = _make_slot(self.vault_id, name, admin.data_key, signing_key, box_key, passphrase, kdf)
+        epoch = admin.keyring.latest_epoch
 
         def insert_user(c: sqlite3.Connection, seq: int) -> None:
             grant = admin.sign(grant_message(self.vault_id, name, role, public_key, box_public_key, seq))
             _insert_user(c, name, role, public_key, box_public_key, seq, admin.name, grant, slot)
+            c.execute("UPDATE users SET key_epoch = ? WHERE name = ?", (epoch, name))
 
         self.append(
             admin,
@@ -323,9 +435,9 @@ class Vault:
 
         def rewrap(c: sqlite3.Connection, seq: int) -> None:
             c.execute(
-                "UPDATE users SET kdf = ?, salt = ?, wrapped_data_key = ?, wrapped_signing_key = ?, wrapped_box_key = ?"
-                " WHERE name = ?",
-                (*slot, identity.name),
+                "UPDATE users SET kdf = ?, salt = ?, wrapped_data_key = ?, wrapped_signing_key = ?, wrapped_box_key = ?,"
+                " key_epoch = ? WHERE name = ?",
+                (*slot, identity.keyring.latest_epoch, identity.name),
             )
 
         self.append(identity, "user.passwd", {"name": identity.name}, within=rewrap)
@@ -353,6 +465,11 @@ class Vault:
             try:
                 seq, prev = self._head_locked()
                 seq += 1
+                latest = self.conn.execute("SELECT max(epoch) FROM key_chain").fetchone()[0] or 0
+                if latest > identity.keyring.latest_epoch:  # someone rotated the key since we unlocked
+                    self._catch_up(identity.keyring)
+                    if latest > identity.keyring.latest_epoch:
+                        raise AuthError("user_removed", user=identity.name)
                 body = ledger.seal_body(identity.data_key, self.vault_id, seq, kind, plaintext)
                 hash_ = ledger.event_hash(self.vault_id, seq, kind, identity.name, prev, body)
                 signature = identity.sign(ledger.signed_message(hash_))
@@ -395,9 +512,17 @@ class Vault:
         for row in rows:
             yield ledger.Event(*row)
 
-    def records(self, data_key: bytes, after_seq: int = 0) -> Iterator[ledger.Record]:
+    def records(self, keys: bytes | KeyRing, after_seq: int = 0) -> Iterator[ledger.Record]:
+        """Decrypted events after ``after_seq``; a keyring learns new epochs as it meets them."""
+        keyring = as_keyring(keys)
+        with self._lock:
+            for epoch, from_seq, _ in self._key_chain():
+                keyring.starts[epoch] = from_seq
         for event in self.events(after_seq):
-            yield ledger.open_body(data_key, self.vault_id, event)
+            record = ledger.open_body(keyring.key_for(event.seq), self.vault_id, event)
+            if record.kind == "vault.rekey":
+                keyring.learn(record.seq, record.data)
+            yield record
 
     def sealed_ballots(self, box: str) -> list[tuple[bytes, bytes]]:
         with self._lock:

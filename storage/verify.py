@@ -16,6 +16,7 @@ from pathlib import Path
 
 from . import crypto, ledger
 from .authority import may_emit
+from .keyring import KeyRing, as_keyring
 from .ballot_rows import sealed_message
 from .vault import Identity, UserRow, Vault, grant_message, header_message
 
@@ -51,7 +52,7 @@ ContentCheck = Callable[[list[ledger.Record]], Iterable[Problem]]
 CONTENT_CHECKS: list[ContentCheck] = []
 
 
-def verify(vault: Vault, data_key: bytes | None = None, checkpoint: dict | None = None) -> Report:
+def verify(vault: Vault, data_key: bytes | KeyRing | None = None, checkpoint: dict | None = None) -> Report:
     report = Report()
     users = {u.name: u for u in vault.users()}
     _check_header(vault, report)
@@ -151,17 +152,36 @@ def _check_sealed_ballots(
 
 
 def _check_contents(
-    vault: Vault, events: list[ledger.Event], users: dict[str, UserRow], data_key: bytes, report: Report
+    vault: Vault, events: list[ledger.Event], users: dict[str, UserRow], keys: bytes | KeyRing, report: Report
 ) -> list[ledger.Record]:
     records: list[ledger.Record] = []
     created: dict[str, int] = {}
+    removed: dict[str, int] = {}  # user -> seq of the rekey that removed them
+    keyring = as_keyring(keys)
+    epochs = 0
+    chain = {epoch: from_seq for epoch, from_seq, _ in vault.key_chain_rows()}
+    for epoch, from_seq in chain.items():
+        keyring.starts[epoch] = from_seq
     for event in events:
         try:
-            record = ledger.open_body(data_key, vault.vault_id, event)
+            record = ledger.open_body(keyring.key_for(event.seq), vault.vault_id, event)
         except (crypto.CryptoError, ValueError, KeyError):
             report.problems.append(Problem(event.seq, "verify_decrypt"))
             continue
         records.append(record)
+        if record.actor in removed:
+            report.problems.append(Problem(record.seq, "verify_removed_actor", {"actor": record.actor}))
+        if record.kind == "vault.rekey":
+            epochs += 1
+            epoch = record.data.get("epoch")
+            if epoch != epochs or chain.get(epochs) != record.seq + 1:
+                report.problems.append(Problem(record.seq, "verify_rekey_chain"))
+            try:
+                keyring.learn(record.seq, record.data)
+            except (crypto.CryptoError, ValueError, KeyError):
+                report.problems.append(Problem(record.seq, "verify_decrypt"))
+            for name in record.data.get("removed", []):
+                removed.setdefault(name, record.seq)
         if record.kind in ("vault.init", "user.add"):
             name = record.data.get("admin" if record.kind == "vault.init" else "name")
             role = "admin" if record.kind == "vault.init" else record.data.get("role")
@@ -175,6 +195,8 @@ def _check_contents(
             ):
                 report.problems.append(Problem(record.seq, "verify_user_mismatch", {"user": name}))
             created[name] = record.seq
+    if epochs != len(chain):
+        report.problems.append(Problem(None, "verify_rekey_chain"))
     for name in users:
         if name not in created:
             report.problems.append(Problem(None, "verify_user_not_in_ledger", {"user": name}))
