@@ -97,6 +97,7 @@ class PostCount:
     void: int
     reconciliation: tuple[int, int, int, int] | None  # issued, returned, valid (paper), void
     problems: tuple[str, ...]  # why it cannot close now, in words
+    unreconciled: bool  # the reconciliation fails (a supervisor's override would let it close)
     override: bool
     slips: int  # electronic voting slips issued for the box
     cast: int
@@ -195,6 +196,7 @@ def _post_count(session: Session, post: str) -> PostCount:
         void=view.void,
         reconciliation=None if recon is None else (recon.issued, recon.returned, recon.valid, recon.void),
         problems=problems,
+        unreconciled=bool(recon and recon.problems),
         override=tally.override is not None,
         slips=len(box.token_hashes),
         cast=len(box.spent),
@@ -250,8 +252,7 @@ class BallotsScreen(ModeScreen):
         Binding("g", "group", "tally_ui_key_group", id="group", tooltip="tally_ui_tip_group"),
         Binding("o", "open_box", "tally_ui_key_open", id="open-box", tooltip="tally_ui_tip_open"),
         Binding("x", "close_tally", "tally_ui_key_close", id="close-tally", tooltip="tally_ui_tip_close"),
-        Binding("r", "override", "tally_ui_key_override", id="override", tooltip="tally_ui_tip_override",
-                show=False),
+        Binding("r", "override", "tally_ui_key_override", id="override", tooltip="tally_ui_tip_override"),
         Binding("u", "unseal", "tally_ui_key_unseal", id="unseal", tooltip="tally_ui_tip_unseal"),
         Binding("left_square_bracket", "post(-1)", "tally_ui_key_prev", id="post-prev", tooltip="tally_ui_tip_post",
                 key_display="[", show=False),
@@ -513,8 +514,10 @@ class BallotsScreen(ModeScreen):
             return self._can_enter() and bool(current.groups)
         if action == "open_box":
             return current.opened is None and not current.closed
-        if action in {"close_tally", "override"}:
+        if action == "close_tally":
             return self._can_enter()
+        if action == "override":  # offered only while the reconciliation fails and nobody has overridden it
+            return self._can_enter() and current.unreconciled and not current.override
         if action == "unseal":
             return bool(current.slips) and not current.unsealed and not current.closed
         if action == "post":

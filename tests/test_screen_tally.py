@@ -16,6 +16,7 @@ from conftest import PASSPHRASES, jz_executable
 from jz_tui import ballots, i18n
 from jz_tui.app import make_app
 from screens.ballots import BallotsScreen, OpenBoxScreen, PromptScreen, UnsealScreen
+from screens.confirm import ConfirmScreen
 from screens.widgets import LiveTable, Plain
 from storage.vault import Vault
 
@@ -121,6 +122,55 @@ async def test_an_officer_enters_a_stack_by_keyboard(tmp_path):
         assert "valid 9  void 1" in text_of(screen, "#tally-reconcile")
         assert "can be closed" in text_of(screen, "#tally-blocked")
         assert "Ballot 11" in str(screen.query_one("#tally-ballot").border_title)
+
+        # The close: confirmed, then pending for the other officer and a supervisor.
+        await pilot.press("x")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await settle(pilot)
+        assert text_of(screen, "#tally-note").startswith("Close requested")
+        await wait_until(pilot, lambda: "already waits for signatures" in text_of(screen, "#tally-blocked"))
+    assert [r.data["action"] for r in records(path, ("pending.create",))] == ["tally.close"]
+
+
+async def test_a_refused_opening_keeps_what_was_typed_and_a_gap_asks_for_an_override(tmp_path):
+    path, _ = make_ballot_vault(tmp_path / "session.jz")
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "t1")
+        screen = app.screen
+        await pilot.press("o")
+        await settle(pilot)
+        await pilot.press("right", "enter")  # seal broken ... and no note
+        await pilot.press("tab", "tab", "1", "2", "tab", "1", "1", "enter")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, OpenBoxScreen)  # shown again, with the refusal and what was typed
+        assert text_of(modal, "#open-problem") == "A broken seal needs a note."
+        assert modal.query_one("#open-seal").pressed_index == 1
+        assert [modal.query_one(f"#open-{f}").value for f in ("issued", "returned")] == ["12", "11"]
+        assert records(path, ("box.open",)) == []
+
+        modal.query_one("#open-note").focus()
+        await pilot.press(*"torn", "enter", "enter", "enter")
+        await settle(pilot)
+        assert app.screen is screen
+        opened = records(path, ("box.open",))[0].data
+        assert (opened["seal_intact"], opened["note"], opened["issued"], opened["returned"]) == (False, "torn", 12, 11)
+        await wait_until(pilot, lambda: "seal broken (torn)" in text_of(screen, "#tally-opening"))
+
+        await type_ballot(pilot, "11111")
+        await wait_until(pilot, lambda: "valid 1" in text_of(screen, "#tally-reconcile"))
+        assert text_of(screen, "#tally-blocked").startswith("Cannot close: Reconciliation fails: 11 returned")
+        await pilot.press("r")
+        await settle(pilot)
+        assert isinstance(app.screen, PromptScreen)
+        await pilot.press(*"spoiled", "enter")
+        await settle(pilot)
+        assert text_of(screen, "#tally-note").startswith("Override requested")
+    created = records(path, ("pending.create",))
+    assert [(r.data["action"], r.data["reason"]) for r in created] == [("tally.override", "spoiled")]
 
 
 async def _jz_t2(path, *args: str) -> None:
