@@ -17,11 +17,14 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from _app_helpers import settle, wait_until
 from _hall_helpers import import_demo_roster, session_of
 from conftest import make_test_vault
 
 from jz_tui import ballots, config, inspection, pending, sheets, written
+from jz_tui.ranking import rank
 from jz_tui.session import Session
+from screens.board import BoardScreen, PostPanel
 
 WRITTEN = {
     "A01-01": "88", "A01-02": "82.5", "A01-03": "91", "A01-04": "76", "A01-05": "84",
@@ -80,7 +83,7 @@ def build_board_session(path: Path, tmp_dir: Path) -> Path:
             ballots.enter_ballot(t1, "A02", marks)
 
         admin.refresh()
-        first = next(row.code for post in _ranking(admin) if post.code == "A01" for row in post.rows
+        first = next(row.code for post in rank(admin.state) if post.code == "A01" for row in post.rows
                      if row.status == "target")
         for dimension in inspection.DIMENSIONS:
             inspection.add_note(admin, first, dimension, "良好")
@@ -90,7 +93,29 @@ def build_board_session(path: Path, tmp_dir: Path) -> Path:
     return path
 
 
-def _ranking(session: Session):
-    from jz_tui.ranking import rank
+# ---------------------------------------------------------------------- reading the board in a pilot
 
-    return rank(session.state)
+
+def panel(app, slot: int = 0) -> PostPanel:
+    return app.screen.query_one(f"#post-{slot}", PostPanel)
+
+
+def cell(app, code: str, column: str, slot: int = 0) -> str:
+    return panel(app, slot).table.get_cell(code, column).plain
+
+
+def row_order(app, slot: int = 0) -> list[str]:
+    table = panel(app, slot).table
+    return sorted((key.value for key in table.rows), key=table.get_row_index)
+
+
+def label(app, widget_id: str) -> str:
+    return str(app.screen.query_one(f"#{widget_id}").render())
+
+
+async def board_ready(pilot, post: str = "A01", slot: int = 0) -> None:
+    """Logged in, the panels built and showing ``post`` in ``slot``."""
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, BoardScreen)
+                     and bool(pilot.app.screen.query(PostPanel))
+                     and panel(pilot.app, slot).post_code == post)
+    await settle(pilot)

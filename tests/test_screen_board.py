@@ -9,10 +9,12 @@ one confirmed but not announced, the tally counting) and one barely started (B01
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 from _app_helpers import fixed_clock, log_in, settle, stable_app, wait_until
-from _board_helpers import APPOINTED_FROM, build_board_session
+from _board_helpers import APPOINTED_FROM, board_ready, build_board_session, cell, label, panel, row_order
 from conftest import PASSPHRASES
 
 from jz_tui import i18n, pending, public_view, sheets
@@ -28,34 +30,17 @@ from textual.geometry import Size
 SMALL, LARGE = (80, 24), (160, 48)
 
 
+@pytest.fixture(scope="module")
+def board_template(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("board")
+    return build_board_session(folder / "board.jz", folder)
+
+
 @pytest.fixture
-def board_vault(tmp_path):
-    return build_board_session(tmp_path / "board.jz", tmp_path)
-
-
-def panel(app, slot: int = 0) -> PostPanel:
-    return app.screen.query_one(f"#post-{slot}", PostPanel)
-
-
-def cell(app, code: str, column: str, slot: int = 0) -> str:
-    return panel(app, slot).table.get_cell(code, column).plain
-
-
-def row_order(app, slot: int = 0) -> list[str]:
-    table = panel(app, slot).table
-    return sorted((key.value for key in table.rows), key=table.get_row_index)
-
-
-def label(app, widget_id: str) -> str:
-    return str(app.screen.query_one(f"#{widget_id}").render())
-
-
-async def board_ready(pilot, post: str = "A01", slot: int = 0) -> None:
-    """Logged in, the panels built and showing ``post`` in ``slot``."""
-    await wait_until(pilot, lambda: isinstance(pilot.app.screen, BoardScreen)
-                     and bool(pilot.app.screen.query(PostPanel))
-                     and panel(pilot.app, slot).post_code == post)
-    await settle(pilot)
+def board_vault(board_template, tmp_path):
+    """A fresh copy of the module's session (closed, so one file holds it all)."""
+    assert not board_template.with_name(board_template.name + "-wal").exists()
+    return Path(shutil.copy(board_template, tmp_path / "board.jz"))
 
 
 async def open_board(pilot, user: str = "sup") -> None:
