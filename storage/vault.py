@@ -463,9 +463,14 @@ class Vault:
         with self._lock:
             self.conn.execute("BEGIN IMMEDIATE")
             try:
-                seq, prev = self._head_locked()
+                # one statement for the head and the key epoch: this is the hot path of every write
+                seq, prev, latest = self.conn.execute(
+                    "SELECT coalesce((SELECT max(seq) FROM ledger), 0),"
+                    " (SELECT hash FROM ledger ORDER BY seq DESC LIMIT 1),"
+                    " coalesce((SELECT max(epoch) FROM key_chain), 0)"
+                ).fetchone()
+                prev = prev if prev is not None else ledger.genesis_hash(self.vault_id)
                 seq += 1
-                latest = self.conn.execute("SELECT max(epoch) FROM key_chain").fetchone()[0] or 0
                 if latest > identity.keyring.latest_epoch:  # someone rotated the key since we unlocked
                     self._catch_up(identity.keyring)
                     if latest > identity.keyring.latest_epoch:
@@ -536,8 +541,13 @@ class Vault:
                 "SELECT box, slot, ciphertext, signer, signature FROM sealed_ballots ORDER BY box, slot"
             ).fetchall()
 
-    def backup(self, target: str | os.PathLike[str]) -> None:
-        """An online copy through SQLite's backup API; the copy is as encrypted as the original."""
+    def backup(self, target: str | os.PathLike[str]) -> tuple[int, bytes]:
+        """An online copy through SQLite's backup API; the copy is as encrypted as the original.
+
+        Returns the copy's head (seq, hash): the vault as it stood at one moment, which other
+        writers may already have passed. A copy that fails half-way (a full disk) is removed,
+        never left behind looking like a backup.
+        """
         target = Path(target)
         if target.exists():
             raise VaultError("vault_exists", path=str(target))
@@ -545,8 +555,14 @@ class Vault:
         try:
             with self._lock:
                 self.conn.backup(dest)
-        finally:
+            row = dest.execute("SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1").fetchone()
             dest.close()
+        except BaseException:
+            dest.close()
+            for leftover in (target, *(target.with_name(target.name + end) for end in ("-journal", "-wal", "-shm"))):
+                leftover.unlink(missing_ok=True)
+            raise
+        return (row[0], row[1]) if row is not None else (0, ledger.genesis_hash(self.vault_id))
 
 
 def _split_sql(script: str) -> list[str]:
