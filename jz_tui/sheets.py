@@ -180,17 +180,25 @@ class CandidateProgress:
     absent: bool
     announced: bool
     aggregate: Aggregate | None  # once every expected sheet is confirmed
+    order: tuple[str, ...] = ()  # the examiners of the aggregate's sheets, in its order (indexes of dropped)
 
     @property
     def complete(self) -> bool:
         return self.aggregate is not None
 
 
-def progress(state: SessionState, code: str, rules: Rules | None = None) -> CandidateProgress:
-    """Pure: where a candidate's interview stands, and the aggregate once complete."""
+def progress(state: SessionState, code: str, rules: Rules | None = None,
+             candidate_sheets: list[Sheet] | None = None) -> CandidateProgress:
+    """Pure: where a candidate's interview stands, and the aggregate once complete.
+
+    ``candidate_sheets``: the candidate's sheets when the caller already grouped them (a
+    screen listing every candidate groups them once instead of scanning all sheets per candidate).
+    """
     rules = rules or rules_from(state.roster.settings)
     expected = examiners(state)
-    sheets = {s.examiner: s for s in state.scoring.sheets_of(code) if s.examiner in expected}
+    if candidate_sheets is None:
+        candidate_sheets = state.scoring.sheets_of(code)
+    sheets = {s.examiner: s for s in candidate_sheets if s.examiner in expected}
     confirmed = [sheets[e] for e in expected if e in sheets and sheets[e].status == CONFIRMED]
     result = None
     if expected and len(confirmed) == len(expected):
@@ -199,6 +207,7 @@ def progress(state: SessionState, code: str, rules: Rules | None = None) -> Cand
     return CandidateProgress(
         code, len(expected), sum(1 for s in sheets.values() if s.status in (SUBMITTED, CONFIRMED)),
         len(confirmed), code in state.roster.absent, code in state.scoring.announced, result,
+        tuple(s.examiner for s in confirmed) if result is not None else (),
     )
 
 
