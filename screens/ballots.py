@@ -247,7 +247,8 @@ class BallotsScreen(ModeScreen):
                 key_display="Enter"),
         Binding("v", "void", "tally_ui_key_void", id="void", tooltip="tally_ui_tip_void"),
         Binding("c", "correct_last", "tally_ui_key_correct", id="correct", tooltip="tally_ui_tip_correct"),
-        Binding("n", "correct_number", "tally_ui_key_number", id="correct-number", tooltip="tally_ui_tip_number"),
+        Binding("n", "correct_number", "tally_ui_key_number", id="correct-number", tooltip="tally_ui_tip_number",
+                show=False),
         Binding("escape", "cancel", "tally_ui_key_cancel", id="cancel", tooltip="tally_ui_tip_cancel", show=False),
         Binding("g", "group", "tally_ui_key_group", id="group", tooltip="tally_ui_tip_group"),
         Binding("o", "open_box", "tally_ui_key_open", id="open-box", tooltip="tally_ui_tip_open"),
@@ -372,7 +373,7 @@ class BallotsScreen(ModeScreen):
         self.query_one("#tally-post", Plain).update(t(
             "tally_ui_post_line", post=p.post, name=p.post_name, index=index, count=len(snapshot.posts), box=p.box,
             seal=p.seal_no,
-        ))
+        ) + (t("tally_ui_post_keys") if len(snapshot.posts) > 1 else ""))
         opening = self.query_one("#tally-opening", Plain)
         if p.closed:
             opening.update(t("tally_ui_closed_line"))
@@ -420,13 +421,13 @@ class BallotsScreen(ModeScreen):
                              + (t("tally_ui_override_signed") if p.override else ""))
 
         blocked = self.query_one("#tally-blocked", Plain)
-        if p.closed:
+        if p.closed or p.opened is None:  # not opened: the line above says so
             blocked.update("")
         elif p.problems:
             blocked.update(t("tally_ui_blocked", reason=p.problems[0]))
         else:
             blocked.update(t("tally_ui_can_close"))
-        blocked.set_class(bool(p.problems) and not p.closed, "-error")
+        blocked.set_class(bool(p.problems) and not p.closed and p.opened is not None, "-error")
         blocked.set_class(not p.problems and not p.closed, "-ok")
 
         electronic = self.query_one("#tally-electronic", Plain)
