@@ -172,7 +172,26 @@ def bench_standard(workdir: Path, scale: float) -> list[Figure]:
 
     figures.append(_board_latency(session, built.path, workload.PASSPHRASE, scale))
     session.close()
+    figures.extend(_app_figures(built.path, workload.PASSPHRASE))
     return figures
+
+
+def _app_figures(path: Path, passphrase: str) -> list[Figure]:
+    """Start-up to the first screen, and a board process's peak memory on the workload."""
+    starts = []
+    for _ in range(3):
+        started = time.time()
+        out = subprocess.run([sys.executable, "-m", "jz_tui.bench_app", "start", str(path), repr(started)],
+                             capture_output=True, text=True, check=True, timeout=120)
+        starts.append(float(out.stdout.strip()))
+    start_s = statistics.median(starts)
+    out = subprocess.run([sys.executable, "-m", "jz_tui.bench_app", "board", str(path), "supervisor", passphrase],
+                         capture_output=True, text=True, check=True, timeout=600)
+    memory = float(out.stdout.strip())
+    return [
+        Figure("app_start_to_first_screen_s", round_ms(start_s), "s", "<= 1", start_s <= 1),
+        Figure("board_process_peak_rss_mb", round_ms(memory), "MiB", "<= 150", memory <= 150),
+    ]
 
 
 def _board_latency(session, path: Path, passphrase: str, scale: float) -> Figure:
