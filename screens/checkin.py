@@ -152,6 +152,7 @@ class CheckinScreen(ModeScreen):
         self._picking = False
         self._last_code = ""  # the latest candidate an attempt named: the likely one to undo
         self._counts: tuple[PostCount, ...] = ()
+        self.outcomes_shown = 0  # how many outcomes the panel has shown: what a test waits for
 
     # ------------------------------------------------------------------ layout
 
@@ -257,6 +258,7 @@ class CheckinScreen(ModeScreen):
         self.reload()  # the counts at once, without waiting for the next poll
 
     def show_outcome(self, view: OutcomeView) -> None:
+        self.outcomes_shown += 1
         if view.code:
             self._last_code = view.code
         panel = self.query_one("#outcome", Vertical)
@@ -311,7 +313,8 @@ class CheckinScreen(ModeScreen):
             if values is not None:
                 self._request_undo(values["code"], values["reason"])
 
-        self.app.push_screen(FormScreen(t("checkin_undo_title"), [t("checkin_undo_help")], fields, error=error), answered)
+        self.app.push_screen(FormScreen(t("checkin_undo_title"), [t("checkin_undo_help")], fields, error=error),
+                             answered)
 
     @work(thread=True, group="checkin-undo")
     def _request_undo(self, code: str, reason: str) -> None:

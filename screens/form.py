@@ -57,9 +57,7 @@ class FormScreen(ModalScreen[dict[str, str] | None]):
             yield Plain(self.title_text, id="form-title")
             for line in self.lines:
                 yield Plain(line, classes="form-line")
-            error = Plain(self.error or "", id="form-error")
-            error.display = bool(self.error)
-            yield error
+            yield Plain(self.error or "", id="form-error", classes="" if self.error else "-none")
             for field in self.fields:
                 yield Plain(field.label, classes="form-label")
                 if field.choices:

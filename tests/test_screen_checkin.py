@@ -40,8 +40,10 @@ def outcome(screen: CheckinScreen) -> tuple[str, str, str]:
 
 
 async def enter(pilot, text: str) -> None:
-    """Type ``text`` and Enter, one key at a time, as the clerk does."""
+    """Type ``text`` and Enter, one key at a time, as the clerk does; wait for its outcome."""
+    screen, before = pilot.app.screen, pilot.app.screen.outcomes_shown
     await pilot.press(*text, "enter")
+    await wait_until(pilot, lambda: screen.outcomes_shown > before)
     await settle(pilot)
 
 
@@ -50,12 +52,14 @@ async def scan(pilot, text: str) -> None:
 
     Unlike ``pilot.press``, nothing waits for the app between keys (a scanner does not).
     """
+    screen, before = pilot.app.screen, pilot.app.screen.outcomes_shown
     driver = pilot.app._driver
     for char in [*text, None]:
         key = "enter" if char is None else (char if char.isalnum() else _character_to_key(char))
         event = events.Key(key, "\r" if char is None else char)
         event.set_sender(pilot.app)
         driver.send_message(event)
+    await wait_until(pilot, lambda: screen.outcomes_shown > before)
     await settle(pilot)
 
 
@@ -118,18 +122,18 @@ async def test_id_digits_check_in_and_an_ambiguous_search_gives_a_pick_list(hall
 
         await pilot.press("escape")  # cancel: nobody checked in, nothing recorded
         await settle(pilot)
+        assert outcome(screen)[0] == "-idle"
         assert not screen.has_class("-picking") and len(ledger(hall.path)) == before
 
         await enter(pilot, "晓")
         await pilot.press("down")  # the second match
-        await pilot.press("enter")
-        await settle(pilot)
+        await enter(pilot, "")  # Enter on an empty input: the highlighted match
         assert not screen.has_class("-picking")
         assert outcome(screen) == ("-success", t("checkin_head_checked_in"),
                                    t("checkin_checked_in", code=hall.codes["刘晓敏"], name="刘晓敏"))
         assert ready_for_the_next_scan(screen)
 
-        await enter(pilot, "nobody-like-this")
+        await scan(pilot, "nobody")
         assert outcome(screen)[:2] == ("-refused", t("checkin_head_not_found"))
 
     accepted = of_kind(ledger(hall.path), "checkin.accept")
@@ -166,7 +170,7 @@ async def test_undo_asks_code_and_reason_and_keeps_them_when_refused(hall):
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot, "clerk")
         screen = app.screen
-        await enter(pilot, code)
+        await scan(pilot, code)
         assert outcome(screen)[0] == "-success"
 
         await pilot.press("ctrl+z")
@@ -175,20 +179,22 @@ async def test_undo_asks_code_and_reason_and_keeps_them_when_refused(hall):
         assert isinstance(form, FormScreen)
         assert form.query_one("#field-code", Input).value == code  # the latest candidate, ready to undo
         await pilot.press("enter")  # empty reason: refused, and the form comes back with what was typed
+        await wait_until(pilot, lambda: isinstance(app.screen, FormScreen) and app.screen.error is not None)
         await settle(pilot)
         form = app.screen
         assert isinstance(form, FormScreen)
         assert str(form.query_one("#form-error", Plain).render()) == t("reason_needed")
         assert form.query_one("#field-code", Input).value == code
-        await pilot.press(*"wrong ticket", "enter")
-        await settle(pilot)
+        before = screen.outcomes_shown
+        await pilot.press(*"wrong", "enter")
+        await wait_until(pilot, lambda: screen.outcomes_shown > before)
         assert app.screen is screen
         tone, head, sentence = outcome(screen)
         assert (tone, head) == ("-info", t("checkin_head_undo"))
 
     created = of_kind(ledger(hall.path), "pending.create")
     assert len(created) == 1 and created[0].data["action"] == "checkin.undo"
-    assert created[0].data["params"] == {"code": code} and created[0].data["reason"] == "wrong ticket"
+    assert created[0].data["params"] == {"code": code} and created[0].data["reason"] == "wrong"
     assert created[0].data["id"] in sentence
 
 
@@ -207,7 +213,7 @@ async def test_the_admin_marks_the_missing_of_one_post_absent(hall):
         await pilot.press("f3")
         await settle(pilot)
         screen = app.screen
-        await enter(pilot, hall.codes["张伟"])
+        await scan(pilot, hall.codes["张伟"])
         await pilot.press("ctrl+t")
         await settle(pilot)
         assert isinstance(app.screen, ChoiceScreen)
@@ -215,8 +221,9 @@ async def test_the_admin_marks_the_missing_of_one_post_absent(hall):
         await pilot.press("down", "down", "enter")  # A02
         await settle(pilot)
         assert isinstance(app.screen, ConfirmScreen)
+        before = screen.outcomes_shown
         await pilot.press("y")
-        await settle(pilot)
+        await wait_until(pilot, lambda: screen.outcomes_shown > before)
         assert app.screen is screen and outcome(screen)[0] == "-info"
         await wait_until(pilot, lambda: screen.query_one("#counts", TablePanel).table.get_row("A02")[5].plain == "2")
 
@@ -229,7 +236,7 @@ async def test_the_draw_records_the_seed_hash_and_shows_the_order(hall):
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot, "clerk")
         for name in ("王建国", "欧阳明辉"):
-            await enter(pilot, hall.codes[name])
+            await scan(pilot, hall.codes[name])
         await pilot.press("ctrl+o")
         await settle(pilot)
         screen = app.screen
@@ -240,17 +247,16 @@ async def test_the_draw_records_the_seed_hash_and_shows_the_order(hall):
         await settle(pilot)
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")
-        await settle(pilot)
+        await wait_until(pilot, lambda: posts.get_row("A01")[3].plain == t("draw_state_drawn"))
         assert app.screen is screen
-        assert posts.get_row("A01")[3].plain == t("draw_state_drawn")
         order = screen.query_one("#draw-order", TablePanel).table
         assert [row[0].plain for row in map(order.get_row, order.rows)] == ["A01-1", "A01-2"]
 
         await pilot.press("down", "d")  # A02: nobody checked in, refused in words
         await settle(pilot)
-        await pilot.press("y")
-        await settle(pilot)
         message = screen.query_one("#draw-message", Plain)
+        await pilot.press("y")
+        await wait_until(pilot, lambda: message.has_class("-error"))
         assert message.has_class("-error") and str(message.render()) == t("draw_nobody_checked_in", post="A02")
         await pilot.press("escape")
         await settle(pilot)

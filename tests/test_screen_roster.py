@@ -5,7 +5,7 @@ contract status; a refused change keeps what was typed; its picture in both lang
 from __future__ import annotations
 
 import pytest
-from _app_helpers import log_in, settle, stable_app
+from _app_helpers import log_in, settle, stable_app, wait_until
 from _screen_hall_helpers import ledger, make_hall, of_kind
 from textual.widgets import Input, Select
 
@@ -59,6 +59,7 @@ async def test_an_edit_with_its_reason_appends_candidate_edit_and_a_refusal_keep
         assert form.query_one("#field-field", Select).value == "unit"
         assert form.query_one("#field-value", Input).value == "区人社局"
         await pilot.press("tab", *"区财政局", "tab", "enter")  # no reason
+        await wait_until(pilot, lambda: isinstance(app.screen, EditForm) and app.screen.error is not None)
         await settle(pilot)
 
         form = app.screen
@@ -67,8 +68,8 @@ async def test_an_edit_with_its_reason_appends_candidate_edit_and_a_refusal_keep
         assert form.query_one("#field-field", Select).value == "unit"
         assert form.query_one("#field-value", Input).value == "区财政局"
         assert form.query_one("#field-reason", Input).has_focus
-        await pilot.press(*"调动后更正", "enter")
-        await settle(pilot)
+        await pilot.press(*"调动", "enter")
+        await wait_until(pilot, lambda: cell(screen, code, 3) == "区财政局")
 
         assert app.screen is screen
         assert cell(screen, code, 3) == "区财政局"
@@ -77,7 +78,7 @@ async def test_an_edit_with_its_reason_appends_candidate_edit_and_a_refusal_keep
 
     edits = of_kind(ledger(hall.path), "candidate.edit")
     assert [(r.actor, r.data) for r in edits] == [
-        ("admin", {"code": code, "changes": {"unit": "区财政局"}, "reason": "调动后更正"})]
+        ("admin", {"code": code, "changes": {"unit": "区财政局"}, "reason": "调动"})]
 
 
 async def test_search_then_withdraw_with_a_reason_appends_candidate_withdraw(hall):
@@ -87,11 +88,12 @@ async def test_search_then_withdraw_with_a_reason_appends_candidate_withdraw(hal
         assert len(candidates(screen).rows) == 9
 
         await pilot.press("slash", *"lxm")  # pinyin initials: 李晓梅 and 刘晓敏
-        await settle(pilot)
+        await wait_until(pilot, lambda: len(candidates(screen).rows) == 2)
         assert [k.value for k in candidates(screen).rows] == [hall.codes["李晓梅"], hall.codes["刘晓敏"]]
 
         await pilot.press("ctrl+u", *hall.ids["陈静"][-4:])  # last four ID digits, shared with 张伟
-        await settle(pilot)
+        await wait_until(pilot, lambda: screen.query_one("#roster-candidates", TablePanel).border_subtitle
+                         == t("roster_found", count=2, total=9))
         assert [k.value for k in candidates(screen).rows] == [hall.codes["张伟"], hall.codes["陈静"]]
         assert screen.query_one("#roster-candidates", TablePanel).border_subtitle == t(
             "roster_found", count=2, total=9)
@@ -99,28 +101,29 @@ async def test_search_then_withdraw_with_a_reason_appends_candidate_withdraw(hal
         await pilot.press("enter", "down", "w")  # to the table, 陈静, withdraw
         await settle(pilot)
         assert isinstance(app.screen, FormScreen)
-        await pilot.press(*"本人书面申请退出", "enter")
-        await settle(pilot)
+        await pilot.press(*"本人申请", "enter")
+        await wait_until(pilot, lambda: cell(screen, hall.codes["陈静"], 6) == t("status_withdrawn"))
         assert app.screen is screen
         assert cell(screen, hall.codes["陈静"], 6) == t("status_withdrawn")
         assert cell(screen, hall.codes["张伟"], 6) == ""
 
         await pilot.press("w")  # twice: refused in words, the reason kept
         await settle(pilot)
-        await pilot.press(*"again", "enter")
+        await pilot.press(*"re", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, FormScreen) and app.screen.error is not None)
         await settle(pilot)
         form = app.screen
         assert isinstance(form, FormScreen)
         assert str(form.query_one("#form-error", Plain).render()) == t(
             "candidate_already_withdrawn", code=hall.codes["陈静"])
-        assert form.query_one("#field-reason", Input).value == "again"
+        assert form.query_one("#field-reason", Input).value == "re"
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is screen
 
     withdrawals = of_kind(ledger(hall.path), "candidate.withdraw")
     assert [(r.actor, r.data) for r in withdrawals] == [
-        ("admin", {"code": hall.codes["陈静"], "reason": "本人书面申请退出"})]
+        ("admin", {"code": hall.codes["陈静"], "reason": "本人申请"})]
 
 
 async def test_career_staff_are_shown_on_contract_and_posts_are_listed(hall):
