@@ -135,7 +135,7 @@ class DrawScreen(ModeScreen):
         volatile = self.context.volatile
         hash_line = seed_line = ""
         if chosen is not None and chosen.seed_hash:
-            hash_line = t("draw_seed_hash", post=chosen.post, hash=volatile(chosen.seed_hash))
+            hash_line = t("draw_seed_hash", hash=volatile(chosen.seed_hash))
             seed_line = (t("draw_seed", seed=volatile(chosen.seed)) if chosen.seed
                          else t("draw_seed_missing"))
         self.query_one("#draw-seed-hash", Plain).update(hash_line)
