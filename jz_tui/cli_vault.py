@@ -207,8 +207,7 @@ def cmd_rekey(args: argparse.Namespace) -> int:
 
 def cmd_backup(args: argparse.Namespace) -> int:
     vault = Vault.open(args.vault)
-    vault.backup(args.target)
-    seq, head = vault.head()
+    seq, head = vault.backup(args.target)  # the copy's head: others may have appended since
     emit(args, {"target": args.target, "head_seq": seq, "head": head.hex()},
          t("backup_done", target=args.target, seq=seq, head=short_hash(head)))
     return 0
