@@ -117,7 +117,20 @@ def _taking_part(state: SessionState, code: str) -> bool:
     return candidate.withdrawn is None and candidate.disqualified is None and code not in state.roster.absent
 
 
-def stage_progress(state: SessionState, rules: Rules, post: str, *, public: bool) -> tuple[StageProgress, ...]:
+def _sheet_counts(state: SessionState, rules: Rules, post: str) -> dict[str, tuple[int, int]]:
+    """(sheets confirmed, expected) of each candidate of the post who takes part."""
+    if "interview" not in rules.active_stages:
+        return {}
+    counts = {}
+    for candidate in state.roster.candidates_of(post):
+        if _taking_part(state, candidate.code):
+            p = progress(state, candidate.code, rules)
+            counts[candidate.code] = (p.confirmed, p.expected)
+    return counts
+
+
+def stage_progress(state: SessionState, rules: Rules, post: str, *, public: bool,
+                   sheet_counts: dict[str, tuple[int, int]] | None = None) -> tuple[StageProgress, ...]:
     codes = [c.code for c in state.roster.candidates_of(post) if _taking_part(state, c.code)]
     result = []
     for stage in rules.active_stages:
@@ -125,8 +138,8 @@ def stage_progress(state: SessionState, rules: Rules, post: str, *, public: bool
             announced = sum(1 for code in codes if code in state.scoring.announced)
             sheets = None
             if not public:
-                counts = [progress(state, code, rules) for code in codes]
-                sheets = (sum(p.confirmed for p in counts), sum(p.expected for p in counts))
+                counts = (sheet_counts if sheet_counts is not None else _sheet_counts(state, rules, post)).values()
+                sheets = (sum(c[0] for c in counts), sum(c[1] for c in counts))
             result.append(StageProgress(stage, announced, len(codes), sheets=sheets))
         elif stage == "democratic":
             tally = tally_state(state, post)
@@ -139,13 +152,12 @@ def stage_progress(state: SessionState, rules: Rules, post: str, *, public: bool
     return tuple(result)
 
 
-def _row(state: SessionState, rules: Rules, row: Row, *, public: bool, complete: bool, lang: str) -> BoardRow:
+def _row(state: SessionState, rules: Rules, row: Row, sheet_counts: dict[str, tuple[int, int]], *,
+         public: bool, complete: bool, lang: str) -> BoardRow:
     candidate = state.roster.candidates[row.code]
     sheets = None
-    if not public and "interview" in rules.active_stages and row.stages.get("interview") is None \
-            and _taking_part(state, row.code):
-        p = progress(state, row.code, rules)
-        sheets = (p.confirmed, p.expected)
+    if not public and row.stages.get("interview") is None:
+        sheets = sheet_counts.get(row.code)
     status, rank_, flags = row.status, row.rank, tuple(row.flags)
     if public and not complete:
         status = row.status if row.status in PUBLIC_STATUSES_EARLY else IN_PROGRESS
@@ -176,10 +188,11 @@ def board_posts(state: SessionState, *, public: bool, posts: Iterable[str] | Non
         if public and not complete:
             order = {c.code: c.order for c in state.roster.candidates_of(code)}
             rows = sorted(rows, key=lambda r: (order.get(r.code, 0), r.code))  # no provisional order
+        counts = {} if public else _sheet_counts(state, rules, code)  # the public never sees sheets
         result.append(BoardPost(
             code, ranking.name,
-            tuple(_row(state, rules, row, public=public, complete=complete, lang=lang) for row in rows),
-            stage_progress(state, rules, code, public=public),
+            tuple(_row(state, rules, row, counts, public=public, complete=complete, lang=lang) for row in rows),
+            stage_progress(state, rules, code, public=public, sheet_counts=counts),
             complete,
         ))
     return result

@@ -132,8 +132,8 @@ def test_a_supervisor_gets_the_board_through_sshd(tmp_path: Path):
         assert started.returncode == 0, started.stderr
 
         # the login screen, inside the SSH session: the user is filled in, the passphrase asked
-        login = tmux.wait_for(t("login_passphrase"), t("login_title"))
-        assert "sup" in login
+        # (the session's name replaces "opening ..." once the vault is open: only then does Enter log in)
+        tmux.wait_for(t("login_passphrase"), t("login_title"), "测试会话", "sup")
         tmux.run("send-keys", "-t", "board", "-l", PASSPHRASES["sup"])
         tmux.run("send-keys", "-t", "board", "Enter")
 
