@@ -484,7 +484,8 @@ class SheetsScreen(ModeScreen):
         panel = self.query_one("#my-candidates", TablePanel)
         panel.show_rows({
             row.number: [">" if row.number == snapshot.current else " ", row.number,
-                         t(f"mysheets_state_{row.state}"), row.total]
+                         t(f"mysheets_state_{row.state}") if snapshot.examiner or row.state != NONE else "-",
+                         row.total]
             for row in snapshot.rows
         })
         detail = snapshot.detail
@@ -568,8 +569,9 @@ class SheetsScreen(ModeScreen):
             return
         holder.mount(Plain(t("mysheets_announced_result", result=view.result), classes="announced-result"))
         for sheet in view.sheets:
-            holder.mount(Plain(t("mysheets_announced_sheet", examiner=sheet.examiner.ljust(8), total=sheet.total.rjust(6),
-                                 mark=dropped_text(sheet.dropped)), classes="announced-sheet"))
+            line = t("mysheets_announced_sheet", examiner=sheet.examiner.ljust(8), total=sheet.total.rjust(6),
+                     mark=dropped_text(sheet.dropped))
+            holder.mount(Plain(line, classes="announced-sheet"))
 
     # ------------------------------------------------------------------ moving between candidates
 

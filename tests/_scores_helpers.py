@@ -83,7 +83,8 @@ def build_hall(path: Path, tmp_dir: Path) -> Hall:
         tv.vault.add_user(tv.admin, name, "examiner", EXTRA_PASS, kdf=WEAK_KDF)
     hall = Hall(path, tv.vault)
     roster_csv = Path(tmp_dir) / "roster.csv"
-    synthetic.write_csv(roster_csv, synthetic.roster_rows([("A", "科长", "办公室", 3), ("B", "主任", "数据局", 1)]))
+    posts = [("A", "科长", "办公室", 3), ("B", "主任", "数据局", 1)]
+    synthetic.write_csv(roster_csv, synthetic.roster_rows(posts))
     import_roster(hall.session("admin"), roster_csv)
     for code in ("A-01", "A-02", "A-03"):
         assert checkin.check_in(hall.session("clerk"), code).ok
