@@ -305,10 +305,15 @@ class BoardScreen(ModeScreen):
     MODE = "board"
     CSS_PATH = "board.tcss"
     BINDINGS = [
-        Binding("pagedown,right", "page(1)", "board_key_next", id="board-next", tooltip="board_tip_next",
+        # priority: the tables would otherwise take these keys for scrolling sideways or by pages
+        Binding("pagedown", "page(1)", "board_key_next", id="board-next", tooltip="board_tip_next",
                 key_display="PgDn", priority=True),
-        Binding("pageup,left", "page(-1)", "board_key_previous", id="board-previous",
-                tooltip="board_tip_previous", key_display="PgUp", priority=True),
+        Binding("pageup", "page(-1)", "board_key_previous", id="board-previous", tooltip="board_tip_previous",
+                key_display="PgUp", priority=True),
+        Binding("right", "page(1)", "board_key_next", id="board-next-arrow", tooltip="board_tip_next",
+                key_display="Right", priority=True, show=False),
+        Binding("left", "page(-1)", "board_key_previous", id="board-previous-arrow",
+                tooltip="board_tip_previous", key_display="Left", priority=True, show=False),
         Binding("v", "toggle_view", "board_key_view", id="board-view", tooltip="board_tip_view"),
         Binding("r", "toggle_rotate", "board_key_rotate", id="board-rotate", tooltip="board_tip_rotate"),
         Binding("z", "freeze", "board_key_freeze", id="board-freeze", tooltip="board_tip_freeze"),

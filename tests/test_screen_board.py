@@ -9,6 +9,8 @@ one confirmed but not announced, the tally counting) and one barely started (B01
 from __future__ import annotations
 
 import json
+import unicodedata
+from decimal import Decimal
 import shutil
 from pathlib import Path
 
@@ -19,10 +21,10 @@ from conftest import PASSPHRASES
 
 from jz_tui import i18n, pending, public_view, sheets
 from jz_tui.board_app import make_board_app
-from jz_tui.i18n import t
-from jz_tui.public_view import IN_PROGRESS
+from jz_tui.i18n import catalogue, t
+from jz_tui.public_view import IN_PROGRESS, BoardRow
 from jz_tui.session import open_session
-from screens.board import BoardScreen, PostPanel, layout_for
+from screens.board import BoardScreen, PostPanel, layout_for, status_words
 from screens.confirm import ConfirmScreen
 from storage.errors import AuthorityError, JzError
 from textual.geometry import Size
@@ -337,3 +339,20 @@ def test_board_snapshot(snap_compare, board_vault, language, view, size):
         await settle(pilot)
 
     assert snap_compare(stable_app(board_vault), terminal_size=size, run_before=showing)
+
+
+def test_statuses_and_flags_are_words_without_ambiguous_width_characters():
+    row = BoardRow("A01-09", "某某", "", (), Decimal("80.00"), 3, "target", ("tie", "tie_at_cut", "backfill"), "",
+                   None, "")
+    assert status_words(row) == " ".join([t("rank_status_target"), t("board_flag_tie"), t("board_flag_tie_at_cut"),
+                                          t("board_flag_backfill")])
+    public_row = BoardRow("A01-09", "某某", "", (), None, None, IN_PROGRESS, (), "", None, "")
+    assert status_words(public_row) == t("board_status_in_progress")
+    # what the board writes into its cells and labels lines up in CJK terminals too
+    board_keys = [key for key in catalogue() if key.startswith(("board_", "rank_status_"))]
+    board_keys += ["stage_written", "stage_interview", "stage_democratic", "col_rank", "col_code", "col_name",
+                   "col_unit", "col_composite", "col_status"]
+    for lang in ("zh", "en"):
+        for key in board_keys:
+            text = t(key, lang=lang)
+            assert not [c for c in text if unicodedata.east_asian_width(c) == "A"], (key, lang, text)
