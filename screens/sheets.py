@@ -537,9 +537,10 @@ class SheetsScreen(ModeScreen):
             self._form.fill(values, editable)
         self._form.display = snapshot.examiner and detail.state != LEFT
         self.query_one("#detail-actions").display = editable
-        if editable and self._focus_form:
+        if self._focus_form:  # once, on arrival or after "n": never while moving through the list
             self._focus_form = False
-            self._form.focus_first()
+            if editable:
+                self._form.focus_first()
         self._show_announced(detail.announced)
 
     def _note(self, snapshot: MySheets, detail: MyDetail) -> str:
@@ -605,10 +606,10 @@ class SheetsScreen(ModeScreen):
         current = self.snapshot.current if self.snapshot else None
         if current is None:
             return
-        self._focus_form = True
         if current != self._selected:
             self._keep_draft()
             self._selected = current
+            self._focus_form = True  # once its sheet is shown
             self.reload()
         elif self._form is not None:
             self._form.focus_first()
