@@ -48,6 +48,7 @@ PANEL_MIN_WIDTH = 80  # a post panel needs this many columns; more panels side b
 PANEL_MIN_HEIGHT = 20  # and this many rows
 WIDE_PANEL = 110  # from this width on, a panel also shows each candidate's code and unit
 MAX_COLUMNS, MAX_ROWS = 3, 2
+CHROME_ROWS = 5  # the screen's rows that are not the grid of posts
 NAME_CELLS = 10  # the widest name the bar chart labels (display cells)
 STATUS_STYLES = {  # status -> component class of the post panel (colours live in board.tcss)
     "target": "board--target",
@@ -356,7 +357,8 @@ class BoardScreen(ModeScreen):
     # ------------------------------------------------------------------ layout
 
     def on_resize(self, event: Resize) -> None:
-        self.board_layout = layout_for(self.query_one("#board-grid").size or event.size)
+        # the grid gets the screen less the header (2), mode bar, status line and footer (1 each)
+        self.board_layout = layout_for(Size(event.size.width, max(1, event.size.height - CHROME_ROWS)))
         self._ensure_panels()
 
     def _ensure_panels(self) -> None:
