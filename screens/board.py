@@ -418,10 +418,12 @@ class BoardScreen(ModeScreen):
         view_text = t("board_view_public") if public else t("board_view_jury")
         if frozen:
             view_text = t("board_view_frozen", seq=self._frozen_at)
+        elif self._frozen_at is not None:  # the jury view is live; say that the public one is not
+            view_text = t("board_view_jury_frozen", seq=self._frozen_at)
         label = self.query_one("#board-view-label", Plain)
         label.update(view_text)
         label.set_class(public, "-public")
-        label.set_class(frozen, "-frozen")
+        label.set_class(self._frozen_at is not None, "-frozen")
         if snapshot is not None and snapshot.post_count:
             first = snapshot.page * snapshot.slots + 1
             last = min(snapshot.post_count, first + snapshot.slots - 1)

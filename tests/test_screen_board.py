@@ -24,7 +24,7 @@ from jz_tui.board_app import make_board_app
 from jz_tui.i18n import catalogue, t
 from jz_tui.public_view import IN_PROGRESS, BoardRow
 from jz_tui.session import open_session
-from screens.board import BoardScreen, PostPanel, layout_for, status_words
+from screens.board import BoardScreen, layout_for, status_words
 from screens.confirm import ConfirmScreen
 from storage.errors import AuthorityError, JzError
 from textual.geometry import Size
@@ -216,6 +216,7 @@ async def test_a_supervisor_freezes_and_releases_the_public_view(board_vault):
         await wait_until(pilot, lambda: label(app, "board-view-label").startswith(t("board_view_public")[:6])
                          and "#" in label(app, "board-view-label"))
         frozen_label = label(app, "board-view-label")
+        assert frozen_label == t("board_view_frozen", seq=78)  # the state just before the freeze event
 
         other = open_session(board_vault, "scorer", PASSPHRASES["scorer"])  # another terminal announces
         sup = open_session(board_vault, "sup", PASSPHRASES["sup"])
@@ -230,8 +231,9 @@ async def test_a_supervisor_freezes_and_releases_the_public_view(board_vault):
         assert cell(app, "A02-03", "stage-interview") == "-"  # frozen: the public view did not move
         assert label(app, "board-view-label") == frozen_label
 
-        await pilot.press("v")  # the jury view is never frozen
+        await pilot.press("v")  # the jury view is never frozen, and says that the public one is
         await wait_until(pilot, lambda: cell(app, "A02-03", "stage-interview") == "92.00")
+        assert label(app, "board-view-label") == t("board_view_jury_frozen", seq=78)
         await pilot.press("v", "z")
         await settle(pilot)
         await pilot.press("y")
