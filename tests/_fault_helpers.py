@@ -188,9 +188,9 @@ class Writer:
 # Posts of each kind's hall: enough work that a writer never runs out within its trials.
 POSTS = {
     "checkin": [(f"C{i:02d}", 5) for i in range(20)],  # check-ins are recycled through co-signed undos
-    "sheet": [(f"S{i:03d}", 3) for i in range(200)],
+    "sheet": [(f"S{i:03d}", 3) for i in range(80)],
     "ballot": [(BALLOT_POST, 3)],
-    "tally_close": [(f"T{i:03d}", 1) for i in range(600)],
+    "tally_close": [(f"T{i:03d}", 1) for i in range(250)],
     "rules": [("R00", 3)],
 }
 
