@@ -114,14 +114,21 @@ def import_roster(ctx: DemoContext) -> None:
 
 
 def hall_morning(ctx: DemoContext) -> None:
-    """Tickets issued; most candidates arrived; A01 and A02 drawn; written scores in."""
+    """Tickets issued (one reissued); a correction and a withdrawal; most candidates arrived,
+    with an "already", a revoked and a forged scan; A01 and A02 drawn; written scores in."""
     admin, clerk = ctx.session("admin"), ctx.session("clerk")
-    payloads = tickets.issue(admin)
+    first_issue = tickets.issue(admin)
+    payloads = tickets.issue(admin, reissue=["A02-04"])  # a lost ticket, reissued
+    roster.edit_candidate(admin, "B01-01", {"unit": "区数据局信息中心"}, "报名表现单位填写有误，经本人确认更正")
+    roster.withdraw_candidate(admin, "C01-03", "本人书面申请放弃")
     missing = {"B01-02", "C01-03"}
     for code, payload in payloads.items():
         if code not in missing:
             checkin.attempt(clerk, payload, terminal="demo-hall-1")
     checkin.attempt(clerk, payloads["A01-01"], terminal="demo-hall-2")  # a second scan: "already"
+    checkin.attempt(clerk, first_issue["A02-04"], terminal="demo-hall-2")  # the old ticket: "revoked"
+    altered = payloads["B01-01"][:-3] + ("AAA" if not payloads["B01-01"].endswith("AAA") else "BBB")
+    checkin.attempt(clerk, altered, terminal="demo-hall-2")  # an altered code: "forged"
     for post in ("A01", "A02"):
         draw.draw(clerk, post)
     rng = random.Random(11)
