@@ -18,6 +18,7 @@ from storage.roster_state import Candidate, CheckIn, RosterState
 
 from . import pending, tickets
 from .i18n import local_time, t
+from .roster import withheld
 from .session import Session
 
 SUCCESS = "checked_in"
@@ -195,7 +196,7 @@ def request_undo(session: Session, code: str, reason: str):
     session.refresh()
     candidate = session.state.roster.candidates.get(code)
     if candidate is None:
-        raise JzError("candidate_unknown", code=code)
+        raise JzError("candidate_unknown", code=withheld(session.state.roster, code))
     if code not in session.state.roster.checkins:
         raise JzError("checkin_not_checked_in", code=code)
     if not reason.strip():

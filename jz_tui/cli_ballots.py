@@ -11,6 +11,7 @@ from storage.errors import JzError
 from . import ballots
 from .cli import Misuse, emit, login, read_passphrase
 from .i18n import t
+from .tickets import writable_dir
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
@@ -190,6 +191,7 @@ def cmd_tally_override(args: argparse.Namespace) -> int:
 
 def cmd_tokens(args: argparse.Namespace) -> int:
     session = login(args)
+    writable_dir(args.out)  # before issuing: a refused command appends nothing
     codes = ballots.issue_tokens(session, args.box, args.count)
     files = write_slips(codes, args.box.upper(), args.out, session.state.session_name)
     emit(args, {"count": len(codes), "files": [str(f) for f in files]},

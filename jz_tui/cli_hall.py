@@ -111,12 +111,21 @@ def cmd_roster_import(args: argparse.Namespace) -> int:
 def report_refusal(args: argparse.Namespace, refused: ImportRefused) -> int:
     """Every problem of a refused import, one line each with its row and field."""
     lines = [t(refused.message_key, count=len(refused.problems))]
-    lines += [t("row_problem", row=p.row, field=t("field_" + p.field), reason=t(p.key, value=p.value))
-              for p in refused.problems]
+    for p in refused.problems:
+        field = t("field_" + p.field)
+        reason = t(p.key, **{**p.params, "value": printable(p.value), "field": field})
+        lines.append(t("row_problem", row=p.row, field=field, reason=reason))
     if args.json:
-        print(json.dumps({"ok": False, "problems": [p.__dict__ for p in refused.problems]}, ensure_ascii=False))
+        print(json.dumps({"ok": False, "problems": [{"row": p.row, "field": p.field, "key": p.key, "value": p.value}
+                                                    for p in refused.problems]}, ensure_ascii=False))
     print("\n".join(lines), file=sys.stderr)
     return EXIT_REFUSED
+
+
+def printable(text: str, limit: int = 60) -> str:
+    """A cell's text as it may be shown in a message: control characters escaped, long text cut."""
+    shown = "".join(ch if ch.isprintable() or ch == " " else ascii(ch)[1:-1] for ch in text)
+    return shown if len(shown) <= limit else shown[:limit - 1] + "…"
 
 
 def cmd_roster_list(args: argparse.Namespace) -> int:
@@ -203,7 +212,7 @@ def cmd_checkin(args: argparse.Namespace) -> int:
     if args.undo:
         matches = checkin.search(session.state.roster, args.query)
         if len(matches) != 1:
-            raise JzError("checkin_undo_needs_one", query=args.query)
+            raise JzError("checkin_undo_needs_one", query=roster.withheld(session.state.roster, args.query))
         action = checkin.request_undo(session, matches[0].code, args.reason)
         emit(args, {"ok": True, "pending": action.id}, t("checkin_undo_pending", id=action.id))
         return 0

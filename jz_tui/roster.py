@@ -29,6 +29,8 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "establishment": ("编制", "编制类型", "编制性质", "establishment"),
     "open": ("是否开放竞争", "开放竞争", "是否竞争", "open"),
 }
+MAX_TEXT = 200  # characters in a post name, unit, department …: more is a broken file
+TEXT_FIELDS = ("post", "post_name", "seats", "department", "exam_no", "unit", "establishment", "open")  # name: below
 REQUIRED_POST = ("post", "post_name")
 REQUIRED_CANDIDATE = ("name", "id_number", "establishment")
 
@@ -58,6 +60,9 @@ def parse_roster(table: tabular.Table, existing: RosterState) -> dict[str, Any]:
     problems += [RowProblem(1, f, "roster_missing_column") for f in missing]
     if problems:
         raise RosterRefused(problems)
+    # what a refusal never repeats, even from a shifted column: every name and ID number at hand
+    secrets = tabular.column_values(table, mapping, "name", "id_number")
+    secrets |= {v for c in existing.candidates.values() for v in (c.name, c.id_number) if v}
 
     posts: dict[str, dict[str, Any]] = {}
     for code, post in existing.posts.items():
@@ -72,6 +77,14 @@ def parse_roster(table: tabular.Table, existing: RosterState) -> dict[str, Any]:
         def get(field: str) -> str:
             return tabular.cell(row, mapping, field)
 
+        def echo(value: str, row=row) -> str:
+            return tabular.withheld(value, secrets, row, table)
+
+        for text_field in TEXT_FIELDS:
+            if tabular.has_control(get(text_field)):
+                problems.append(RowProblem(row_no, text_field, "field_control_characters"))
+            elif len(get(text_field)) > MAX_TEXT:
+                problems.append(RowProblem(row_no, text_field, "field_too_long", params={"max": str(MAX_TEXT)}))
         post_code = get("post").upper()
         if not post_code:
             problems.append(RowProblem(row_no, "post", "field_missing"))
@@ -79,11 +92,11 @@ def parse_roster(table: tabular.Table, existing: RosterState) -> dict[str, Any]:
         post = posts.get(post_code)
         open_text = get("open").lower()
         if open_text not in YES | NO:
-            problems.append(RowProblem(row_no, "open", "roster_bad_open", get("open")))
+            problems.append(RowProblem(row_no, "open", "roster_bad_open", echo(get("open"))))
         if post is None:
             seats_text = get("seats") or "1"
             if not seats_text.isdigit() or int(seats_text) < 1:
-                problems.append(RowProblem(row_no, "seats", "roster_bad_seats", seats_text))
+                problems.append(RowProblem(row_no, "seats", "roster_bad_seats", echo(seats_text)))
                 seats_text = "1"
             if not get("post_name"):
                 problems.append(RowProblem(row_no, "post_name", "field_missing"))
@@ -93,19 +106,19 @@ def parse_roster(table: tabular.Table, existing: RosterState) -> dict[str, Any]:
             }
             counters[post_code] = 0
         elif open_text in NO and post["open"]:
-            problems.append(RowProblem(row_no, "open", "roster_post_inconsistent", post_code))
+            problems.append(RowProblem(row_no, "open", "roster_post_inconsistent", echo(post_code)))
 
         name = get("name")
         if not any(get(f) for f in ("name", "id_number", "unit", "exam_no")):
             continue  # a row that only declares a post (for instance one closed to competition)
         if not post["open"]:
-            problems.append(RowProblem(row_no, "post", "roster_post_closed", post_code))
+            problems.append(RowProblem(row_no, "post", "roster_post_closed", echo(post_code)))
             continue
-        _check_candidate(row_no, get, problems, seen_ids)
+        _check_candidate(row_no, get, problems, seen_ids, echo)
         counters[post_code] += 1
         code = get("exam_no") or f"{post_code}-{counters[post_code]:02d}"
         if code in seen_codes:
-            problems.append(RowProblem(row_no, "exam_no", "roster_duplicate_code", code))
+            problems.append(RowProblem(row_no, "exam_no", "roster_duplicate_code", echo(code)))
         seen_codes.add(code)
         candidates.append({
             "code": code, "post": post_code, "name": name, "id_number": idcard.normalise(get("id_number")),
@@ -121,7 +134,8 @@ def parse_roster(table: tabular.Table, existing: RosterState) -> dict[str, Any]:
     return {"posts": new_posts, "candidates": candidates}
 
 
-def _check_candidate(row_no, get, problems: list[RowProblem], seen_ids: dict[str, tuple[str, Any]]) -> None:
+def _check_candidate(row_no, get, problems: list[RowProblem], seen_ids: dict[str, tuple[str, Any]],
+                     echo=lambda value: value) -> None:
     for field in REQUIRED_CANDIDATE:
         if not get(field):
             problems.append(RowProblem(row_no, field, "field_missing"))
@@ -142,13 +156,14 @@ def _check_candidate(row_no, get, problems: list[RowProblem], seen_ids: dict[str
             seen_ids[id_number] = ("row", row_no)
     establishment = get("establishment")
     if establishment and establishment.lower() not in ESTABLISHMENTS:
-        problems.append(RowProblem(row_no, "establishment", "roster_bad_establishment", establishment))
+        problems.append(RowProblem(row_no, "establishment", "roster_bad_establishment", echo(establishment)))
 
 
 def import_roster(session: Session, path: str | Path) -> dict[str, Any]:
     session.require_role("admin", action="roster.import")
     session.refresh()
-    body = parse_roster(tabular.read_table(path), session.state.roster)
+    with tabular.naming(path):
+        body = parse_roster(tabular.read_table(path), session.state.roster)
     session.append("roster.import", body)
     return body
 
@@ -162,8 +177,13 @@ EDITABLE = ("name", "id_number", "unit", "establishment")
 def find(roster: RosterState, code: str) -> Candidate:
     candidate = roster.candidates.get(code.strip().upper()) or roster.candidates.get(code.strip())
     if candidate is None:
-        raise JzError("candidate_unknown", code=code)
+        raise JzError("candidate_unknown", code=withheld(roster, code))
     return candidate
+
+
+def withheld(roster: RosterState, typed: str) -> str:
+    """What a refusal may repeat of a typed reference: never a candidate's name or ID number."""
+    return tabular.withheld(typed, {v for c in roster.candidates.values() for v in (c.name, c.id_number) if v})
 
 
 def edit_candidate(session: Session, code: str, changes: dict[str, str], reason: str) -> Candidate:
@@ -192,6 +212,10 @@ def edit_candidate(session: Session, code: str, changes: dict[str, str], reason:
             value = ESTABLISHMENTS[value.lower()]
         elif not value:
             raise JzError("field_missing_named", field=field)
+        elif field == "name" and (len(value) > 40 or not value.isprintable()):
+            raise JzError("candidate_bad_name")  # the same rule as the import; never echo a name
+        elif tabular.has_control(value) or len(value) > MAX_TEXT:
+            raise JzError("candidate_bad_text", field=field, max=MAX_TEXT)
         clean[field] = value
     session.append("candidate.edit", {"code": candidate.code, "changes": clean, "reason": reason.strip()})
     return session.state.roster.candidates[candidate.code]

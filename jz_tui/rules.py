@@ -157,7 +157,7 @@ def parse_cli_value(text: str) -> Any:
     """``--set key=value``: the value as TOML (``[["a", 25]]``, ``"0.30"``, ``5``), else a plain word."""
     try:
         return tomllib.loads(f"v = {text}", parse_float=Decimal)["v"]
-    except tomllib.TOMLDecodeError:
+    except (ValueError, RecursionError):  # not TOML, an integer of thousands of digits, nesting a thousand deep
         return text.strip()
 
 
@@ -169,6 +169,11 @@ def load_toml(path: str | Path) -> dict[str, Any]:
         raise RuleError("file_unreadable", path=str(path)) from exc
     except tomllib.TOMLDecodeError as exc:
         raise RuleError("rule_toml_invalid", path=str(path), detail=str(exc)) from exc
+    except UnicodeDecodeError as exc:  # TOML is UTF-8: this is some other file
+        raise RuleError("rule_toml_invalid", path=str(path), detail=exc.reason) from exc
+    except (ValueError, RecursionError) as exc:
+        # an integer of thousands of digits, or arrays nested a thousand deep: no rules file looks like that
+        raise RuleError("rule_toml_invalid", path=str(path), detail=type(exc).__name__) from exc
 
 
 # ---------------------------------------------------------------------- the interpreted rules

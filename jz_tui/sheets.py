@@ -17,6 +17,7 @@ from storage.scoring_state import CONFIRMED, REJECTED, SUBMITTED, WITHDRAWN, She
 from . import pending
 from .config import current_rules
 from .marks import parse_mark
+from .roster import withheld
 from .rules import Rules, rules_from
 from .scoring import Aggregate, aggregate
 from .session import Session
@@ -36,7 +37,7 @@ def resolve(state: SessionState, ref: str) -> str:
     for code in (ref, ref.upper()):
         if code in state.roster.candidates:
             return code
-    raise JzError("sheet_candidate_unknown", ref=ref)
+    raise JzError("sheet_candidate_unknown", ref=withheld(state.roster, ref))
 
 
 def label(state: SessionState, code: str) -> str:

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
@@ -24,6 +27,8 @@ class RowProblem:
     field: str
     key: str  # catalogue key of the reason
     value: str = ""
+    # the other parameters the reason's message needs (a mark's range, its decimals …)
+    params: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
 
 class ImportRefused(JzError):
@@ -58,9 +63,31 @@ def decode_csv_bytes(raw: bytes) -> tuple[str, str]:
     except UnicodeDecodeError:
         pass
     try:
-        return raw.decode("gb18030"), "gb18030"
+        text = raw.decode("gb18030")
     except UnicodeDecodeError as exc:
         raise JzError("table_encoding_unknown") from exc
+    if _looks_misread(text):
+        raise JzError("table_encoding_unknown")
+    return text, "gb18030"
+
+
+def _looks_misread(text: str) -> bool:
+    """Latin-1 or Windows-1252 text (``Müller``) read as GB18030 (``M黮ler``): Chinese characters
+    inside Latin words. Real GBK tables have their Chinese among Chinese, or next to a code
+    (``IT部``), never between two Latin letters, and rarely mostly beside them."""
+    wide = beside = 0
+    for index, ch in enumerate(text):
+        if ord(ch) < 0x250 or 0x1E00 <= ord(ch) <= 0x1EFF:  # Latin, with or without accents (pinyin)
+            continue
+        if 0xE000 <= ord(ch) <= 0xF8FF:  # private use: no real text has it
+            return True
+        wide += 1
+        before = index > 0 and text[index - 1].isascii() and text[index - 1].isalpha()
+        after = index + 1 < len(text) and text[index + 1].isascii() and text[index + 1].isalpha()
+        if before and after:
+            return True
+        beside += before or after
+    return wide > 0 and beside * 2 >= wide
 
 
 def read_table(path: str | Path) -> Table:
@@ -133,11 +160,15 @@ def _read_xlsx(path: Path) -> Table:
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError, SyntaxError, IndexError, TypeError) as exc:
+        # SyntaxError: xml.etree's ParseError, for a part of the zip that is not XML
         raise JzError("table_malformed", path=str(path)) from exc
     try:
+        # read-only sheets are parsed while iterated: a damaged part fails here, in any way openpyxl likes
         sheet = workbook.worksheets[0]
         cells = [list(row) for row in sheet.iter_rows(values_only=True)]
+    except Exception as exc:  # noqa: BLE001 - whatever the damage, the file is what is wrong
+        raise JzError("table_malformed", path=str(path)) from exc
     finally:
         workbook.close()
     headers, rows = _rows_from(cells)
@@ -170,6 +201,48 @@ def map_headers(
 
 def _header_key(text: str) -> str:
     return "".join(text.split()).lower().replace("_", "").replace("（", "(").replace("）", ")")
+
+
+@contextmanager
+def naming(path: str | Path) -> Iterator[None]:
+    """A table found empty only once parsed names its file, as one found empty on reading does."""
+    try:
+        yield
+    except JzError as error:
+        if error.key == "table_empty" and not error.params.get("path"):
+            raise JzError("table_empty", path=str(path)) from error
+        raise
+
+
+WITHHELD = "***"
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def has_control(text: str) -> bool:
+    """Control characters (escape sequences, NUL, …) or bidi overrides: never part of a real value."""
+    return any(unicodedata.category(ch) == "Cc" or ch in _BIDI for ch in text)
+
+
+def column_values(table: Table, mapping: dict[str, int], *fields: str) -> set[str]:
+    """Every non-empty cell of these fields' columns: what a refusal must never repeat (names, IDs)."""
+    return {value for _, row in table.rows for f in fields if (value := cell(row, mapping, f))}
+
+
+def withheld(value: str, secrets: set[str], row: list[str] | None = None, table: Table | None = None) -> str:
+    """``value`` as a refusal may echo it: :data:`WITHHELD` when it is, or holds, a name or an
+    ID number (one of ``secrets``, or a run of 15 or more digits), or when it comes from a row
+    whose cells are more or fewer than the headers (its columns have shifted: anything may be
+    anywhere)."""
+    text = value.strip()
+    if not text:
+        return value
+    if row is not None and table is not None and len(row) != len(table.headers):
+        return WITHHELD
+    digits = "".join(ch if ch.isdigit() else " " for ch in text)
+    if text in secrets or any(part in secrets for part in text.split()) or any(
+            len(run) >= 15 for run in digits.split()):
+        return WITHHELD
+    return value
 
 
 def cell(row: list[str], mapping: dict[str, int], field_name: str) -> str:

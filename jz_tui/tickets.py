@@ -10,6 +10,7 @@ ticket that was reissued (its nonce revoked).
 from __future__ import annotations
 
 import base64
+import errno
 import html
 import os
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from storage.errors import JzError
 from storage.roster_state import RosterState
 
 from .i18n import t
+from .roster import withheld
 from .session import Session
 
 PREFIX = "JZ1"
@@ -92,7 +94,7 @@ def issue(session: Session, reissue: list[str] | None = None) -> dict[str, str]:
         raise JzError("tickets_no_roster")
     for code in reissue or []:
         if code not in roster.candidates:
-            raise JzError("candidate_unknown", code=code)
+            raise JzError("candidate_unknown", code=withheld(roster, code))
     wanted = [c for c in roster.candidates if c not in roster.ticket_nonces or c in (reissue or [])]
     body: dict[str, object] = {"nonces": {code: os.urandom(NONCE_BYTES).hex() for code in wanted}}
     if not roster.ticket_signing_key:
@@ -117,9 +119,8 @@ def write_tickets(session: Session, out_dir: str | Path, hall: str = "", when: s
     """One PNG per candidate and a printable A4 HTML sheet; returns the files written."""
     import qrcode
 
+    out = writable_dir(out_dir)  # before issuing: a refused command appends nothing
     payloads = issue(session, reissue)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     roster = session.state.roster
     written: list[Path] = []
     cards: list[str] = []
@@ -135,6 +136,15 @@ def write_tickets(session: Session, out_dir: str | Path, hall: str = "", when: s
     sheet.write_text(_sheet_html(session.state.session_name, cards), encoding="utf-8")
     written.append(sheet)
     return written
+
+
+def writable_dir(path: str | Path) -> Path:
+    """``path`` as a directory this process can write into (made if missing), or an OSError."""
+    out = Path(path)
+    out.mkdir(parents=True, exist_ok=True)
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(out))
+    return out
 
 
 def _safe_name(code: str) -> str:

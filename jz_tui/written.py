@@ -38,6 +38,9 @@ def parse_written(table: tabular.Table, roster: RosterState, existing: dict[str,
     if problems:
         raise WrittenRefused(problems)
     by_id = {c.id_number: c.code for c in roster.candidates.values()}
+    # what a refusal never repeats, even from a shifted column: every name and ID number at hand
+    secrets = tabular.column_values(table, mapping, "name", "id_number")
+    secrets |= {v for c in roster.candidates.values() for v in (c.name, c.id_number) if v}
     scores: dict[str, str] = {}
     rows_of: dict[str, int] = {}
     for row_no, row in table.rows:
@@ -45,13 +48,18 @@ def parse_written(table: tabular.Table, roster: RosterState, existing: dict[str,
         id_number = idcard.normalise(tabular.cell(row, mapping, "id_number"))
         code = exam_no if exam_no in roster.candidates else by_id.get(id_number) if id_number else None
         if code is None:
-            problems.append(RowProblem(row_no, "exam_no" if exam_no else "id_number", "written_unmatched",
-                                       exam_no or id_number))
+            if exam_no:
+                problems.append(RowProblem(row_no, "exam_no", "written_unmatched",
+                                           tabular.withheld(exam_no, secrets, row, table)))
+            else:  # never echo an ID number
+                problems.append(RowProblem(row_no, "id_number", "written_unmatched_id"))
             continue
         try:
             score = parse_mark(tabular.cell(row, mapping, "score"), "score", Decimal(0), Decimal(100))
         except JzError as error:
-            problems.append(RowProblem(row_no, "score", error.key, str(error.params.get("value", ""))))
+            params = {k: str(v) for k, v in error.params.items() if k not in ("value", "field")}
+            shown = tabular.withheld(str(error.params.get("value", "")), secrets, row, table)
+            problems.append(RowProblem(row_no, "score", error.key, shown, params))
             continue
         if code in rows_of:
             problems.append(RowProblem(row_no, "exam_no", "written_duplicate", str(rows_of[code])))
@@ -77,7 +85,8 @@ def import_written(session: Session, path: str | Path, correction_reason: str = 
     if stage not in rules.stages or stage in ("interview", "democratic"):
         raise JzError("stage_not_importable", stage=stage)
     existing = session.state.scoring.stage_scores.get(stage, {})
-    scores = parse_written(tabular.read_table(path), session.state.roster, existing, bool(correction_reason))
+    with tabular.naming(path):
+        scores = parse_written(tabular.read_table(path), session.state.roster, existing, bool(correction_reason))
     body: dict[str, object] = {"stage": stage, "scores": scores}
     replaced = sorted(code for code in scores if code in existing)
     if replaced:
