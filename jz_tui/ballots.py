@@ -33,6 +33,7 @@ from .session import Session
 
 SUITE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
 TOKEN_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+MAX_BALLOTS = 1_000_000  # issued or returned at one post: more is a typing error
 
 
 def share_info(vault_id: bytes, box: str, officer: str) -> bytes:
@@ -57,6 +58,8 @@ def create_box(session: Session, posts: list[str], officers: list[str], seal_no:
     for post in posts:
         if post not in state.roster.posts:
             raise JzError("post_unknown", post=post)
+        if not state.roster.posts[post].open:  # not open to competition: nobody to evaluate
+            raise JzError("box_post_not_open", post=post)
         if post in state.tally.posts:
             raise JzError("box_post_taken", post=post, box=state.tally.posts[post].box)
     rules = current_rules(session)
@@ -124,9 +127,21 @@ def open_box(session: Session, post: str, seal_intact: bool, note: str, issued: 
         raise JzError("tally_seal_note_needed")
     if issued < 0 or returned < 0:
         raise JzError("tally_negative")
+    if issued > MAX_BALLOTS or returned > MAX_BALLOTS:
+        raise JzError("tally_count_too_large", max=MAX_BALLOTS)
     session.append("box.open", {"post": post, "seal_intact": seal_intact, "note": note.strip(),
                                 "issued": issued, "returned": returned})
     return session.state.tally.posts[post]
+
+
+def _entry_number(tally: PostTally, officer: str, number: int | None) -> int:
+    """The officer's next entry number, or an earlier one being corrected (never one beyond the next)."""
+    following = len(tally.entries.get(officer, {})) + 1
+    if number is None:
+        return following
+    if not 1 <= number <= following:
+        raise JzError("ballot_bad_number", no=number, next=following)
+    return number
 
 
 def codes_of(state: SessionState, post: str) -> list[str]:
@@ -147,7 +162,7 @@ def enter_ballot(session: Session, post: str, marks: str, group: str = "", numbe
         raise JzError("ballot_group_needed", groups=", ".join(group_names))
     if not group_names and group:
         raise JzError("ballot_no_groups")
-    number = number or len(tally.entries.get(session.user, {})) + 1
+    number = _entry_number(tally, session.user, number)
     session.append("ballot.enter", {"post": post, "no": number, "marks": marks, "group": group})
     return number
 
@@ -156,7 +171,7 @@ def void_ballot(session: Session, post: str, reason: str, number: int | None = N
     post, tally, _ = _entries_open(session, post)
     if not reason.strip():
         raise JzError("reason_needed")
-    number = number or len(tally.entries.get(session.user, {})) + 1
+    number = _entry_number(tally, session.user, number)
     session.append("ballot.void", {"post": post, "no": number, "reason": reason.strip()})
     return number
 

@@ -13,6 +13,7 @@ import json
 import os
 import sqlite3
 import sys
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,7 @@ def read_passphrase(args: argparse.Namespace, user: str) -> str:
     if getattr(args, "passphrase_file", None):
         try:
             return Path(args.passphrase_file).read_text(encoding="utf-8").rstrip("\r\n")
-        except OSError as exc:
+        except (OSError, UnicodeDecodeError) as exc:
             raise JzError("passphrase_file_unreadable", path=args.passphrase_file) from exc
     if "JZ_PASSPHRASE" in os.environ:
         return os.environ["JZ_PASSPHRASE"]
@@ -135,7 +136,28 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_OK
+    bad = _control_characters(args)
+    if bad is not None:  # escape sequences, NUL, bidi overrides: refused before anything reads them
+        print(t("argument_control_characters", option=bad), file=sys.stderr)
+        return EXIT_MISUSE
     return run(args)
+
+
+# C0/C1 controls (tab and newline excepted: a note may hold them) and the bidi overrides that
+# make text read differently from what it is
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _control_characters(args: argparse.Namespace) -> str | None:
+    """The first option (or argument) whose value holds a control character, else None."""
+    for name, value in vars(args).items():
+        for text in value if isinstance(value, list) else [value]:
+            if isinstance(text, str) and any(
+                    (unicodedata.category(ch) == "Cc" and ch not in "\t\n") or ch in _BIDI for ch in text):
+                if name in ("vault", "file", "code", "query", "id", "target", "name"):
+                    return name
+                return "--import" if name == "import_file" else "--" + name.replace("_", "-")
+    return None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -149,6 +171,10 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK
     except KeyboardInterrupt:
         print(t("interrupted"), file=sys.stderr)
+        return EXIT_REFUSED
+    except OSError as error:  # a path that cannot be read or written: name it and the reason, no traceback
+        print(t("file_error", path=error.filename or "", reason=error.strerror or type(error).__name__),
+              file=sys.stderr)
         return EXIT_REFUSED
     except sqlite3.OperationalError as error:
         if os.environ.get("JZ_DEBUG"):

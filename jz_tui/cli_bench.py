@@ -7,7 +7,11 @@ import json
 import sys
 
 from . import bench
+from .cli import Misuse
 from .i18n import t
+
+
+MAX_SCALE = 20  # twenty standard workloads: 20,000 candidates
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
@@ -21,6 +25,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     def progress(name: str) -> None:
         print(t("bench_running", name=name), file=sys.stderr, flush=True)
 
+    if not 0 < args.scale <= MAX_SCALE:  # also refuses nan; inf is above the maximum
+        raise Misuse("bench_bad_scale", scale=args.scale, max=MAX_SCALE)
     figures = bench.run_all(args.scale, progress)
     if args.json:
         print(json.dumps([f.to_dict() for f in figures], indent=2))

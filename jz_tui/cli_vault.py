@@ -124,6 +124,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
             text = Path(args.checkpoint).read_text(encoding="utf-8")
         except OSError as exc:
             raise JzError("file_unreadable", path=args.checkpoint) from exc
+        except UnicodeDecodeError:
+            text = ""  # not a checkpoint at all: reported as an unreadable one
         try:
             checkpoint = json.loads(text)
         except ValueError:
@@ -180,6 +182,8 @@ def _verify_text(report: verifier.Report, vault: Vault) -> str:
 def cmd_log(args: argparse.Namespace) -> int:
     session = login(args)
     session.require_role("admin", "supervisor", action="log")
+    if not 0 <= args.after < 2**63:
+        raise Misuse("log_bad_after", after=args.after)
     records = list(session.vault.records(session.identity.keyring, after_seq=args.after))
     if args.json:
         print(json.dumps(
