@@ -107,7 +107,7 @@ def _write_csv(notice: Notice, out: Path) -> None:
         writer.writerow(["#" + key, notice.meta[key]])
     writer.writerow([])
     writer.writerow(notice.header)
-    writer.writerows(notice.rows)
+    writer.writerows([[_defuse(cell) for cell in row] for row in notice.rows])
     out.write_text(buffer.getvalue(), encoding="utf-8-sig")  # with BOM: what Excel expects
 
 
@@ -122,7 +122,9 @@ def _write_xlsx(notice: Notice, out: Path) -> None:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in notice.rows:
-        sheet.append(row)  # every cell as text: what is published is exactly what the vault says
+        sheet.append(row)
+        for cell in sheet[sheet.max_row]:
+            cell.data_type = "s"  # every cell as text, never a formula: a name may begin with "="
     meta = workbook.create_sheet("jz")
     for key in META_KEYS:
         meta.append([key, notice.meta[key]])
@@ -166,6 +168,18 @@ footer {{ margin-top: 6mm; font-size: 9pt; display: flex; gap: 6mm; align-items:
 """, encoding="utf-8")
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _defuse(cell: str) -> str:
+    """A spreadsheet opening the CSV must not run a cell as a formula: quote it with an apostrophe."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
+def _restore(cell: str) -> str:
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
+
+
 # ---------------------------------------------------------------------- reading back and checking
 
 
@@ -206,7 +220,7 @@ def read_notice(path: str | Path) -> Notice:
             lines = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
             meta = {row[0][1:]: row[1] for row in lines if row and row[0].startswith("#") and len(row) > 1}
             table = [row for row in lines if row and not row[0].startswith("#")]
-            return Notice(meta, table[0], table[1:])
+            return Notice(meta, table[0], [[_restore(cell) for cell in row] for row in table[1:]])
         if suffix == "xlsx":
             from openpyxl import load_workbook
 

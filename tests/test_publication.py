@@ -132,3 +132,25 @@ def test_decision_with_probation_and_contract_is_published(tmp_path):
     assert "probation until 2025-02-28" in row[-1]
     assert ("contract" in row[-1]) == body["contract"]
     session.close()
+
+
+def test_a_name_that_looks_like_a_formula_is_published_as_text(tmp_path, jz):
+    from jz_tui import roster, synthetic
+    from tests.conftest import make_test_vault
+
+    tv = make_test_vault(tmp_path / "f.jz")
+    rows = synthetic.roster_rows([("A", "科长", "办公室", 2)], seed=3)
+    rows[0]["姓名"] = "=HYPERLINK(1)"
+    path = tmp_path / "roster.csv"
+    synthetic.write_csv(path, rows)
+    admin = Session(tv.vault, tv.admin)
+    roster.import_roster(admin, path)
+    for fmt in ("csv", "xlsx"):
+        out = tmp_path / f"n.{fmt}"
+        publication.export(admin.state, tv.vault, fmt, out, lang="en")
+        if fmt == "xlsx":
+            cells = [c for row in load_workbook(out)["公示"].iter_rows() for c in row if c.value == "=HYPERLINK(1)"]
+            assert cells and all(c.data_type == "s" for c in cells)
+        else:
+            assert "'=HYPERLINK(1)" in out.read_text(encoding="utf-8-sig")
+        assert publication.check_export(tv.vault, tv.admin.keyring, out) == []
