@@ -176,16 +176,18 @@ class ModeScreen(Screen):
 
     # ------------------------------------------------------------------ what a mode supplies
 
+    # Every mode screen defines all three; the base has no body of its own to fall back on.
+
     def compose_body(self) -> ComposeResult:
-        raise NotImplementedError
+        raise TypeError(f"{type(self).__name__} must define compose_body()")
 
     def load(self, session: Session, activity: LedgerActivity) -> Any:
         """Build the body's snapshot. Worker thread, session lock held: read only, no widgets."""
-        raise NotImplementedError
+        raise TypeError(f"{type(self).__name__} must define load()")
 
     def show(self, snapshot: Any) -> None:
         """Put a snapshot into the body's widgets. UI thread, inside ``app.batch_update()``."""
-        raise NotImplementedError
+        raise TypeError(f"{type(self).__name__} must define show()")
 
     # ------------------------------------------------------------------ keeping it live
 
