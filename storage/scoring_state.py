@@ -26,10 +26,12 @@ class ScoringState:
     def __init__(self) -> None:
         self.stage_scores: dict[str, dict[str, str]] = {}  # imported stages (written, ...) -> code -> score
         self.sheets: dict[tuple[str, str], Sheet] = {}  # (candidate, examiner) -> sheet
+        self._by_candidate: dict[str, dict[str, Sheet]] = {}  # the same sheets, by candidate: boards ask per row
         self.announced: dict[str, dict[str, Any]] = {}  # candidate -> the announcement as signed
 
     def sheets_of(self, candidate: str) -> list[Sheet]:
-        return sorted((s for (c, _), s in self.sheets.items() if c == candidate), key=lambda s: s.examiner)
+        by_examiner = self._by_candidate.get(candidate, {})
+        return [by_examiner[examiner] for examiner in sorted(by_examiner)]
 
     @property
     def written(self) -> dict[str, str]:
@@ -49,6 +51,7 @@ class ScoringState:
             sheet.history = [*previous.history, {"seq": previous.submit_seq, "items": previous.items,
                                                  "status": previous.status, "reason": previous.reason}]
         self.sheets[key] = sheet
+        self._by_candidate.setdefault(key[0], {})[key[1]] = sheet
 
     def on_sheet_withdraw(self, record: Record) -> None:
         sheet = self.sheets.get((record.data["candidate"], record.actor))
