@@ -15,6 +15,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from storage import crypto
 from storage.errors import JzError
 from storage.vault import Identity, Vault
 
-from . import ballots, checkin, config, draw, pending, roster, sheets, synthetic, tabular, tickets
+from . import ballots, checkin, config, draw, inspection, pending, ranking, roster, sheets, synthetic, tabular, tickets
 from .i18n import t
 from .session import Session
 
@@ -205,9 +206,44 @@ def ballots_step(ctx: DemoContext) -> None:
     ctx.say(t("demo_step_ballots"))
 
 
+def complete_post(ctx: DemoContext) -> None:
+    """Post C01 finished end to end: drawn, both interviews announced, the tally closed,
+    the targets inspected and one appointed; B01's missing candidate marked absent."""
+    rng = random.Random(19)
+    examiners = [u.name for u in DEMO_USERS if u.role == "examiner"]
+    clerk, scorer, supervisor = ctx.session("clerk"), ctx.session("scorer"), ctx.session("supervisor")
+    admin, tally1, tally2 = ctx.session("admin"), ctx.session("tally1"), ctx.session("tally2")
+    draw.draw(clerk, "C01")
+    scorer.refresh()
+    rubric = config.current_rules(scorer).rubric
+    numbers = sorted(n for n in scorer.state.roster.interview_numbers().values() if n.startswith("C01-"))
+    for number in numbers:
+        for examiner in examiners:
+            marks = [str(Decimal(rng.randint(int(top) * 14 // 10, int(top) * 19 // 10)) / 2) for _, top in rubric]
+            sheets.submit(ctx.session(examiner), number, marks)
+            sheets.confirm(scorer, number, examiner)
+        pending.sign(supervisor, sheets.announce(scorer, number).id)
+    ballots.create_box(admin, ["C01"], ["tally1", "tally2"], "FT-2026-0003")
+    ballots.open_box(tally1, "C01", True, "", 20, 20)
+    for _ in range(20):  # C01-03 withdrew but is still printed on the ballot
+        ballots.enter_ballot(tally1, "C01", "".join(rng.choice("SSSSB") for _ in range(2)) + "-")
+    close = ballots.request_close(tally1, "C01")
+    pending.sign(tally2, close.id)
+    pending.sign(supervisor, close.id)
+    checkin.mark_absent(admin, ["B01"])
+    for row in next(p for p in ranking.rank(admin.state) if p.code == "C01").rows:
+        if row.status == "target":
+            for dimension, note in zip(inspection.DIMENSIONS, ("政治立场坚定", "业务能力突出", "工作勤勉", "实绩明显",
+                                                             "廉洁自律"), strict=True):
+                inspection.add_note(admin, row.code, dimension, note)
+    first = next(r for r in next(p for p in ranking.rank(admin.state) if p.code == "C01").rows if r.rank == 1)
+    inspection.record_decision(admin, first.code, "appoint", date(2026, 12, 1), "领导小组研究决定")
+    ctx.say(t("demo_step_complete"))
+
+
 def request_checkin_undo(ctx: DemoContext) -> None:
     """A check-in undo waiting for the supervisor's signature, for the signatures panel."""
-    checkin.request_undo(ctx.session("clerk"), "C01-02", "考生误持他人准考证签到，需撤销后重新核验")
+    checkin.request_undo(ctx.session("clerk"), "A02-03", "考生误持他人准考证签到，需撤销后重新核验")
 
 
 DEMO_STEPS: list[DemoStep] = [
@@ -216,6 +252,7 @@ DEMO_STEPS: list[DemoStep] = [
     hall_morning,
     interviews,
     ballots_step,
+    complete_post,
     request_checkin_undo,
 ]
 
