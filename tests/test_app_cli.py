@@ -34,7 +34,8 @@ def test_demo_builds_every_user_and_pending_actions_for_the_supervisor(tmp_path)
         state = session.state
         assert len(state.roster.candidates) == 14 and not state.roster.posts["D01"].open
         assert state.roster.checkins and state.roster.draws["A01"].order
-        assert len(state.scoring.announced) == 3
+        assert len(state.scoring.announced) == 5  # three of A01, both of C01
+        assert state.inspection.decisions and state.tally.posts["C01"].closed is not None
         assert state.tally.posts["A01"].closed is not None and state.tally.posts["A02"].closed is None
         assert len(vault.sealed_ballots("BOX2")) == 3
     finally:
