@@ -74,7 +74,8 @@ MODE_SPECS: tuple[ModeSpec, ...] = (
 # DESIGN.md §1; the first mode is the role's home. "signatures" is added for every role
 # that may sign pending actions (storage.authority decides, not this table).
 ROLE_MODES: dict[str, tuple[str, ...]] = {
-    "admin": ("setup", "checkin", "sheets", "scoring", "ballots", "board", "roster"),
+    # not "sheets": an examiner's own, blind view; the admin follows sheets in "scoring"
+    "admin": ("setup", "checkin", "scoring", "ballots", "board", "roster"),
     "clerk": ("checkin",),
     "examiner": ("sheets",),
     "scorer": ("scoring",),

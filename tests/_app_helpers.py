@@ -23,7 +23,7 @@ from jz_tui.session import Session
 USER_OF_ROLE = {"admin": "admin", "clerk": "clerk", "examiner": "e1", "scorer": "scorer", "tally": "t1",
                 "supervisor": "sup"}
 MODES_OF_ROLE = {
-    "admin": ("setup", "checkin", "sheets", "scoring", "ballots", "board", "signatures", "roster"),
+    "admin": ("setup", "checkin", "scoring", "ballots", "board", "signatures", "roster"),
     "clerk": ("checkin",),
     "examiner": ("sheets",),
     "scorer": ("scoring", "signatures"),
