@@ -28,6 +28,7 @@ from textual.app import App, UnknownModeError
 from textual.binding import Binding
 from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.reactive import reactive
+from textual.screen import Screen
 from textual.widget import AwaitMount
 from textual.worker import Worker, WorkerFailed, WorkerState
 
@@ -96,7 +97,8 @@ class RoleCommands(Provider):
 
     def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
         app = self.app
-        return app.palette_commands() if isinstance(app, JzApp) else []
+        # self.screen: the screen the palette was opened over, whose actions it offers
+        return app.palette_commands(self.screen) if isinstance(app, JzApp) else []
 
     async def discover(self) -> Hits:
         for title, help_text, command in self._commands():
@@ -220,9 +222,18 @@ class JzApp(App[None]):
         """ctrl+c: people press it to quit; tell them the key that does (Textual's hint is English only)."""
         self.notify(t("app_how_to_quit"))
 
-    def palette_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
-        """(title, help, callback) for every action this user's role may take from the palette."""
+    def palette_commands(self, screen: Screen | None = None) -> list[tuple[str, str, Callable[[], object]]]:
+        """(title, help, callback) for every action this user's role may take from the palette:
+        the current screen's own actions (the keys F1 lists), its modes, signing, help, quit."""
         commands: list[tuple[str, str, Callable[[], object]]] = []
+        if screen is not None and self.shared is not None:
+            for active in screen.active_bindings.values():
+                binding = active.binding
+                if (binding.id is None or active.node is self or not active.enabled or not binding.show
+                        or not binding.description):
+                    continue  # Textual's internal keys, the app's own (listed below), navigation, or not now
+                commands.append((binding.description, binding.tooltip or "",
+                                 partial(screen.run_action, binding.action)))
         for spec in MODE_SPECS:
             if spec.mode in self.allowed_modes:
                 commands.append((t("cmd_open_mode", mode=t(spec.label)), t(f"tip_{spec.label}"),

@@ -258,3 +258,25 @@ def test_a_crash_is_reported_in_words_without_values(monkeypatch):
     text = console.export_text()
     assert "RuntimeError" in text and t("app_crashed", kind="RuntimeError") in text
     assert "hunter2" not in text
+
+
+async def test_the_palette_offers_the_current_screens_actions(vault_path):
+    """What F1 lists for the screen is also in the palette, and runs from there."""
+    app = make_app(vault_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "clerk")
+        screen = app.screen
+        offered = {title: command for title, _, command in app.palette_commands(screen)}
+        own = [a.binding for a in screen.active_bindings.values()
+               if a.binding.id is not None and a.node is screen and a.enabled and a.binding.show
+               and a.binding.description]
+        assert own, "the check-in screen has actions of its own"
+        assert all(binding.description in offered for binding in own)
+        opens_undo = next(b for b in own if b.action == "undo")
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*opens_undo.description)
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "FormScreen"  # the undo form, as ctrl+z opens it
