@@ -14,15 +14,12 @@ re-arms itself with ``set_timer`` only after it finished, so polls never overlap
 from __future__ import annotations
 
 import os
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from pathlib import Path
 
-from rich.console import Group
-from rich.text import Text
 from textual import work
 from textual.app import App, UnknownModeError
 from textual.binding import Binding
@@ -30,7 +27,7 @@ from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import AwaitMount
-from textual.worker import Worker, WorkerFailed, WorkerState
+from textual.worker import Worker, WorkerState
 
 from screens.ballots import BallotsScreen
 from screens.base import ModeBar, ModeScreen, ModeTab, ShellContext, localise_bindings
@@ -47,6 +44,7 @@ from screens.signatures import SignaturesScreen
 from screens.widgets import action_label
 from storage.authority import may_emit
 
+from .crash import PlainCrashes
 from .i18n import t
 
 POLL_INTERVAL = 0.1  # seconds between ledger polls (one primary-key lookup): a score on another terminal shows well within 250 ms
@@ -112,7 +110,7 @@ class RoleCommands(Provider):
                 yield Hit(score, matcher.highlight(title), command, text=title, help=help_text)
 
 
-class JzApp(App[None]):
+class JzApp(PlainCrashes, App[None]):
     """jz in a terminal. Build it with :func:`make_app`."""
 
     TITLE = "jz"
@@ -149,7 +147,6 @@ class JzApp(App[None]):
         self.mask_volatile = mask_volatile
         self.shared: SharedSession | None = None
         self.allowed_modes: tuple[str, ...] = ()
-        self._crash: BaseException | None = None
 
     # ------------------------------------------------------------------ login
 
@@ -276,30 +273,6 @@ class JzApp(App[None]):
     def on_unmount(self) -> None:
         if self.shared is not None:
             self.shared.close()
-
-    # ------------------------------------------------------------------ crashes
-
-    def _handle_exception(self, error: Exception) -> None:
-        self._crash = error
-        super()._handle_exception(error)
-
-    def _fatal_error(self) -> None:
-        # Textual's default prints a traceback with local variables, which here could hold a
-        # passphrase or a key. Print one readable sentence instead (a bare traceback with JZ_DEBUG=1).
-        self.bell()
-        self._exit_renderables.append(crash_report(self._crash))
-        self._close_messages_no_wait()
-
-
-def crash_report(error: BaseException | None) -> Group:
-    """What the terminal shows after an unexpected error: plain words, no values."""
-    if isinstance(error, WorkerFailed):  # name what went wrong in the worker, not the wrapper
-        error = error.error
-    kind = type(error).__name__ if error is not None else "?"
-    parts: list[Text] = [Text(t("app_crashed", kind=kind), style="bold red")]
-    if os.environ.get("JZ_DEBUG") and error is not None:
-        parts.append(Text("".join(traceback.format_exception(error))))
-    return Group(*parts)
 
 
 def make_app(

@@ -17,10 +17,11 @@ from screens.kiosk import KioskScreen
 from screens.login import LoginScreen
 from storage.vault import Vault
 
+from .crash import PlainCrashes
 from .i18n import t
 
 
-class KioskApp(App[None]):
+class KioskApp(PlainCrashes, App[None]):
     TITLE = "jz"
     ENABLE_COMMAND_PALETTE = False  # a voter at the kiosk gets the ballot and nothing else
     BINDINGS = [Binding("ctrl+q", "quit", "key_quit", id="quit", tooltip="tip_quit", priority=True)]
@@ -32,7 +33,6 @@ class KioskApp(App[None]):
         self.box = box
         self.prefill_user = user
         self.shared: SharedSession | None = None
-        self._crash: BaseException | None = None
 
     def on_mount(self) -> None:
         self.push_screen(LoginScreen(self.vault_path, self.prefill_user), callback=self.start)
@@ -49,18 +49,6 @@ class KioskApp(App[None]):
     def on_unmount(self) -> None:
         if self.shared is not None:
             self.shared.close()
-
-    # A crash prints one sentence, never a traceback with locals (a slip code, marks, keys).
-    def _handle_exception(self, error: Exception) -> None:
-        self._crash = error
-        super()._handle_exception(error)
-
-    def _fatal_error(self) -> None:
-        from .app import crash_report  # noqa: PLC0415 - only after a crash
-
-        self.bell()
-        self._exit_renderables.append(crash_report(self._crash))
-        self._close_messages_no_wait()
 
 
 def run_kiosk(path: Path, box: str, user: str | None = None) -> int:

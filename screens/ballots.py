@@ -19,7 +19,7 @@ never a count before the close.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from rich.text import Text

@@ -20,7 +20,8 @@ from textual.command import CommandList, CommandPalette
 from textual.widgets import Input, Label
 
 from jz_tui import pending
-from jz_tui.app import crash_report, make_app
+from jz_tui.app import make_app
+from jz_tui.crash import crash_report
 from jz_tui.i18n import t
 from jz_tui.session import Session
 from screens.base import ModeScreen
