@@ -81,6 +81,7 @@ class LiveTable(DataTable):
         for stale in [key for key in self.rows if key.value not in rows]:
             self.remove_row(stale)
         column_keys = [key for key, _ in self._column_spec]
+        updated = False
         for row_key, cells in rows.items():
             texts = [Text(cell) if isinstance(cell, str) else cell for cell in cells]  # data, never markup
             if row_key in self.rows:
@@ -88,8 +89,14 @@ class LiveTable(DataTable):
                 for column_key, old, new in zip(column_keys, current, texts, strict=True):
                     if old != new:
                         self.update_cell(row_key, column_key, new, update_width=True)
+                        updated = True
             else:
                 self.add_row(*texts, key=row_key)
+        if updated:
+            # DataTable widens columns for updated cells when it next goes idle, and update_cell
+            # (unlike add_row) does not ask for that: without this, a longer word ("awaiting" ->
+            # "confirmed") stays cut off until the table happens to get some other message.
+            self.check_idle()
         if sort_by is not None:
             self.sort(sort_by, key=_sort_value, reverse=reverse)
 
