@@ -36,6 +36,7 @@ from screens.checkin import CheckinScreen
 from screens.data import LedgerStatus, PendingRow, SharedSession
 from screens.help import HelpRow, HelpScreen
 from screens.login import LoginScreen
+from screens.palette import JzCommandPalette
 from screens.roster import RosterScreen
 from screens.scoring import ScoringScreen
 from screens.setup import SetupScreen
@@ -213,7 +214,7 @@ class JzApp(PlainCrashes, App[None]):
     def action_command_palette(self) -> None:
         # Textual's own palette action, with the search prompt in the user's language
         if self.use_command_palette and not CommandPalette.is_open(self):
-            self.push_screen(CommandPalette(placeholder=t("palette_placeholder"), id="--command-palette"))
+            self.push_screen(JzCommandPalette(placeholder=t("palette_placeholder"), id="--command-palette"))
 
     def action_help_quit(self) -> None:
         """ctrl+c: people press it to quit; tell them the key that does (Textual's hint is English only)."""
