@@ -15,6 +15,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Label
+from textual.widgets.data_table import ColumnKey
 
 from jz_tui.i18n import catalogue, t
 
@@ -89,14 +90,16 @@ class LiveTable(DataTable):
                 for column_key, old, new in zip(column_keys, current, texts, strict=True):
                     if old != new:
                         self.update_cell(row_key, column_key, new, update_width=True)
+                        # DataTable widens the column only when it next goes idle, and keeps the lines
+                        # it draws meanwhile: "awaiting" -> "confirmed" could stay cut to "confirme"
+                        # until something else changed. Widen it now, before anything is drawn.
+                        column = self.columns[ColumnKey(column_key)]
+                        column.content_width = max(column.content_width, new.cell_len)
                         updated = True
             else:
                 self.add_row(*texts, key=row_key)
         if updated:
-            # DataTable widens columns for updated cells when it next goes idle, and update_cell
-            # (unlike add_row) does not ask for that: without this, a longer word ("awaiting" ->
-            # "confirmed") stays cut off until the table happens to get some other message.
-            self.check_idle()
+            self.check_idle()  # and let the table measure the rest (narrower columns, its size) soon
         if sort_by is not None:
             self.sort(sort_by, key=_sort_value, reverse=reverse)
 
