@@ -18,12 +18,11 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
-from rich.cells import cell_len
 from conftest import PASSPHRASES, WEAK_KDF, jz_executable, make_test_vault
+from rich.cells import cell_len
 
 from jz_tui import i18n, synthetic
 
@@ -40,10 +39,6 @@ def t(key: str, **params) -> str:
     return i18n.t(key, lang="en", **params)
 
 
-def half_up(value: Decimal) -> Decimal:
-    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
 # ---------------------------------------------------------------------- the vault before the hall
 
 
@@ -52,7 +47,6 @@ class Hall:
     path: Path
     codes: tuple[str, ...]  # candidate codes, in roster order
     names: dict[str, str]  # code -> name
-    written: dict[str, str]  # code -> written score, as imported
 
 
 def jz_run(*args: object, user: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
@@ -96,7 +90,7 @@ def build_hall(directory: Path, written: tuple[str, ...]) -> Hall:
                            encoding="utf-8")
     jz_ok("written", "import", path, written_csv)
     jz_ok("box", "create", path, "--posts", POST[0], "--officers", "t1,t2", "--seal", SEAL)
-    return Hall(path, codes, names, dict(zip(codes, written, strict=True)))
+    return Hall(path, codes, names)
 
 
 # ---------------------------------------------------------------------- the terminals
@@ -142,9 +136,9 @@ class Terminals:
         self.socket = f"jz-e2e-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.tmp_path = tmp_path
         self.windows: list[str] = []
-        # how focus shows, learnt from screens whose focus is known (see calibrate)
-        self.panel_focus = ""  # the border of a panel whose table or form has it
-        self.input_focus = ""  # the frame of an input that has it
+        # how the focus shows, learnt from screens where it is known (learn_input_focus, learn_panel_focus)
+        self.input_focus = ""  # the colour of the frame of an input that has it
+        self.panel_focus = ""  # the colour of the border of a panel whose table or form has it
 
     def tmux(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=10)
@@ -182,7 +176,8 @@ class Terminals:
         return self.tmux("capture-pane", "-p", "-t", self.target(name)).stdout
 
     def size(self, name: str) -> str:
-        return self.tmux("display-message", "-p", "-t", self.target(name), "#{pane_width}x#{pane_height}").stdout.strip()
+        size = self.tmux("display-message", "-p", "-t", self.target(name), "#{pane_width}x#{pane_height}")
+        return size.stdout.strip()
 
     def wait_for(self, name: str, *texts: str, timeout: float = 30.0) -> str:
         """Poll ``name``'s screen until it shows every one of ``texts``; fail with the screen otherwise."""
@@ -251,6 +246,22 @@ class Terminals:
                 edge = next((i for i in range(max(0, start - 1), len(below)) if below[i][0] == "▊"), None)
                 return below[edge][1] if edge is not None else None
         return None
+
+    def learn_input_focus(self, name: str, focused: str, other: str) -> None:
+        """Learn the focus colour of inputs from a screen where the input under ``focused`` has the
+        focus and the one under ``other`` has not (waiting until the two differ)."""
+        self.wait_until(name, lambda _: self.input_colour(name, focused) != self.input_colour(name, other),
+                        f"the field of {focused!r} focused")
+        self.input_focus = self.input_colour(name, focused) or ""
+        assert self.input_focus
+
+    def learn_panel_focus(self, name: str, focused: str, other: str) -> None:
+        """Learn the focus colour of panels from a screen where the panel titled ``focused`` holds the
+        focus and the panel titled ``other`` does not (waiting until the two differ)."""
+        self.wait_until(name, lambda _: self.border_colour(name, focused) != self.border_colour(name, other),
+                        f"the panel {focused!r} focused")
+        self.panel_focus = self.border_colour(name, focused) or ""
+        assert self.panel_focus
 
     def wait_input(self, name: str, label: str, timeout: float = 15.0) -> None:
         """Wait until the input under ``label`` has the focus (its frame in the focus colour).

@@ -36,11 +36,10 @@ import json
 import re
 import shutil
 import time
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from _e2e_helpers import (DONE, PASSWORDS, POST, RUBRIC, SEAL, SESSION, Terminals, build_hall, half_up,
-                          jz_ok, jz_run, t)
+from _e2e_helpers import DONE, PASSWORDS, POST, RUBRIC, SEAL, SESSION, Terminals, build_hall, jz_ok, jz_run, t
 
 EXAMINERS = ("e1", "e2", "e3")
 OFFICERS = ("t1", "t2")
@@ -67,6 +66,10 @@ WEIGHTS = {"written": Decimal(3), "interview": Decimal(3), "democratic": Decimal
 
 
 # ---------------------------------------------------------------------- the expected result, computed here
+
+
+def half_up(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def sheet_total(marks: tuple[str, str]) -> Decimal:
@@ -114,9 +117,7 @@ def log_in(term: Terminals) -> None:
     for name in PEOPLE:  # the session's name replaces "opening ..." once the vault is open: only then type
         term.wait_for(name, t("login_passphrase"), SESSION)
         if not term.input_focus:  # the user is filled in: the passphrase has the focus, the user field not
-            term.wait_until(name, lambda _: term.input_colour(name, t("login_passphrase"))
-                            != term.input_colour(name, t("login_user")), "one field focused")
-            term.input_focus = term.input_colour(name, t("login_passphrase")) or ""
+            term.learn_input_focus(name, t("login_passphrase"), t("login_user"))
         term.wait_input(name, t("login_passphrase"))
         term.type(name, PASSWORDS[name])
         term.keys(name, "Enter")
@@ -144,10 +145,12 @@ def check_in_and_draw(term: Terminals, codes: tuple[str, ...], names: dict[str, 
     term.keys("clerk", "d")
     term.wait_for("clerk", t("draw_confirm_title", post=POST[0], name=POST[1]))
     term.keys("clerk", "y")
-    screen = term.wait_for("clerk", t("draw_done_screen", post=POST[0], count=4), t("draw_state_drawn"))
-    seed_hash = re.search(r"seed hash ([0-9a-f]{64})", screen).group(1)
-    seed = re.search(r"seed ([0-9a-f]{64})", screen.replace(f"seed hash {seed_hash}", "")).group(1)
-    shown = re.findall(rf"({POST[0]}-\d)\s+({POST[0]}-\d\d)\s+(\S+)", screen)
+    drawn = re.compile(rf"({POST[0]}-\d)\s+({POST[0]}-\d\d)\s+(\S+)")  # number, code, name
+    seeds = re.compile(t("draw_seed_hash", hash="([0-9a-f]{64})") + r"\s+" + t("draw_seed", seed="([0-9a-f]{64})"))
+    screen = term.wait_until("clerk", lambda s: t("draw_done_screen", post=POST[0], count=4) in s
+                             and len(drawn.findall(s)) == 4 and seeds.search(s) is not None, "the order drawn")
+    seed_hash, seed = seeds.search(screen).groups()
+    shown = drawn.findall(screen)
     assert [number for number, _, _ in shown] == [f"{POST[0]}-{n}" for n in range(1, 5)]
     assert all(names[code] == name for _, code, name in shown)
     order = [code for _, code, _ in shown]
@@ -324,8 +327,7 @@ def test_a_whole_session_in_real_terminals(tmp_path: Path):
         log_in(term)
         # where the focus is shows as the colour of a panel's border: learn it from the scorer's
         # screen, where the candidates list has the focus and the sheets panel has not
-        term.panel_focus = term.border_colour("scorer", t("scorer_panel_candidates")) or ""
-        assert term.panel_focus and term.panel_focus != term.border_colour("scorer", t("scorer_panel_sheets"))
+        term.learn_panel_focus("scorer", t("scorer_panel_candidates"), t("scorer_panel_sheets"))
         board = term.wait_for("sup", t("board_page_one", n=1, count=1),
                               t("board_progress_imported", stage=t("stage_written"), done=4, of=4))
         assert all(hall.names[code] in board for code in hall.codes)
@@ -388,3 +390,26 @@ def test_a_whole_session_in_real_terminals(tmp_path: Path):
     verify = jz_run("verify", hall.path, "--export", notice, user="admin")
     assert verify.returncode == 0, verify.stdout + verify.stderr
     assert time.monotonic() - started < 120
+
+
+async def test_a_live_table_shows_a_longer_word_whole_at_once():
+    """Found by the session above: the scorer's sheet went "awaiting" -> "confirmed" and showed
+    "confirme" for good, because DataTable widens a column only when idle and keeps what it drew
+    in between. A line drawn right after the update is whole."""
+    from textual.app import App
+
+    from screens.widgets import LiveTable
+
+    class Table(App[None]):
+        def compose(self):
+            yield LiveTable([("examiner", "Examiner"), ("state", "State"), ("note", "Note")])
+
+    app = Table()
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.query_one(LiveTable)
+        table.sync({"e1": ["e1", "awaiting", ""], "e2": ["e2", "awaiting", ""]})
+        await pilot.pause()
+        table.sync({"e1": ["e1", "confirmed", "by scorer"], "e2": ["e2", "awaiting", ""]})
+        assert "confirmed  by scorer" in table.render_line(1).text  # drawn before the table went idle
+        await pilot.pause()
+        assert "confirmed  by scorer" in table.render_line(1).text
