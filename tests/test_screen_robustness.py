@@ -1,0 +1,167 @@
+"""No screen crashes: every binding pressed, garbage pasted into every input, the terminal
+shrunk to 40x12 and back, on every screen of every role and on the kiosk (DESIGN.md, issue 8).
+
+Each role logs in to a fresh demo vault (so every screen has something in it) and
+:class:`_robustness_helpers.Crawler` walks each of its modes and whatever they push.
+Afterwards ``ctrl+q`` ends the app cleanly and the vault still verifies.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from _app_helpers import log_in, settle
+from _robustness_helpers import HUGE, LONG, PLAUSIBLE, SIZE, Crawler, garbage_for
+from conftest import WEAK_KDF
+from textual.command import CommandPalette
+from textual.widgets import Input
+
+from jz_tui import ballots
+from jz_tui.app import make_app, modes_for_role
+from jz_tui.demo import DEMO_USERS, build_demo
+from jz_tui.kiosk_app import KioskApp
+from jz_tui.session import Session
+from screens.confirm import ConfirmScreen
+from screens.kiosk import KioskScreen
+from screens.login import LoginScreen
+from storage.vault import Vault
+from storage.verify import verify
+
+PASSPHRASE = {user.name: user.passphrase for user in DEMO_USERS}
+USER_OF_ROLE = {"admin": "admin", "clerk": "clerk", "examiner": "kg1", "scorer": "scorer", "tally": "tally1",
+                "supervisor": "supervisor"}
+NEXT_POST = ("key", "right_square_bracket")
+# States of a mode that its keys reach only by going round, crawled too: (mode, the steps from its first state)
+STATES = {"tally": (("ballots", (NEXT_POST,)),  # A02: a count going on
+                    ("ballots", (NEXT_POST, NEXT_POST)))}  # B01: a box not opened yet, electronic slips in
+KIOSK_BOX = "BOX2"  # the demo's box with electronic ballots (A02 and B01)
+
+
+def demo_vault(tmp_path: Path) -> Path:
+    path = tmp_path / "demo.jz"
+    build_demo(path, say=lambda _line: None, kdf=WEAK_KDF)
+    return path
+
+
+def assert_verifies(path: Path) -> None:
+    vault = Vault.open(path)
+    try:
+        admin = vault.unlock("admin", PASSPHRASE["admin"])
+        report = verify(vault, admin.keyring)
+        assert report.ok, report.problems
+        assert report.contents_checked
+    finally:
+        vault.close()
+
+
+async def quit_cleanly(pilot, app) -> None:
+    await pilot.press("ctrl+q")
+    await pilot.pause()
+    assert app._exception is None, repr(app._exception)
+    assert not app.is_running
+
+
+def test_the_garbage_is_what_the_issue_asks_for():
+    for needle in ("\x00", "\x1b[", "\x1b]", "\u202e", "😀", "\x07", "\x9b"):
+        assert needle in LONG[:40]  # even a field that keeps 40 characters gets all of them
+    assert len(LONG) == 10_000
+    # an Input keeps the first line of a paste: none may end before its payload
+    assert all(len(text.splitlines()) == 1 for text in (LONG, HUGE, PLAUSIBLE))
+    assert garbage_for(Input(type="integer")) == (LONG, HUGE, PLAUSIBLE)
+    assert garbage_for(Input()) == (LONG, PLAUSIBLE)
+
+
+async def test_the_login_screen_survives(tmp_path):
+    path = demo_vault(tmp_path)
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        login = app.screen
+        assert isinstance(login, LoginScreen)
+        crawler = Crawler(pilot, "login", root=login)
+        await crawler.crawl()
+        assert crawler.done and any("paste#1" in line for line in crawler.done)  # both fields got garbage
+        assert app.screen is login and app.shared is None  # garbage logs nobody in
+        await log_in(pilot, "clerk", PASSPHRASE["clerk"])  # and the screen still works
+        assert app.shared is not None and app.shared.user == "clerk"
+        await quit_cleanly(pilot, app)
+    assert_verifies(path)
+
+
+@pytest.mark.parametrize("role", list(USER_OF_ROLE))
+async def test_every_screen_of_the_role_survives(tmp_path, role):
+    path = demo_vault(tmp_path)
+    app = make_app(path)
+    user = USER_OF_ROLE[role]
+    crawled: set[type] = set()
+    pressed_once: set[str] = set()
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, user, PASSPHRASE[user])
+        assert app.shared is not None and app.shared.role == role
+        for spec in modes_for_role(role):
+            started = time.monotonic()
+            crawler = Crawler(pilot, f"{role} {spec.mode}", mode=spec.mode, crawled=crawled,
+                              pressed_once=pressed_once)
+            await crawler.go_root()
+            assert app.current_mode == spec.mode
+            await crawler.crawl()
+            assert any("resize" in line for line in crawler.done)
+            print(*crawler.done, sep="\n")
+            print(f"{role} {spec.mode}: {len(crawler.done)} steps in {time.monotonic() - started:.1f} s")
+        for mode, steps in STATES.get(role, ()):
+            started = time.monotonic()
+            crawler = Crawler(pilot, f"{role} {mode} {steps}", mode=mode, crawled=crawled, pressed_once=pressed_once)
+            assert await crawler.reach(steps, type(app.screen), depth=0) is not None
+            await crawler.crawl(steps)
+            print(*crawler.done, sep="\n")
+            print(f"{role} {mode} {steps}: {len(crawler.done)} steps in {time.monotonic() - started:.1f} s")
+        await quit_cleanly(pilot, app)
+    print(role, sorted(kind.__name__ for kind in crawled))
+    assert_verifies(path)
+
+
+async def test_the_kiosk_survives(tmp_path):
+    path = demo_vault(tmp_path)
+    vault = Vault.open(path)
+    try:
+        admin = Session(vault, vault.unlock("admin", PASSPHRASE["admin"]))
+        slips = ballots.issue_tokens(admin, KIOSK_BOX, 2)
+    finally:
+        vault.close()
+    app = KioskApp(path, KIOSK_BOX)
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "tally1", PASSPHRASE["tally1"])
+        kiosk = app.screen
+        assert isinstance(kiosk, KioskScreen)
+        crawler = Crawler(pilot, "kiosk", root=kiosk)
+        await crawler.crawl()  # at the slip prompt
+        # with a good slip: the marking keys, then the whole ballot marked and Enter (the confirmation)
+        slip = ("paste", "0", slips[0])
+        await crawler.reach((slip,), KioskScreen, depth=0)
+        assert kiosk.has_class("-marking")
+        await crawler.crawl((slip,))
+        marked = (("paste", "0", slips[1]), *(("key", "1"),) * len(kiosk._slots), ("key", "enter"))
+        assert isinstance(await crawler.reach(marked, ConfirmScreen, depth=1), ConfirmScreen)
+        await crawler.crawl(marked, depth=1)
+        assert ConfirmScreen in crawler.crawled
+        await quit_cleanly(pilot, app)
+    assert_verifies(path)
+
+
+async def test_paging_the_palette_before_it_has_room_does_not_stop_the_app(tmp_path):
+    """Textual's option list pages by its laid-out lines: none in a terminal 4 rows high (KeyError)."""
+    path = demo_vault(tmp_path)
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "clerk", PASSPHRASE["clerk"])
+        await pilot.resize_terminal(20, 4)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        assert CommandPalette.is_open(app)
+        await pilot.press("down", "pagedown", "pageup")
+        await settle(pilot)
+        assert app._exception is None and app.is_running
+        assert CommandPalette.is_open(app)
+        await quit_cleanly(pilot, app)
