@@ -19,9 +19,13 @@ def main() -> None:
     stop = threading.Event()
     threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
     print("ready", flush=True)
+    seen = session.state.seq
     while not stop.is_set():
-        for record in session.refresh():
-            print(record.seq, repr(time.time()), flush=True)
+        if session.refresh():
+            now = time.time()
+            for seq in range(seen + 1, session.state.seq + 1):
+                print(seq, repr(now), flush=True)
+            seen = session.state.seq
         stop.wait(interval)
     session.close()
 

@@ -35,8 +35,8 @@ class Session:
     def role(self) -> str:
         return self.identity.role
 
-    def refresh(self) -> list[Record]:
-        """Fold whatever other processes appended since the last call."""
+    def refresh(self) -> int:
+        """Fold whatever other processes appended since the last call; how many events that was."""
         return self.follower.poll()
 
     def append(self, kind: str, data: dict[str, Any]) -> Record:

@@ -144,13 +144,13 @@ class Follower:
         self.keys = keys
         self.projection = projection
 
-    def poll(self) -> list[Record]:
+    def poll(self) -> int:
+        """Fold what is new; returns how many events that was. Records are folded as they
+        are read, never held all at once (the first poll folds the whole ledger)."""
         head_seq, _ = self.vault.head()
         if head_seq == self.projection.seq:
-            return []
-        new = list(self.vault.records(self.keys, after_seq=self.projection.seq))
-        self.projection.fold(new)
-        return new
+            return 0
+        return self.projection.fold(self.vault.records(self.keys, after_seq=self.projection.seq))
 
 
 @dataclass

@@ -508,14 +508,21 @@ class Vault:
         with self._lock:
             return self.conn.execute("PRAGMA data_version").fetchone()[0]
 
-    def events(self, after_seq: int = 0) -> Iterator[ledger.Event]:
-        with self._lock:
-            rows = self.conn.execute(
-                "SELECT seq, kind, actor, prev_hash, hash, signature, body FROM ledger WHERE seq > ? ORDER BY seq",
-                (after_seq,),
-            ).fetchall()
-        for row in rows:
-            yield ledger.Event(*row)
+    def events(self, after_seq: int = 0, chunk: int = 1000) -> Iterator[ledger.Event]:
+        """The ledger after ``after_seq``, read a chunk at a time: a whole session's ledger is
+        never in memory at once, and other threads get the connection between chunks."""
+        while True:
+            with self._lock:
+                rows = self.conn.execute(
+                    "SELECT seq, kind, actor, prev_hash, hash, signature, body FROM ledger WHERE seq > ?"
+                    " ORDER BY seq LIMIT ?",
+                    (after_seq, chunk),
+                ).fetchall()
+            for row in rows:
+                yield ledger.Event(*row)
+            if len(rows) < chunk:
+                return
+            after_seq = rows[-1][0]
 
     def records(self, keys: bytes | KeyRing, after_seq: int = 0) -> Iterator[ledger.Record]:
         """Decrypted events after ``after_seq``; a keyring learns new epochs as it meets them."""
