@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import unicodedata
-from collections import Counter
 from dataclasses import dataclass, field
 
 from textual import events
@@ -35,6 +34,7 @@ from textual.command import CommandPalette
 from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key, key_to_character
 from textual.pilot import Pilot
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import DataTable, Input
 from textual.worker import WorkerCancelled, WorkerFailed
 
@@ -45,10 +45,13 @@ SMALL = (40, 12)
 MAX_DEPTH = 2  # a mode screen (0), what it pushes (1), what that pushes (2)
 SKIP_ACTIONS = frozenset({"quit"})  # ctrl+q ends the app: the tests press it last, on purpose
 SKIP_KEYS = frozenset({"super+c"})  # Textual's macOS alias of ctrl+c (copy), pressed as ctrl+c
+EVERY_SCREEN = frozenset({"app.focus_next", "app.focus_previous", "screen.copy_text", "help_quit"})  # Textual's
 ONCE_ACTIONS = ("open_mode",)  # the app's mode keys do the same from every screen: pressed on the first one
 ONCE = (HelpScreen, CommandPalette)  # the same from every screen: crawled the first time only
-TABLE_KEYS = ("up", "up", "home", "end", "enter")  # the screens start on the current row: look above it too
-REPEATS = 3  # a key that changed what is enabled (the next post, say) is pressed again, up to this often
+# Rows in several states (a screen starts on the current row: look above it too; the last but one is
+# often still to do). ctrl+home/ctrl+end move a table's cursor, home/end do not.
+TABLE_KEYS = ("up", "up", "ctrl+end", "up", "ctrl+home", "enter")
+SEEK_PRESSES = 8
 MAX_STEPS = 250  # per screen: a guard against a screen whose keys keep enabling each other
 
 # One line (an Input keeps only the first line of a paste). The worst comes first, so that a field
@@ -70,6 +73,7 @@ def garbage_for(field: Input) -> tuple[str, ...]:
 
 
 # A step: ("key", key) | ("blurkey", key): with nothing focused | ("table", index, key) | ("paste", index, text)
+# | ("seek", key, selector, text): press key until the widget at selector shows text (a state of the root)
 Step = tuple[str, ...]
 
 
@@ -80,9 +84,16 @@ def describe(path: tuple[Step, ...]) -> str:
             return f"paste#{step[1]}[{len(step[2])} chars]+enter"
         if kind == "table":
             return f"table#{step[1]}:{step[2]}"
+        if kind == "seek":
+            return f"{step[1]} until {step[3]}"
         return ("(nothing focused) " if kind == "blurkey" else "") + step[1]
 
     return " > ".join(one(step) for step in path) or "(root)"
+
+
+def shown(widget: Widget) -> str:
+    """The text a label shows."""
+    return str(getattr(widget, "content", ""))
 
 
 @dataclass
@@ -164,6 +175,12 @@ class Crawler:
             await self.settle()
             await self.press("enter")
             return
+        if kind == "seek":
+            for _ in range(SEEK_PRESSES):
+                if step[3] in shown(screen.query_one(step[2])):
+                    return
+                await self.press(step[1])
+            raise AssertionError(f"{self.label}: {describe((step,))}: never shown")
         if kind == "blurkey":
             screen.set_focus(None)
             await self.settle()
@@ -241,14 +258,19 @@ class Crawler:
 
     # ------------------------------------------------------------------ the crawl
 
-    def bindings(self, screen: Screen) -> dict[str, bool]:
-        """Every key bound on the screen (and the app, under a screen that is not modal): enabled?"""
+    def bindings(self, screen: Screen, depth: int) -> dict[str, bool]:
+        """Every key bound on the screen (and the app, under a screen that is not modal): enabled?
+
+        Textual's keys of every screen (tab, shift+tab, ctrl+c) only on the root: they do the same everywhere.
+        """
         app = self.app
         namespaces = [(screen, screen._bindings)] + ([] if screen.is_modal else [(app, app._bindings)])
         keys: dict[str, bool] = {}
         for namespace, bindings in namespaces:
             for key, binding in bindings:
                 if binding.action in SKIP_ACTIONS or key in SKIP_KEYS or key in keys:
+                    continue
+                if binding.action in EVERY_SCREEN and depth > 0:
                     continue
                 if binding.action.startswith(ONCE_ACTIONS) and key in self.pressed_once:
                     continue
@@ -271,14 +293,16 @@ class Crawler:
         """Crawl the current screen, which ``path`` leads to from the root (at ``depth`` 0: the root itself)."""
         screen = self.app.screen
         kind = type(screen)
-        if isinstance(screen, ONCE) and kind in self.crawled:
-            return
+        once = next((k for k in ONCE if isinstance(screen, k)), None)
+        if once is not None:
+            if once in self.crawled:
+                return
+            self.crawled.add(once)
         self.crawled.add(kind)
         await self.resize(path)
-        bound = self.bindings(screen)
+        bound = self.bindings(screen, depth)
         self.pressed_once.update(key for key, binding in self.app._bindings if binding.action.startswith(ONCE_ACTIONS))
         enabled_pressed: set[str] = set()
-        repeats: Counter[Step] = Counter()
         queue = self.key_steps(screen, list(bound))
         # garbage before the tables: moving a table's cursor may take the inputs away (a sheet already sent)
         queue += [("paste", str(index), text) for index, field_ in enumerate(screen.query(Input))
@@ -293,19 +317,14 @@ class Crawler:
                 self.done.append(f"{describe(path)}: closed for good, {kind.__name__} crawled this far")
                 return
             screen = current
-            before = self.bindings(screen)
-            if step[0] in ("key", "blurkey") and before.get(step[1]):
+            if step[0] in ("key", "blurkey") and self.bindings(screen, depth).get(step[1]):
                 enabled_pressed.add(step[1])
             await self.step(path, step)
             top = self.app.screen
             if top is screen:
-                # What this step enabled gets pressed too, first: it acts on the new state. A key
-                # that changed what is enabled is pressed again afterwards (the post after next).
-                after = self.bindings(screen)
-                fresh = [key for key, on in after.items() if on and key not in enabled_pressed
+                # what this step enabled gets pressed too, first: it acts on the new state
+                fresh = [key for key, on in self.bindings(screen, depth).items() if on and key not in enabled_pressed
                          and ("key", key) not in queue]
-                again = [step] if step[0] == "key" and after != before and repeats[step] < REPEATS else []
-                repeats.update(again)
-                queue[:0] = self.key_steps(screen, fresh) + again
+                queue[:0] = self.key_steps(screen, fresh)
             elif depth < MAX_DEPTH and screen in self.app.screen_stack:
                 await self.crawl((*path, step), depth + 1)  # something new on top of this screen
