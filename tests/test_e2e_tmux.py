@@ -35,7 +35,6 @@ import hashlib
 import json
 import re
 import shutil
-import time
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -313,7 +312,6 @@ def finish_tally(term: Terminals) -> None:
 
 def test_a_whole_session_in_real_terminals(tmp_path: Path):
     assert shutil.which("tmux"), "tmux is needed (.ci/run installs it)"
-    started = time.monotonic()
     hall = build_hall(tmp_path, WRITTEN)
     expected = expected_ranking(hall.codes)
     assert expected["A01-01"]["composite"] == "84.71"  # 84.705: half-up, where round() would give 84.70
@@ -377,7 +375,8 @@ def test_a_whole_session_in_real_terminals(tmp_path: Path):
         row, want = got[code], expected[code]
         assert {k: row[k] for k in ("written", "interview", "democratic", "composite", "rank", "status")} == {
             k: want[k] for k in ("written", "interview", "democratic", "composite", "rank", "status")}, code
-        assert row["dissatisfied_rate"] == str(want["rate"].quantize(Decimal("0.0001"))), code
+        assert row["dissatisfied_rate"] == str(want["rate"].quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
+        assert row["flags"] == [], code
         assert row["name"] == hall.names[code]
 
     notice = tmp_path / "notice.csv"
@@ -389,7 +388,6 @@ def test_a_whole_session_in_real_terminals(tmp_path: Path):
         assert expected[code]["composite"] in line and hall.names[code] in line
     verify = jz_run("verify", hall.path, "--export", notice, user="admin")
     assert verify.returncode == 0, verify.stdout + verify.stderr
-    assert time.monotonic() - started < 120
 
 
 async def test_a_live_table_shows_a_longer_word_whole_at_once():
