@@ -277,4 +277,7 @@ class Terminals:
             time.sleep(0.05)
 
     def kill(self) -> None:
+        path = self.tmux("display-message", "-p", "#{socket_path}").stdout.strip()
         self.tmux("kill-server")
+        if path:
+            Path(path).unlink(missing_ok=True)  # tmux leaves the socket file of a killed server behind
