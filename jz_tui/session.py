@@ -7,11 +7,12 @@ log in, one way to append and one way to read state.
 from __future__ import annotations
 
 import os
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from storage.errors import AuthorityError
+from storage.errors import AuthorityError, JzError
 from storage.ledger import Record
 from storage.projection import Follower, SessionState
 from storage.vault import Identity, Vault
@@ -40,6 +41,7 @@ class Session:
         return self.follower.poll()
 
     def append(self, kind: str, data: dict[str, Any]) -> Record:
+        check_free_text(data)
         record = self.vault.append(self.identity, kind, data)
         self.refresh()
         return record
@@ -50,6 +52,27 @@ class Session:
 
     def close(self) -> None:
         self.vault.close()
+
+
+_ALLOWED_CONTROLS = frozenset("\t\n")
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+MAX_TEXT = 2000  # a reason or a note, typed by a person; imports have their own limits
+
+
+def check_free_text(value: Any, key: str = "") -> None:
+    """No text a person typed (a reason, a note, a name) may carry terminal control sequences
+    or bidi overrides into the ledger: every screen that shows it would draw them raw."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            check_free_text(v, k)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            check_free_text(v, key)
+    elif isinstance(value, str):
+        if any((unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS) or ch in _BIDI for ch in value):
+            raise JzError("text_control_chars", field=key or "-")
+        if key in ("reason", "note") and len(value) > MAX_TEXT:
+            raise JzError("text_too_long", field=key, limit=MAX_TEXT)
 
 
 def open_session(path: str | os.PathLike[str], user: str, passphrase: str) -> Session:

@@ -63,6 +63,9 @@ def check_payload(text: str, vault_id: bytes, roster: RosterState) -> TicketChec
         code = body[VAULT_ID_BYTES + NONCE_BYTES:].decode("utf-8")
     except (ValueError, UnicodeDecodeError):
         return TicketCheck("forged")
+    if _b32(body) != parts[1] or _b32(signature) != parts[2]:
+        # base32's last character carries unused bits: only the one spelling we issue is a ticket
+        return TicketCheck("forged")
     if len(body) <= VAULT_ID_BYTES + NONCE_BYTES:
         return TicketCheck("forged")
     if body[:VAULT_ID_BYTES] != vault_id:

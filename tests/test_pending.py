@@ -62,3 +62,15 @@ def test_jz_sign_cli(test_vault, jz):
     ok = jz("sign", test_vault.path, action.id, user="sup")
     assert ok.returncode == 0 and "taken effect" in ok.stdout
     assert jz("verify", test_vault.path, user="admin").returncode == 0
+
+
+def test_typed_text_cannot_carry_terminal_control_sequences(test_vault):
+    """A reason is drawn on other people's screens: no escape sequences, no bidi overrides."""
+    clerk = session_of(test_vault, "clerk")
+    head = test_vault.vault.head()
+    for bad in ("wrong ticket\x1b[2J", "abc\u202edcba", "x" * 5000):
+        with pytest.raises(JzError) as refused:
+            pending.create(clerk, "checkin.undo", {"code": "A01-01"}, reason=bad)
+        assert refused.value.key in ("text_control_chars", "text_too_long")
+    assert test_vault.vault.head() == head
+    assert pending.create(clerk, "checkin.undo", {"code": "A01-01"}, reason="两行\n说明").id
