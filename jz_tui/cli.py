@@ -13,7 +13,6 @@ import json
 import os
 import sqlite3
 import sys
-import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from storage.errors import JzError
 
 from . import i18n
 from .i18n import t
-from .session import Session, open_session
+from .session import Session, has_terminal_controls, open_session
 
 EXIT_OK, EXIT_REFUSED, EXIT_MISUSE, EXIT_TAMPERED = 0, 1, 2, 3
 
@@ -143,17 +142,11 @@ def main(argv: list[str] | None = None) -> int:
     return run(args)
 
 
-# C0/C1 controls (tab and newline excepted: a note may hold them) and the bidi overrides that
-# make text read differently from what it is
-_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
 def _control_characters(args: argparse.Namespace) -> str | None:
     """The first option (or argument) whose value holds a control character, else None."""
     for name, value in vars(args).items():
         for text in value if isinstance(value, list) else [value]:
-            if isinstance(text, str) and any(
-                    (unicodedata.category(ch) == "Cc" and ch not in "\t\n") or ch in _BIDI for ch in text):
+            if isinstance(text, str) and has_terminal_controls(text):
                 if name in ("vault", "file", "code", "query", "id", "target", "name"):
                     return name
                 return "--import" if name == "import_file" else "--" + name.replace("_", "-")

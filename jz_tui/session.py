@@ -15,6 +15,8 @@ from typing import Any
 from storage.errors import AuthorityError, JzError
 from storage.ledger import Record
 from storage.projection import Follower, SessionState
+
+from .tabular import BIDI_OVERRIDES
 from storage.vault import Identity, Vault
 
 
@@ -55,8 +57,13 @@ class Session:
 
 
 _ALLOWED_CONTROLS = frozenset("\t\n")
-_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 MAX_TEXT = 2000  # a reason or a note, typed by a person; imports have their own limits
+
+
+def has_terminal_controls(text: str) -> bool:
+    """C0/C1 controls (tab and newline excepted: a note may hold them) or bidi overrides."""
+    return any((unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS) or ch in BIDI_OVERRIDES
+               for ch in text)
 
 
 def check_free_text(value: Any, key: str = "") -> None:
@@ -69,7 +76,7 @@ def check_free_text(value: Any, key: str = "") -> None:
         for v in value:
             check_free_text(v, key)
     elif isinstance(value, str):
-        if any((unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS) or ch in _BIDI for ch in value):
+        if has_terminal_controls(value):
             raise JzError("text_control_chars", field=key or "-")
         if key in ("reason", "note") and len(value) > MAX_TEXT:
             raise JzError("text_too_long", field=key, limit=MAX_TEXT)

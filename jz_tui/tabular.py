@@ -215,12 +215,12 @@ def naming(path: str | Path) -> Iterator[None]:
 
 
 WITHHELD = "***"
-_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+BIDI_OVERRIDES = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def has_control(text: str) -> bool:
     """Control characters (escape sequences, NUL, …) or bidi overrides: never part of a real value."""
-    return any(unicodedata.category(ch) == "Cc" or ch in _BIDI for ch in text)
+    return any(unicodedata.category(ch) == "Cc" or ch in BIDI_OVERRIDES for ch in text)
 
 
 def column_values(table: Table, mapping: dict[str, int], *fields: str) -> set[str]:
