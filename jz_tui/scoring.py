@@ -28,6 +28,9 @@ class Aggregate:
     method: str
     item_results: tuple[Decimal, ...] = ()  # per-item averages (per-item method)
     dropped_items: tuple[tuple[int, int], ...] = ()  # per item: (index of high, index of low) dropped
+    # Whether the highest and lowest were dropped at all: False with fewer sheets than the
+    # rules' ``drop_when_at_least``. What the method line shows comes from here.
+    extremes_dropped: bool = False
 
 
 def _drop_extremes(values: Sequence[Decimal]) -> tuple[int, int]:
@@ -51,7 +54,7 @@ def gymnastics(totals: Sequence[Decimal], drop_when_at_least: int = 5, places: i
         return Aggregate(half_up(_mean(totals), places), totals, (), "gymnastics")
     high, low = _drop_extremes(totals)
     kept = [v for i, v in enumerate(totals) if i not in (high, low)]
-    return Aggregate(half_up(_mean(kept), places), totals, (high, low), "gymnastics")
+    return Aggregate(half_up(_mean(kept), places), totals, (high, low), "gymnastics", extremes_dropped=True)
 
 
 def per_item(sheets: Sequence[Sequence[Decimal]], drop_when_at_least: int = 5,
@@ -72,7 +75,7 @@ def per_item(sheets: Sequence[Sequence[Decimal]], drop_when_at_least: int = 5,
         item_results.append(_mean(marks))
     totals = tuple(sum(sheet, Decimal(0)) for sheet in sheets)
     return Aggregate(half_up(sum(item_results, Decimal(0)), places), totals, (), "per_item",
-                     tuple(item_results), tuple(dropped_items))
+                     tuple(item_results), tuple(dropped_items), extremes_dropped=drop)
 
 
 def aggregate(method: str, sheets: Sequence[Sequence[Decimal]], drop_when_at_least: int,

@@ -235,6 +235,7 @@ def announce(session: Session, ref: str):
         "method": agg.method,
         "sheets": [{"examiner": s.examiner, "total": str(sheet_total(s.items))} for s in confirmed],
         "dropped": [confirmed[i].examiner for i in agg.dropped],
+        "extremes_dropped": agg.extremes_dropped,  # False when too few sheets to drop any
         "result": str(agg.result),
     }
     return pending.create(session, "announce", params)

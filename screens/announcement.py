@@ -43,6 +43,7 @@ class AnnouncementView:
     method: str  # "gymnastics" or "per_item"
     sheets: tuple[AnnouncedSheet, ...]
     result: str
+    extremes_dropped: bool = True  # False when there were too few sheets to drop any
 
 
 def announcement_view(params: Mapping[str, Any]) -> AnnouncementView:
@@ -50,13 +51,18 @@ def announcement_view(params: Mapping[str, Any]) -> AnnouncementView:
 
     ``dropped`` lists the examiners of the dropped sheets as the aggregation dropped them:
     the highest first, then the lowest (:func:`jz_tui.scoring.gymnastics`).
+    ``extremes_dropped`` is the aggregation's own word on whether anything was dropped; an
+    announcement signed before it was recorded says so through ``dropped`` (gymnastics) or
+    is taken to have dropped (per item, the only claim such a ledger ever made).
     """
     dropped = list(params.get("dropped", ()))
     marks = dict(zip(dropped, (HIGH, LOW), strict=False))
     sheets = tuple(AnnouncedSheet(s["examiner"], s["total"], marks.get(s["examiner"], ""))
                    for s in params.get("sheets", ()))
-    return AnnouncementView(params.get("number", params.get("candidate", "")), params.get("method", ""),
-                            sheets, params.get("result", ""))
+    method = params.get("method", "")
+    extremes_dropped = params.get("extremes_dropped", bool(dropped) or method == "per_item")
+    return AnnouncementView(params.get("number", params.get("candidate", "")), method,
+                            sheets, params.get("result", ""), bool(extremes_dropped))
 
 
 def dropped_text(dropped: str) -> str:
@@ -65,8 +71,11 @@ def dropped_text(dropped: str) -> str:
         dropped, t("announce_view_counted"))
 
 
-def method_text(method: str) -> str:
-    return t("announce_view_method_per_item") if method == "per_item" else t("announce_view_method_gymnastics")
+def method_text(method: str, extremes_dropped: bool) -> str:
+    """The method line, true to the sheets at hand: with too few, nothing was dropped."""
+    if method == "per_item":
+        return t("announce_view_method_per_item" if extremes_dropped else "announce_view_method_per_item_all")
+    return t("announce_view_method_gymnastics" if extremes_dropped else "announce_view_method_gymnastics_all")
 
 
 class _PlainDigitsRenderable(DigitsRenderable):
@@ -113,7 +122,7 @@ class AnnouncementScreen(Screen[None]):
                 with Vertical(classes="announce-box", id="announce-result-box"):
                     yield Plain(t("announce_view_result"), classes="announce-caption")
                     yield big(view.result, id="announce-result")
-            yield Plain(method_text(view.method), id="announce-method")
+            yield Plain(method_text(view.method, view.extremes_dropped), id="announce-method")
             with Grid(id="announce-sheets"):
                 for position, sheet in enumerate(view.sheets, start=1):
                     with Vertical(classes="announce-sheet -dropped" if sheet.dropped else "announce-sheet"):

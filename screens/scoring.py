@@ -68,6 +68,7 @@ class AggregateView:
     method: str
     result: str
     items: tuple[ItemLine, ...]  # per-item method only
+    extremes_dropped: bool  # as the aggregation decided: False with too few sheets
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,7 @@ def candidate_view(state, rules, code: str, own: list[Sheet], signing: dict[str,
                 for examiner in (line.high, line.low):
                     if examiner:
                         dropped[examiner] = str(int(dropped.get(examiner, "0")) + 1)
-        aggregate = AggregateView(agg.method, str(agg.result), items)
+        aggregate = AggregateView(agg.method, str(agg.result), items, agg.extremes_dropped)
     announced = state.scoring.announced.get(code)
     candidate = state.roster.candidates[code]
     if status.absent:
@@ -296,15 +297,16 @@ class ScoringScreen(ModeScreen):
             return
         if candidate.announced is not None:
             progress.update(t("scorer_announced_hint"))
-            method.update(method_text(candidate.announced.method))
+            method.update(method_text(candidate.announced.method, candidate.announced.extremes_dropped))
             result.update(t("scorer_result", result=candidate.announced.result))
             return
         agg = candidate.aggregate
         progress.update(t("scorer_signing", id=candidate.signing) if candidate.signing else t("scorer_complete"))
-        method.update(method_text(agg.method))
+        method.update(method_text(agg.method, agg.extremes_dropped))
         for item in agg.items:
-            holder.mount(Plain(t("scorer_item_line", name=item.name, mean=item.mean, high=item.high or "-",
-                                 low=item.low or "-"), classes="result-item"))
+            line = (t("scorer_item_line", name=item.name, mean=item.mean, high=item.high or "-", low=item.low or "-")
+                    if agg.extremes_dropped else t("scorer_item_line_all", name=item.name, mean=item.mean))
+            holder.mount(Plain(line, classes="result-item"))
         result.update(t("scorer_result", result=agg.result))
 
     def _show_signed_announcements(self, snapshot: Scoring) -> None:

@@ -35,6 +35,16 @@ def test_fewer_than_five_sheets_drop_nothing():
     assert result.result == D("85.00")
 
 
+def test_the_aggregate_says_whether_the_extremes_were_dropped():
+    """The method line shown to the hall reads this: with too few sheets nothing was dropped."""
+    four, five = [[D(v)] for v in ("80", "90", "100", "70")], [[D(v)] for v in ("80", "90", "100", "70", "85")]
+    for method in ("gymnastics", "per_item"):
+        assert aggregate(method, four, 5).extremes_dropped is False
+        assert aggregate(method, five, 5).extremes_dropped is True
+        assert aggregate(method, five, 6).extremes_dropped is False
+    assert per_item(four).dropped_items == () and gymnastics([D(80)] * 5).extremes_dropped
+
+
 def test_ties_at_the_top_and_bottom_drop_one_sheet_each():
     result = gymnastics([D("90"), D("90"), D("80"), D("70"), D("70")])
     assert len(result.dropped) == 2

@@ -7,11 +7,11 @@ import asyncio
 
 import pytest
 from _app_helpers import log_in, settle, stable_app, wait_until
-from _scores_helpers import ANNOUNCE_ID, MARKS, RESULT, build_hall, events
+from _scores_helpers import ANNOUNCE_ID, EXAMINERS, MARKS, RESULT, build_hall, events
 
-from jz_tui import i18n, pending
+from jz_tui import config, i18n, pending
 from jz_tui.i18n import error_text, t
-from screens.announcement import AnnouncementScreen, dropped_text
+from screens.announcement import AnnouncementScreen, announcement_view, dropped_text, method_text
 from screens.confirm import ConfirmScreen
 from screens.scoring import ScoringScreen
 from screens.widgets import Plain, TablePanel
@@ -146,6 +146,52 @@ async def test_complete_aggregate_announce_and_the_signed_announcement_view(tmp_
         assert not screen.query_one("#result-line", Plain).display
         assert keys(screen, "score-sheets") == []
     hall.close()
+
+
+async def test_with_too_few_sheets_to_drop_the_method_line_says_nothing_was_dropped(tmp_path, monkeypatch):
+    """Five sheets under a rule that drops from six: every sheet counted, and the method line,
+    on the scorer's screen and in the hall's announcement view, says so instead of 'dropped'."""
+    hall = build_hall(tmp_path / "session.jz", tmp_path)
+    config.change(hall.session("admin"), {"interview.drop_when_at_least": 6})
+    hall.complete("A-1")
+    first = code_of(hall, "A-1")
+    hall.announce("A-1", monkeypatch, ANNOUNCE_ID)
+    hall.complete("A-2")  # complete, not yet announced: the line comes from the live aggregate
+    second = code_of(hall, "A-2")
+    hall.close()
+    undropped = t("announce_view_method_gymnastics_all")
+    assert undropped != t("announce_view_method_gymnastics")
+    app = stable_app(hall.path)
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "scorer")
+        screen = app.screen
+        assert screen._selected == second  # work first: the complete candidate
+        notes = [cell(screen, "score-sheets", f"{second}\t{e}", "note") for e in EXAMINERS]
+        assert notes == [t("scorer_confirmed_by", user="scorer")] * 5
+        assert str(screen.query_one("#result-method", Plain).content) == undropped
+
+        candidates = table(screen, "score-candidates")
+        candidates.move_cursor(row=candidates.get_row_index(first))
+        await wait_until(pilot, lambda: screen._selected == first)
+        assert str(screen.query_one("#result-method", Plain).content) == undropped
+        await pilot.press("v")
+        await settle(pilot)
+        assert isinstance(app.screen, AnnouncementScreen)
+        assert not app.screen.view.extremes_dropped
+        assert [s.dropped for s in app.screen.view.sheets] == [""] * 5
+        assert str(app.screen.query_one("#announce-method", Plain).content) == undropped
+
+
+def test_the_announcement_view_takes_the_drop_from_the_signed_params():
+    sheets = [{"examiner": f"e{n}", "total": "80"} for n in range(1, 5)]
+    base = {"number": "A-1", "method": "per_item", "sheets": sheets, "dropped": [], "result": "80.00"}
+    assert not announcement_view({**base, "extremes_dropped": False}).extremes_dropped
+    assert announcement_view({**base, "extremes_dropped": True}).extremes_dropped
+    assert method_text("per_item", False) == t("announce_view_method_per_item_all")
+    assert method_text("per_item", True) == t("announce_view_method_per_item")
+    # signed before the flag was recorded: a gymnastics announcement shows what it dropped
+    assert not announcement_view({**base, "method": "gymnastics"}).extremes_dropped
+    assert announcement_view({**base, "method": "gymnastics", "dropped": ["e1", "e2"]}).extremes_dropped
 
 
 # ---------------------------------------------------------------------- pictures
