@@ -8,6 +8,8 @@ and the signatures can be checked without any passphrase.
 
 from __future__ import annotations
 
+import functools
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -47,25 +49,43 @@ def genesis_hash(vault_id: bytes) -> bytes:
     return crypto.sha256(crypto.frame("jz-genesis", vault_id))
 
 
+@functools.lru_cache(maxsize=8)
+def _framed(domain: str, vault_id: bytes) -> bytes:
+    # Framing is a concatenation, so a constant head can be framed once per vault.
+    return crypto.frame(domain, vault_id)
+
+
 def body_aad(vault_id: bytes, seq: int, kind: str) -> bytes:
-    return crypto.frame("jz-body", vault_id, seq, kind)
+    return _framed("jz-body", vault_id) + crypto.frame(seq, kind)
 
 
 def event_hash(vault_id: bytes, seq: int, kind: str, actor: str, prev_hash: bytes, body: bytes) -> bytes:
-    return crypto.sha256(crypto.frame(HASH_DOMAIN, vault_id, seq, kind, actor, prev_hash, body))
+    return crypto.sha256(_framed(HASH_DOMAIN, vault_id) + crypto.frame(seq, kind, actor, prev_hash, body))
 
 
 def signed_message(hash_: bytes) -> bytes:
     return SIGNATURE_DOMAIN + hash_
 
 
+_second: tuple[int, str] = (-1, "")  # the last whole second formatted: most events share it
+
+
 def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+    """UTC now to the millisecond, as ``datetime.isoformat(timespec="milliseconds")`` writes it."""
+    global _second
+    seconds, nanos = divmod(time.time_ns(), 1_000_000_000)
+    cached_seconds, prefix = _second
+    if seconds != cached_seconds:
+        prefix = datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        _second = (seconds, prefix)
+    return f"{prefix}.{nanos // 1_000_000:03d}+00:00"
 
 
-def encode_envelope(data: dict[str, Any], at: str) -> bytes:
-    """The plaintext of a body: canonical JSON of the time and the event's data."""
-    return crypto.canonical_json({"at": at, "data": data})
+def encode_envelope(data: dict[str, Any], at: str) -> tuple[bytes, dict[str, Any]]:
+    """The plaintext of a body (canonical JSON of the time and the event's data), and the
+    data exactly as a reader will decode it from that plaintext."""
+    envelope = crypto.canonical_form({"at": at, "data": data})
+    return crypto.encode_canonical(envelope), envelope["data"]
 
 
 def seal_body(data_key: bytes, vault_id: bytes, seq: int, kind: str, plaintext: bytes) -> bytes:

@@ -7,6 +7,7 @@ rows that must change with it, such as a new user's key slot) and commits.
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 import threading
@@ -106,8 +107,12 @@ class Identity:
         """The key new events are sealed under (the latest epoch)."""
         return self.keyring.latest
 
+    @functools.cached_property
+    def _signer(self) -> crypto.Signer:
+        return crypto.Signer(self.signing_key)
+
     def sign(self, message: bytes) -> bytes:
-        return self.signing_key.sign(message)
+        return self._signer.sign(message)
 
     @property
     def public_key(self) -> bytes:
@@ -459,7 +464,7 @@ class Vault:
         if not may_emit(identity.role, kind):
             raise AuthorityError("not_authorised", user=identity.name, role=identity.role, kind=kind)
         at = ledger.now_iso()
-        plaintext = ledger.encode_envelope(data, at)  # encoded before the write lock: keep the lock short
+        plaintext, stored_data = ledger.encode_envelope(data, at)  # encoded before the write lock: keep the lock short
         with self._lock:
             self.conn.execute("BEGIN IMMEDIATE")
             try:
@@ -489,7 +494,7 @@ class Vault:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
                 raise
-        return ledger.Record(seq, kind, identity.name, at, crypto.parse_canonical(plaintext)["data"], hash_)
+        return ledger.Record(seq, kind, identity.name, at, stored_data, hash_)
 
     # ------------------------------------------------------------------ reading
 

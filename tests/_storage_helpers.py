@@ -85,7 +85,7 @@ def forge_append(
     seq, prev = head(conn)
     seq += 1
     if plaintext is None:
-        plaintext = ledger.encode_envelope(data, ledger.now_iso())
+        plaintext, _ = ledger.encode_envelope(data, ledger.now_iso())
     body = ledger.seal_body(data_key, vid, seq, kind, plaintext)
     hash_ = ledger.event_hash(vid, seq, kind, actor, prev, body)
     signature = sign(ledger.signed_message(hash_))

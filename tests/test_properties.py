@@ -14,6 +14,7 @@ from conftest import WEAK_KDF
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from storage import crypto, ledger
 from storage.crypto import canonical_json, parse_canonical
 from storage.errors import AuthError, JzError
 from storage.vault import Vault
@@ -69,6 +70,75 @@ def test_canonical_round_trip(value):
     decoded = parse_canonical(encoded)
     assert same_types(decoded, value)
     assert canonical_json(decoded) == encoded  # a fixed point
+
+
+def same_order(a, b) -> bool:
+    """Equal, and every dict's keys in the same order."""
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(same_order(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(same_order(x, y) for x, y in zip(a, b, strict=True))
+    return a == b
+
+
+@JSONISH
+@given(json_values, st.randoms(use_true_random=False))
+def test_canonical_form_is_what_a_reader_decodes(value, rng):
+    # append returns canonical_form(data) instead of decoding its own plaintext: the writer
+    # must see exactly what every reader folds, down to the order of the keys
+    form = crypto.canonical_form(shuffled(value, rng))
+    decoded = parse_canonical(canonical_json(value))
+    assert same_types(form, decoded)
+    assert same_order(form, decoded)
+
+
+@JSONISH
+@given(st.lists(st.one_of(st.binary(max_size=40), text, st.integers(min_value=-(2**63), max_value=2**63 - 1)),
+                max_size=8))
+def test_frame_is_length_prefixed_concatenation(parts):
+    import struct
+
+    expected = b""
+    for part in parts:
+        raw = struct.pack(">q", part) if isinstance(part, int) else part.encode() if isinstance(part, str) else part
+        expected += struct.pack(">I", len(raw)) + raw
+    assert crypto.frame(*parts) == expected
+
+
+def test_framed_heads_are_the_full_frames():
+    vault_id = bytes(range(16))
+    assert ledger.body_aad(vault_id, 7, "sheet.submit") == crypto.frame("jz-body", vault_id, 7, "sheet.submit")
+    assert ledger.event_hash(vault_id, 7, "k", "a", b"p" * 32, b"body") == crypto.sha256(
+        crypto.frame(ledger.HASH_DOMAIN, vault_id, 7, "k", "a", b"p" * 32, b"body"))
+
+
+def test_now_iso_is_isoformat_to_the_millisecond():
+    from datetime import UTC, datetime, timedelta
+
+    before = datetime.now(UTC)
+    stamp = ledger.now_iso()
+    after = datetime.now(UTC)
+    parsed = datetime.fromisoformat(stamp)
+    assert parsed.isoformat(timespec="milliseconds") == stamp
+    assert before - timedelta(milliseconds=1) <= parsed <= after
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.binary(min_size=32, max_size=32), st.binary(max_size=200), st.integers(min_value=0, max_value=511))
+def test_libsodium_signatures_are_openssls(seed, message, flip):
+    # Ed25519 is deterministic (RFC 8032): the fast signer must agree with OpenSSL byte for
+    # byte, and both must agree on what verifies
+    key = crypto.signing_key_from_bytes(seed)
+    signature = crypto.Signer(key).sign(message)
+    assert signature == key.sign(message)
+    public = crypto.public_bytes(key)
+    assert crypto.verify_signature(public, signature, message)
+    tampered = bytearray(signature)
+    tampered[flip % 64] ^= 1 << (flip % 8)
+    assert not crypto.verify_signature(public, bytes(tampered), message)
+    assert not crypto.verify_signature(public, signature, message + b"x")
+    assert not crypto.verify_signature(public[:31], signature, message)
+    assert not crypto.verify_signature(public, signature[:63], message)
 
 
 @JSONISH
