@@ -104,7 +104,8 @@ def _officer_tally(session: Session, post: str) -> tuple[str, PostTally, Box]:
     return post, tally, box
 
 
-def _close_pending(state: SessionState, post: str) -> bool:
+def close_pending(state: SessionState, post: str) -> bool:
+    """A close of the post's tally has been requested and waits for signatures."""
     return any(a.action == "tally.close" and a.params.get("post") == post and not a.done
                for a in state.pending.values())
 
@@ -114,7 +115,7 @@ def _entries_open(session: Session, post: str) -> tuple[str, PostTally, Box]:
     post, tally, box = _officer_tally(session, post)
     if tally.opened is None:
         raise JzError("tally_not_open", post=post)
-    if _close_pending(session.state, post):  # the signers sign what they saw: no ballot after it
+    if close_pending(session.state, post):  # the signers sign what they saw: no ballot after it
         raise JzError("tally_close_pending", post=post)
     return post, tally, box
 
@@ -248,7 +249,7 @@ def close_problems(state: SessionState, post: str) -> list[JzError]:
     if tally.opened is None:
         return [JzError("tally_not_open", post=post)]
     problems = []
-    if _close_pending(state, post):
+    if close_pending(state, post):
         problems.append(JzError("tally_close_pending", post=post))
     current = view(state, post)
     if current.discrepancies:

@@ -85,6 +85,7 @@ class PostCount:
     seal_no: str
     opened: tuple[bool, str, int, int] | None  # seal intact, note, issued, returned
     closed: bool
+    close_pending: bool  # a close was requested and waits for signatures
     candidates: tuple[CandidateLine, ...]
     groups: tuple[str, ...]
     next_no: int  # the number this officer's next new ballot gets
@@ -184,6 +185,7 @@ def _post_count(session: Session, post: str) -> PostCount:
         opened=None if opened is None else (bool(opened["seal_intact"]), str(opened.get("note", "")),
                                             int(opened["issued"]), int(opened["returned"])),
         closed=view.closed,
+        close_pending=ballots.close_pending(state, post),
         candidates=lines,
         groups=tuple(name for name, _ in rules.groups),
         next_no=max(mine, default=0) + 1,
@@ -215,8 +217,7 @@ def _box_lines(session: Session) -> tuple[BoxLine, ...]:
             tally = state.tally.posts[post]
             if tally.closed is not None:
                 status = "tally_ui_status_closed"
-            elif any(a.action == "tally.close" and a.params.get("post") == post and not a.done
-                     for a in state.pending.values()):
+            elif ballots.close_pending(state, post):
                 status = "tally_ui_status_signing"
             elif tally.opened is not None:
                 status = "tally_ui_status_counting"
@@ -515,8 +516,8 @@ class BallotsScreen(ModeScreen):
             return self._can_enter() and bool(current.groups)
         if action == "open_box":
             return current.opened is None and not current.closed
-        if action == "close_tally":
-            return self._can_enter()
+        if action == "close_tally":  # once requested, the close waits for signatures: not offered again
+            return self._can_enter() and not current.close_pending
         if action == "override":  # offered only while the reconciliation fails and nobody has overridden it
             return self._can_enter() and current.unreconciled and not current.override
         if action == "unseal":

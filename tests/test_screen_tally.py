@@ -134,6 +134,59 @@ async def test_an_officer_enters_a_stack_by_keyboard(tmp_path):
     assert [r.data["action"] for r in records(path, ("pending.create",))] == ["tally.close"]
 
 
+def close_offered(screen) -> bool:
+    """The footer shows the close key (what the officer sees), and the key would act."""
+    shown = any(key.action == "close_tally" for key in screen.query("FooterKey"))
+    assert shown == ("x" in screen.active_bindings)
+    return shown
+
+
+async def test_the_close_is_not_offered_again_once_requested(tmp_path):
+    """Requested here (A01) or by the other officer in another process (B01): the close waits for
+    signatures and its key leaves the footer; pressing it does nothing. (A pending close cannot be
+    withdrawn or refused in this app: only its signatures end it.)"""
+    path, _ = make_ballot_vault(tmp_path / "session.jz", opened=2)
+    vault = Vault.open(path)
+    try:
+        t1 = officer(vault, "t1")
+        ballots.open_box(t1, "B01", True, "", 2, 2)
+        for post, marks in (("A01", "SSSSS"), ("A01", "BBBBB"), ("B01", "SSS"), ("B01", "DDD")):
+            ballots.enter_ballot(t1, post, marks)
+    finally:
+        vault.close()
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "t1")
+        screen = app.screen
+        assert isinstance(screen, BallotsScreen) and screen._post == "A01"
+        await settle(pilot)
+        assert close_offered(screen)
+        await pilot.press("x")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await wait_until(pilot, lambda: screen._current.close_pending)
+        await settle(pilot)
+        assert not close_offered(screen)
+        await pilot.press("x")
+        await settle(pilot)
+        assert app.screen is screen  # no second request
+        assert [r.data["params"]["post"] for r in records(path, ("pending.create",))] == ["A01"]
+
+        await pilot.press("right_square_bracket")  # B01: not requested yet, offered
+        await wait_until(pilot, lambda: screen._current.post == "B01")
+        await settle(pilot)
+        assert close_offered(screen)
+        vault = Vault.open(path)  # the other officer, on their own terminal
+        try:
+            ballots.request_close(officer(vault, "t2"), "B01")
+        finally:
+            vault.close()
+        await wait_until(pilot, lambda: screen._current.close_pending)
+        await settle(pilot)
+        assert not close_offered(screen)
+
+
 async def test_a_refused_opening_keeps_what_was_typed_and_a_gap_asks_for_an_override(tmp_path):
     path, _ = make_ballot_vault(tmp_path / "session.jz")
     app = make_app(path)
