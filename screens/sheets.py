@@ -95,6 +95,36 @@ class MarkValidator(Validator):
         return self.success()
 
 
+class MarkInput(Input):
+    """One mark. Enter and Tab move the cursor at once, as the key is read.
+
+    Input's own Enter posts a message, and moving focus from its handler happens a moment
+    later: an examiner typing ahead ("22.5", Enter, "18" …) had the next digits land in
+    the field they had just left. Priority bindings run while the key is dispatched, so
+    every key typed after Enter goes to the next field.
+    """
+
+    BINDINGS = [
+        Binding("enter", "advance", show=False, priority=True),
+        Binding("tab", "move(1)", show=False, priority=True),
+        Binding("shift+tab", "move(-1)", show=False, priority=True),
+    ]
+
+    next_field: MarkInput | None = None  # set by the form; None in the last field
+
+    async def action_advance(self) -> None:
+        if self.next_field is None:
+            await self.action_submit()  # the last field: the form is finished
+        else:
+            self.screen.set_focus(self.next_field)
+
+    def action_move(self, step: int) -> None:
+        if step > 0:
+            self.screen.focus_next()
+        else:
+            self.screen.focus_previous()
+
+
 class MarksForm(Vertical):
     """One compact input per field, checked as typed; the reason under a bad field; the live total.
 
@@ -123,7 +153,7 @@ class MarksForm(Vertical):
             with Vertical(classes="mark-field"):
                 with Horizontal(classes="mark-row"):
                     yield Plain(t("marks_field_label", name=name, top=top), classes="mark-label")
-                    yield Input(
+                    yield MarkInput(
                         self._value(index), name=str(index), compact=True, valid_empty=True,
                         validators=[MarkValidator(name, top, self.shape.step)], disabled=not self._editable,
                         classes="mark-input",
@@ -132,6 +162,9 @@ class MarksForm(Vertical):
         yield Plain("", classes="marks-total")
 
     def on_mount(self) -> None:
+        fields = self.inputs
+        for field, following in zip(fields, fields[1:], strict=False):
+            field.next_field = following
         self._update_total()
         if self._autofocus:
             self.focus_first()
@@ -139,8 +172,8 @@ class MarksForm(Vertical):
     # ------------------------------------------------------------------ reading and filling
 
     @property
-    def inputs(self) -> list[Input]:
-        return list(self.query(".mark-input").results(Input))
+    def inputs(self) -> list[MarkInput]:
+        return list(self.query(".mark-input").results(MarkInput))
 
     def _value(self, index: int) -> str:
         return self._values[index] if index < len(self._values) else ""
@@ -187,13 +220,8 @@ class MarksForm(Vertical):
         self._update_total()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        fields = self.inputs
-        index = fields.index(event.input) if event.input in fields else -1
-        if 0 <= index < len(fields) - 1:
-            fields[index + 1].focus()
-        else:
-            self.post_message(self.Finished(self))
+        event.stop()  # only the last field submits (MarkInput.action_advance)
+        self.post_message(self.Finished(self))
 
     def _update_total(self) -> None:
         total, open_fields = Decimal(0), 0

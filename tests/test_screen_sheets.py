@@ -128,6 +128,34 @@ async def test_an_examiner_enters_a_full_rubric_by_keyboard(tmp_path):
         assert screen.snapshot.current == "A-2"  # the next candidate is the current one
 
 
+async def test_marks_typed_ahead_land_in_their_own_fields(tmp_path):
+    """A scanner-fast examiner: every key is queued before the app has handled the first.
+
+    The keys go into the app's queue the way a terminal delivers a burst (no pause for the
+    app to catch up), with Enter and Tab between the marks.
+    """
+    from textual import events as textual_events
+
+    hall = build_hall(tmp_path / "session.jz", tmp_path)
+    hall.close()
+    app = stable_app(hall.path)
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "e1")
+        fields = mark_inputs(app.screen)
+        assert app.focused is fields[0]
+        typed = ["20", "enter", "18.5", "tab", "13", "enter", "12", "enter", "13", "tab", "9.5"]
+        for chunk in typed:
+            for key in ([chunk] if chunk in ("enter", "tab") else list(chunk)):
+                char = None if key in ("enter", "tab") else key
+                app.post_message(textual_events.Key(key, char if char else ("\r" if key == "enter" else "\t")))
+        await settle(pilot)
+        assert [f.value for f in fields] == ["20", "18.5", "13", "12", "13", "9.5"]
+        assert app.focused is fields[5]
+        await pilot.press("enter")  # Enter in the last field: the form is finished, a confirmation asks
+        await settle(pilot)
+        assert isinstance(app.screen, SheetConfirmScreen)
+
+
 async def test_withdraw_resubmit_and_request_a_correction(tmp_path, monkeypatch):
     hall = build_hall(tmp_path / "session.jz", tmp_path)
     hall.submit("A-1", "e1")
