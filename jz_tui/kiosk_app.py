@@ -1,7 +1,8 @@
 """The voting kiosk as its own small app: ``jz vote VAULT --box BOX`` without ``--token``.
 
 A tally officer logs in on the usual login screen (casting a sealed ballot is a tally
-action); then the kiosk screen takes one voter after another until ``ctrl+q``.
+action); then the kiosk screen takes one voter after another until ``ctrl+q`` and that
+officer's passphrase (a voter at the kiosk cannot quit it).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from textual.binding import Binding
 
 from screens.base import localise_bindings
 from screens.data import SharedSession
-from screens.kiosk import KioskScreen
+from screens.kiosk import KioskQuitScreen, KioskScreen
 from screens.login import LoginScreen
 from storage.vault import Vault
 
@@ -24,7 +25,7 @@ from .i18n import t
 class KioskApp(PlainCrashes, App[None]):
     TITLE = "jz"
     ENABLE_COMMAND_PALETTE = False  # a voter at the kiosk gets the ballot and nothing else
-    BINDINGS = [Binding("ctrl+q", "quit", "key_quit", id="quit", tooltip="tip_quit", priority=True)]
+    BINDINGS = [Binding("ctrl+q", "quit", "key_quit", id="quit", tooltip="kiosk_tip_quit", priority=True)]
 
     def __init__(self, vault_path: Path, box: str, *, user: str | None = None) -> None:
         super().__init__()
@@ -42,6 +43,18 @@ class KioskApp(PlainCrashes, App[None]):
             return
         self.shared = shared
         self.push_screen(KioskScreen(shared, self.box))
+
+    async def action_quit(self) -> None:
+        """Once an officer is logged in, quitting needs their passphrase (every way to "quit" comes here)."""
+        if self.shared is None:  # the login screen: nobody votes yet
+            self.exit()
+            return
+        if not isinstance(self.screen, KioskQuitScreen):
+            self.push_screen(KioskQuitScreen(self.shared), callback=self._quit_answered)
+
+    def _quit_answered(self, checked: bool | None) -> None:
+        if checked:
+            self.exit()
 
     def action_help_quit(self) -> None:
         self.notify(t("app_how_to_quit"))

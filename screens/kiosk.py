@@ -9,7 +9,8 @@ Afterwards the screen is reset for the next voter: no mark, no slip code, nothin
 previous ballot stays on screen or in this screen's memory.
 
 The kiosk runs under a tally officer's login (casting is a tally action); the voter
-never sees anything but this screen.
+never sees anything but this screen. Quitting asks for that officer's passphrase
+(:class:`KioskQuitScreen`), so a voter at the kiosk cannot end it.
 """
 
 from __future__ import annotations
@@ -22,14 +23,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Input
 
 from jz_tui import ballots
 from jz_tui.democratic import KEY_TO_MARK, MARKS
 from jz_tui.i18n import error_text, t
 from jz_tui.session import Session
-from storage.errors import JzError
+from storage.errors import AuthError, JzError
 
 from .base import localise_bindings
 from .confirm import ConfirmScreen
@@ -345,3 +346,89 @@ class KioskScreen(Screen):
         message.update(text)
         message.set_class(kind == "error", "-error")
         message.set_class(kind == "ok", "-ok")
+
+
+# ---------------------------------------------------------------------- quitting
+
+
+def operator_passphrase_ok(session: Session, passphrase: str) -> bool:
+    """Whether ``passphrase`` unlocks the key slot of the officer running the kiosk: the same
+    check as their login (:meth:`storage.vault.Vault.unlock`). Blocking (the KDF): call from a worker."""
+    try:
+        session.vault.unlock(session.user, passphrase)
+    except AuthError:
+        return False
+    return True
+
+
+class KioskQuitScreen(ModalScreen[bool]):
+    """Quitting the kiosk: dismissed with True once the operating officer's passphrase is checked.
+
+    A wrong passphrase is refused in words and the kiosk stays; Escape goes back to it.
+    """
+
+    CSS_PATH = "kiosk.tcss"
+    BINDINGS = [Binding("escape", "cancel", "key_no", id="kiosk-quit-cancel", tooltip="tip_no")]
+
+    class Checked(Message):
+        def __init__(self, ok: bool, problem: str | None) -> None:
+            super().__init__()
+            self.ok = ok
+            self.problem = problem
+
+    def __init__(self, shared: SharedSession) -> None:
+        super().__init__()
+        localise_bindings(self)
+        self.shared = shared
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="kiosk-quit"):
+            yield Plain(t("kiosk_quit_title"), id="kiosk-quit-title")
+            yield Plain(t("kiosk_quit_who", user=self.shared.user), classes="kiosk-quit-label")
+            yield Input(id="kiosk-quit-passphrase", password=True)
+            yield Plain("", id="kiosk-quit-problem")
+            yield Plain(t("kiosk_quit_hint"), id="kiosk-quit-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#kiosk-quit-passphrase", Input).focus()
+
+    @on(Input.Submitted, "#kiosk-quit-passphrase")
+    def _submit(self, event: Input.Submitted) -> None:
+        event.stop()
+        passphrase = event.value
+        if not passphrase or self.has_class("-checking"):
+            return
+        event.input.value = ""
+        event.input.disabled = True
+        self.set_class(True, "-checking")
+        self._problem(t("kiosk_quit_checking"))
+        self.check(passphrase)
+
+    @work(thread=True, exclusive=True, group="kiosk-quit")
+    def check(self, passphrase: str) -> None:
+        try:
+            ok = self.shared.use(lambda session, _activity: operator_passphrase_ok(session, passphrase))
+        except SessionClosed:
+            return
+        except JzError as error:
+            self.post_message(self.Checked(False, error_text(error)))
+        else:
+            self.post_message(self.Checked(ok, None if ok else t("kiosk_quit_refused")))
+
+    def on_kiosk_quit_screen_checked(self, message: Checked) -> None:
+        self.set_class(False, "-checking")
+        if message.ok:
+            self.dismiss(True)
+            return
+        self._problem(message.problem or "", error=True)
+        passphrase = self.query_one("#kiosk-quit-passphrase", Input)
+        passphrase.disabled = False
+        passphrase.focus()
+
+    def _problem(self, text: str, *, error: bool = False) -> None:
+        problem = self.query_one("#kiosk-quit-problem", Plain)
+        problem.update(text)
+        problem.set_class(error, "-error")
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)

@@ -8,13 +8,14 @@ import io
 import pytest
 from _app_helpers import log_in, settle
 from _ballot_screen_helpers import BOX, make_ballot_vault, officer, records, sealed_count
+from conftest import PASSPHRASES
 from rich.console import Console
 from textual.widgets import Input
 
 from jz_tui import ballots, i18n
 from jz_tui.kiosk_app import KioskApp
 from screens.confirm import ConfirmScreen
-from screens.kiosk import KioskScreen
+from screens.kiosk import KioskQuitScreen, KioskScreen
 from screens.widgets import LiveTable, Plain
 from storage.vault import Vault
 
@@ -109,6 +110,61 @@ async def test_the_kiosk_refuses_a_box_that_takes_no_votes(tmp_path):
         assert isinstance(screen, KioskScreen)
         assert message(screen) == "There is no box BOX9."
         assert screen.has_class("-broken") and screen.query_one("#kiosk-slip", Input).disabled
+
+
+async def passphrase_to_quit(pilot, passphrase: str) -> None:
+    """ctrl+q, then the passphrase typed into the dialog and Enter (the KDF runs in a worker)."""
+    app = pilot.app
+    if not isinstance(app.screen, KioskQuitScreen):
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+    assert isinstance(app.screen, KioskQuitScreen)
+    app.screen.query_one("#kiosk-quit-passphrase", Input).value = passphrase
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def test_quitting_the_kiosk_needs_the_officers_passphrase(tmp_path):
+    path, slips = make_ballot_vault(tmp_path / "session.jz", slips=1)
+    app = KioskApp(path, BOX)
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "t1")
+        kiosk = app.screen
+        assert isinstance(kiosk, KioskScreen)
+        await scan(pilot, slips[0])
+        await pilot.press("1")  # a voter mid-ballot tries to quit
+
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        assert app.is_running and isinstance(app.screen, KioskQuitScreen)
+        for wrong in ("a guess", PASSPHRASES["t2"]):  # another officer's passphrase is no better
+            await passphrase_to_quit(pilot, wrong)
+            assert app.is_running and isinstance(app.screen, KioskQuitScreen)
+            problem = app.screen.query_one("#kiosk-quit-problem", Plain)
+            assert str(problem.content) == i18n.t("kiosk_quit_refused") and problem.has_class("-error")
+            assert app.screen.query_one("#kiosk-quit-passphrase", Input).value == ""  # not kept
+        assert i18n.t("kiosk_quit_refused", lang="zh") != i18n.t("kiosk_quit_refused", lang="en")
+
+        await pilot.press("escape")  # back to the ballot, as it was
+        await settle(pilot)
+        assert app.is_running and app.screen is kiosk
+        assert kiosk._marks == ["S"] and kiosk.has_class("-marking")
+        assert sealed_count(path) == 0
+
+        await passphrase_to_quit(pilot, PASSPHRASES["t1"])  # the officer who logged in
+        await pilot.pause()
+        assert app._exception is None and not app.is_running
+    assert sealed_count(path) == 0 and records(path, ("token.spend",)) == []
+
+
+async def test_before_anyone_logs_in_ctrl_q_quits_at_once(tmp_path):
+    path, _ = make_ballot_vault(tmp_path / "session.jz", slips=1)
+    app = KioskApp(path, BOX)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert not app.is_running
 
 
 def test_jz_vote_without_a_slip_needs_a_terminal(tmp_path, jz):

@@ -3,7 +3,8 @@ shrunk to 40x12 and back, on every screen of every role and on the kiosk (DESIGN
 
 Each role logs in to a fresh demo vault (so every screen has something in it) and
 :class:`_robustness_helpers.Crawler` walks each of its modes and whatever they push.
-Afterwards ``ctrl+q`` ends the app cleanly and the vault still verifies.
+Afterwards ``ctrl+q`` ends the app cleanly (the kiosk: with the officer's passphrase) and the
+vault still verifies.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from jz_tui.kiosk_app import KioskApp
 from jz_tui.session import Session
 from screens.base import ModeScreen
 from screens.confirm import ConfirmScreen
-from screens.kiosk import KioskScreen
+from screens.kiosk import KioskQuitScreen, KioskScreen
 from screens.login import LoginScreen
 from storage.vault import Vault
 from storage.verify import verify
@@ -89,6 +90,27 @@ async def quit_cleanly(pilot, app) -> None:
     await pilot.pause()
     assert app._exception is None, repr(app._exception)
     assert not app.is_running
+
+
+async def quit_kiosk_cleanly(pilot, app, passphrase: str) -> None:
+    """The kiosk quits with ctrl+q and the logged-in officer's passphrase."""
+    await crawler_free_root(pilot, app)
+    await pilot.press("ctrl+q")
+    await settle(pilot)
+    assert isinstance(app.screen, KioskQuitScreen)
+    app.screen.query_one("#kiosk-quit-passphrase", Input).value = passphrase
+    await pilot.press("enter")
+    await settle(pilot)
+    await pilot.pause()
+    assert app._exception is None, repr(app._exception)
+    assert not app.is_running
+
+
+async def crawler_free_root(pilot, app) -> None:
+    """Nothing above the kiosk (a crawl may end on a dialog)."""
+    while len(app.screen_stack) > 1 and not isinstance(app.screen, KioskScreen):
+        await app.pop_screen()
+        await settle(pilot)
 
 
 def test_the_garbage_is_what_the_issue_asks_for():
@@ -170,7 +192,12 @@ async def test_the_kiosk_survives(tmp_path):
         assert isinstance(await crawler.reach(marked, ConfirmScreen, depth=1), ConfirmScreen)
         await crawler.crawl(marked, depth=1)
         assert ConfirmScreen in crawler.crawled
-        await quit_cleanly(pilot, app)
+        # quitting asks for the officer's passphrase: garbage is refused and the kiosk stays
+        quitting = (("key", "ctrl+q"),)
+        assert isinstance(await crawler.reach(quitting, KioskQuitScreen, depth=1), KioskQuitScreen)
+        await crawler.crawl(quitting, depth=1)
+        assert KioskQuitScreen in crawler.crawled and any(line.startswith("ctrl+q > paste#0") for line in crawler.done)
+        await quit_kiosk_cleanly(pilot, app, PASSPHRASE["tally1"])
     assert_verifies(path)
 
 
