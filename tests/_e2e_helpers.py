@@ -4,8 +4,9 @@
 hall opens: the users (weak-KDF key slots, through the Python API as the test fixtures
 do, since ``jz init`` with the production KDF is slow), then what the admin does by
 command with the installed ``jz``: the rules, a synthetic roster, the written scores, the
-ballot box. :class:`Terminals` is one private tmux server holding one 80x24 window per
-person, each running the installed ``jz VAULT --user NAME``.
+ballot box. :class:`Terminals` is one private tmux server (:mod:`_tmux_helpers`) holding
+one 80x24 window per person, each running the installed ``jz VAULT --user NAME``, and reads
+where the focus is from the colours on screen.
 """
 
 from __future__ import annotations
@@ -15,16 +16,15 @@ import re
 import shlex
 import subprocess
 import time
-import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from _tmux_helpers import TmuxServer, terminal_env, then_report
 from conftest import PASSPHRASES, WEAK_KDF, jz_executable, make_test_vault
 from rich.cells import cell_len
 
-from jz_tui import i18n, synthetic
+from jz_tui import synthetic
 
 SESSION = "端到端测试会话"
 POST = ("A01", "办公室综合科科长", "区委办公室")
@@ -32,11 +32,6 @@ CANDIDATES = 4
 PASSWORDS = {**PASSPHRASES, "e3": "e3-pass"}
 RUBRIC = (("综合分析", 60), ("言语表达", 40))
 SEAL = "S-2026-07"
-DONE = "JZ-E2E-SHELL-BACK"
-
-
-def t(key: str, **params) -> str:
-    return i18n.t(key, lang="en", **params)
 
 
 # ---------------------------------------------------------------------- the vault before the hall
@@ -129,74 +124,31 @@ def styled_cells(line: str) -> list[tuple[str, str]]:
     return cells
 
 
-class Terminals:
+class Terminals(TmuxServer):
     """One tmux server on a private socket; one 80x24 window per person, named after the user."""
 
     def __init__(self, tmp_path: Path) -> None:
-        self.socket = f"jz-e2e-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        super().__init__("jz-e2e")
         self.tmp_path = tmp_path
         self.windows: list[str] = []
         # how the focus shows, learnt from screens where it is known (learn_input_focus, learn_panel_focus)
         self.input_focus = ""  # the colour of the frame of an input that has it
         self.panel_focus = ""  # the colour of the border of a panel whose table or form has it
 
-    def tmux(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=10)
-
     def rc_file(self, name: str) -> Path:
         return self.tmp_path / f"rc-{name}"
 
     def open(self, name: str, vault: Path) -> None:
         """A window running ``jz VAULT --user NAME``; afterwards its exit status goes to a file."""
-        jz = shlex.join([*jz_executable(), str(vault), "--user", name])
-        command = f"{jz}; echo $? > {shlex.quote(str(self.rc_file(name)))}; echo {DONE}; sleep 600"
-        env = {"JZ_LANG": "en", "TERM": "xterm-256color", "PATH": os.environ.get("PATH", ""),
-               "HOME": os.environ.get("HOME", "/tmp")}
-        env_args = [arg for key, value in env.items() for arg in ("-e", f"{key}={value}")]
+        command = then_report(shlex.join([*jz_executable(), str(vault), "--user", name]), self.rc_file(name))
         if not self.windows:
-            done = self.tmux("new-session", "-d", "-x", "80", "-y", "24", "-s", "hall", "-n", name,
-                             *env_args, command)
+            self.new_session("hall", command, window=name, env=terminal_env())
         else:
-            done = self.tmux("new-window", "-d", "-t", "hall", "-n", name, *env_args, command)
-        assert done.returncode == 0, done.stderr
+            self.new_window("hall", name, command, env=terminal_env())
         self.windows.append(name)
 
     def target(self, name: str) -> str:
         return f"hall:{name}"
-
-    def keys(self, name: str, *keys: str) -> None:
-        """Key names as tmux knows them (``Enter``, ``C-o``, ``F8``, ``Down``)."""
-        self.tmux("send-keys", "-t", self.target(name), *keys)
-
-    def type(self, name: str, text: str) -> None:
-        """Literal text, as typed."""
-        self.tmux("send-keys", "-t", self.target(name), "-l", text)
-
-    def screen(self, name: str) -> str:
-        return self.tmux("capture-pane", "-p", "-t", self.target(name)).stdout
-
-    def size(self, name: str) -> str:
-        size = self.tmux("display-message", "-p", "-t", self.target(name), "#{pane_width}x#{pane_height}")
-        return size.stdout.strip()
-
-    def wait_for(self, name: str, *texts: str, timeout: float = 30.0) -> str:
-        """Poll ``name``'s screen until it shows every one of ``texts``; fail with the screen otherwise."""
-        return self.wait_until(name, lambda screen: all(text in screen for text in texts), repr(texts), timeout)
-
-    def wait_until(self, name: str, test: Callable[[str], bool], what: str, timeout: float = 30.0) -> str:
-        deadline = time.monotonic() + timeout
-        while True:
-            screen = self.screen(name)
-            if test(screen):
-                return screen
-            if time.monotonic() > deadline:
-                pytest.fail(f"{name}'s terminal never showed {what}; it shows:\n{screen}")
-            time.sleep(0.1)
-
-    def cursor(self, name: str) -> tuple[int, int]:
-        """Where Textual put the terminal's cursor: in the focused input, if there is one."""
-        out = self.tmux("display-message", "-p", "-t", self.target(name), "#{cursor_x} #{cursor_y}").stdout.split()
-        return int(out[0]), int(out[1])
 
     def wait_cursor(self, name: str, label: str, timeout: float = 15.0) -> None:
         """Wait until the terminal's cursor is on the line showing ``label``: the focused field of a
@@ -213,8 +165,7 @@ class Terminals:
 
     def styled_screen(self, name: str) -> list[list[tuple[str, str]]]:
         """The screen as rows of (character, foreground colour) cells."""
-        text = self.tmux("capture-pane", "-p", "-e", "-t", self.target(name)).stdout
-        return [styled_cells(line) for line in text.splitlines()]
+        return [styled_cells(line) for line in self.screen(name, escapes=True).splitlines()]
 
     def border_colour(self, name: str, title: str) -> str | None:
         """The colour of the top border of the panel titled ``title`` (the corner left of its title)."""
@@ -275,9 +226,3 @@ class Terminals:
             if time.monotonic() > deadline:
                 pytest.fail(f"{name}: the field of {label!r} never took the focus:\n{self.screen(name)}")
             time.sleep(0.05)
-
-    def kill(self) -> None:
-        path = self.tmux("display-message", "-p", "#{socket_path}").stdout.strip()
-        self.tmux("kill-server")
-        if path:
-            Path(path).unlink(missing_ok=True)  # tmux leaves the socket file of a killed server behind
