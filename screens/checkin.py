@@ -21,7 +21,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -116,6 +116,29 @@ class PickList(OptionList, can_focus=False):
     """The candidates of an ambiguous search; driven from the input, which keeps the focus."""
 
 
+class ScanInput(Input):
+    """The one input of the hall: a keyboard-wedge scanner types a whole ticket and Enter
+    in a burst, and the next ticket may follow at once.
+
+    Enter is taken here, in this input's own queue, behind the characters typed before it:
+    Input's Enter binding runs only once the key has bubbled up to the app, by which time
+    the next ticket's first characters were already in the field (two "forged" refusals
+    for two good tickets). The text is taken and the field cleared in the same step.
+    """
+
+    class Scanned(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            text, self.value = self.value, ""
+            self.post_message(self.Scanned(text))
+
+
 class CheckinScreen(ModeScreen):
     MODE = "checkin"
     CSS_PATH = "checkin.tcss"
@@ -157,7 +180,7 @@ class CheckinScreen(ModeScreen):
     # ------------------------------------------------------------------ layout
 
     def compose_body(self) -> ComposeResult:
-        yield Input(placeholder=t("checkin_placeholder"), id="checkin-input")
+        yield ScanInput(placeholder=t("checkin_placeholder"), id="checkin-input")
         with Vertical(id="outcome", classes="-idle"):
             yield Plain(head_text("idle"), id="outcome-head")
             yield Plain(t("checkin_idle"), id="outcome-text")
@@ -200,10 +223,9 @@ class CheckinScreen(ModeScreen):
 
     # ------------------------------------------------------------------ the one input
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
+    def on_scan_input_scanned(self, event: ScanInput.Scanned) -> None:
         event.stop()
-        text = event.value
-        event.input.value = ""  # ready for the next scan at once
+        text = event.text
         if text.strip():
             self._close_picks()
             self._enqueue("attempt", text)

@@ -21,8 +21,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
+from textual.actions import SkipAction
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
@@ -98,10 +99,11 @@ class MarkValidator(Validator):
 class MarkInput(Input):
     """One mark. Enter and Tab move the cursor at once, as the key is read.
 
-    Input's own Enter posts a message, and moving focus from its handler happens a moment
-    later: an examiner typing ahead ("22.5", Enter, "18" …) had the next digits land in
-    the field they had just left. Priority bindings run while the key is dispatched, so
-    every key typed after Enter goes to the next field.
+    The app hands keys to the focused widget's queue; moving focus from a message handler
+    happens a moment later, so an examiner typing ahead ("22.5", Enter, "18" …) had the
+    next digits land in the field they had just left. Priority bindings run while the key
+    is dispatched: keys typed before Enter stay queued for this field, keys after it go to
+    the next one.
     """
 
     BINDINGS = [
@@ -112,11 +114,18 @@ class MarkInput(Input):
 
     next_field: MarkInput | None = None  # set by the form; None in the last field
 
-    async def action_advance(self) -> None:
+    def action_advance(self) -> None:
         if self.next_field is None:
-            await self.action_submit()  # the last field: the form is finished
-        else:
-            self.screen.set_focus(self.next_field)
+            raise SkipAction()  # the last field: Enter goes on to this input (below)
+        self.screen.set_focus(self.next_field)
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            # Handled here, in this input's own queue, behind the keys typed before it: a
+            # binding would run only once the key had bubbled up to the app, after them
+            event.stop()
+            event.prevent_default()
+            await self.action_submit()
 
     def action_move(self, step: int) -> None:
         if step > 0:

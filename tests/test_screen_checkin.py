@@ -47,19 +47,21 @@ async def enter(pilot, text: str) -> None:
     await settle(pilot)
 
 
-async def scan(pilot, text: str) -> None:
-    """What a keyboard-wedge scanner sends: the code's characters and Enter, in one burst.
+async def scan(pilot, *texts: str) -> None:
+    """What a keyboard-wedge scanner sends: each code's characters and Enter, in one burst.
 
-    Unlike ``pilot.press``, nothing waits for the app between keys (a scanner does not).
+    Unlike ``pilot.press``, nothing waits for the app between keys (a scanner does not);
+    several texts are several tickets scanned back to back.
     """
     screen, before = pilot.app.screen, pilot.app.screen.outcomes_shown
     driver = pilot.app._driver
-    for char in [*text, None]:
-        key = "enter" if char is None else (char if char.isalnum() else _character_to_key(char))
-        event = events.Key(key, "\r" if char is None else char)
-        event.set_sender(pilot.app)
-        driver.send_message(event)
-    await wait_until(pilot, lambda: screen.outcomes_shown > before)
+    for text in texts:
+        for char in [*text, None]:
+            key = "enter" if char is None else (char if char.isalnum() else _character_to_key(char))
+            event = events.Key(key, "\r" if char is None else char)
+            event.set_sender(pilot.app)
+            driver.send_message(event)
+    await wait_until(pilot, lambda: screen.outcomes_shown >= before + len(texts))
     await settle(pilot)
 
 
@@ -101,6 +103,21 @@ async def test_a_scanned_ticket_checks_in_a_second_scan_says_already_a_forged_on
     records = ledger(hall.path)
     assert len(of_kind(records, "checkin.accept")) == 1
     assert [r.data["reason"] for r in of_kind(records, "checkin.refuse")] == ["already", "forged"]
+
+
+async def test_two_tickets_scanned_back_to_back_both_check_in(hall):
+    # the second ticket's first characters arrive before the first ticket's Enter is handled:
+    # clearing the field for the next scan must not eat them
+    first, second = hall.codes["李晓梅"], next(c for name, c in hall.codes.items() if name != "李晓梅")
+    app = make_app(hall.path)
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "clerk")
+        screen = app.screen
+        await scan(pilot, hall.payloads[first], hall.payloads[second])
+        assert ready_for_the_next_scan(screen)
+    accepted = of_kind(ledger(hall.path), "checkin.accept")
+    assert [r.data["code"] for r in accepted] == [first, second]
+    assert of_kind(ledger(hall.path), "checkin.refuse") == []
 
 
 async def test_id_digits_check_in_and_an_ambiguous_search_gives_a_pick_list(hall):

@@ -143,17 +143,17 @@ async def test_marks_typed_ahead_land_in_their_own_fields(tmp_path):
         await log_in(pilot, "e1")
         fields = mark_inputs(app.screen)
         assert app.focused is fields[0]
-        typed = ["20", "enter", "18.5", "tab", "13", "enter", "12", "enter", "13", "tab", "9.5"]
+        typed = ["20", "enter", "18.5", "tab", "13", "enter", "12", "enter", "13", "tab", "9.5", "enter"]
         for chunk in typed:
             for key in ([chunk] if chunk in ("enter", "tab") else list(chunk)):
                 char = None if key in ("enter", "tab") else key
                 app.post_message(textual_events.Key(key, char if char else ("\r" if key == "enter" else "\t")))
         await settle(pilot)
         assert [f.value for f in fields] == ["20", "18.5", "13", "12", "13", "9.5"]
-        assert app.focused is fields[5]
-        await pilot.press("enter")  # Enter in the last field: the form is finished, a confirmation asks
-        await settle(pilot)
+        # Enter in the last field, in the same burst: the form is finished with every mark
         assert isinstance(app.screen, SheetConfirmScreen)
+        shown = "\n".join(str(line.content) for line in app.screen.query(".confirm-line").results(Plain))
+        assert t("marks_summary_line", name="举止仪表", mark="9.5", top="10") in shown
 
 
 async def test_withdraw_resubmit_and_request_a_correction(tmp_path, monkeypatch):
