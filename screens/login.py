@@ -67,6 +67,7 @@ class LoginScreen(Screen[SharedSession]):
         self.prefill_user = user or ""
         self.vault: Vault | None = None
         self._handed_over = False
+        self._submit_when_open = False  # Enter pressed while the file was still opening
 
     def compose(self) -> ComposeResult:
         with Center(), Vertical(id="login-box"):
@@ -112,6 +113,8 @@ class LoginScreen(Screen[SharedSession]):
             return
         self.vault = message.vault
         self.query_one("#login-session", Plain).update(message.vault.session_name)
+        if self._submit_when_open:
+            self.submit()
 
     # ------------------------------------------------------------------ logging in
 
@@ -124,7 +127,12 @@ class LoginScreen(Screen[SharedSession]):
     def submit(self) -> None:
         user = self.query_one("#login-user", Input).value.strip()
         passphrase = self.query_one("#login-passphrase", Input).value
-        if self.vault is None or self.has_class("-unlocking"):
+        if self.vault is None:
+            # still opening: go on once it is open (a fast typist should not have to press twice)
+            self._submit_when_open = self.has_class("-opening")
+            return
+        self._submit_when_open = False
+        if self.has_class("-unlocking"):
             return
         if not user or not passphrase:
             self._show_problem(t("login_fill_both"))

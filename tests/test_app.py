@@ -112,6 +112,29 @@ async def test_login_failure_says_the_same_for_unknown_user_and_wrong_passphrase
         assert app.current_mode == "checkin"
 
 
+async def test_enter_pressed_while_the_file_opens_logs_in_once_it_is_open(vault_path, monkeypatch):
+    import threading
+
+    import screens.login
+
+    may_open = threading.Event()
+    real_open = Vault.open
+
+    def slow_open(path):
+        assert may_open.wait(30)
+        return real_open(path)
+
+    monkeypatch.setattr(screens.login.Vault, "open", slow_open)
+    app = make_app(vault_path, user="clerk")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, LoginScreen) and app.screen.is_mounted)
+        await pilot.press(*PASSPHRASES["clerk"], "enter")  # faster than the file opens
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, LoginScreen) and app.screen.has_class("-opening")
+        may_open.set()
+        await wait_until(pilot, lambda: app.current_mode == "checkin")
+
+
 async def test_f1_lists_the_keys_of_the_current_screen(vault_path):
     app = make_app(vault_path)
     async with app.run_test(size=SIZE) as pilot:
