@@ -45,7 +45,24 @@ async def board_memory(path: Path, user: str, passphrase: str) -> float:
         await _until(pilot, lambda: app.shared is not None and app.current_mode == "board")
         await app.workers.wait_for_complete()
         await pilot.pause(0.5)
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    return peak_rss_mib()
+
+
+def peak_rss_mib() -> float:
+    """This process's own peak resident memory.
+
+    Not ``getrusage().ru_maxrss``: Linux keeps that across ``execve`` (getrusage(2)), so a
+    process started by a large one reports its parent's peak; ``jz bench`` starts the board
+    from a process holding the whole workload. ``VmHWM`` belongs to this process's memory.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB, where there is no /proc
 
 
 def main() -> None:
