@@ -498,8 +498,9 @@ class BallotsScreen(ModeScreen):
         note.set_class(kind == "ok", "-ok")
 
     def _can_enter(self) -> bool:
+        # a requested close waits for signatures over what the signers saw: no more entries
         current = self._current
-        return current is not None and current.opened is not None and not current.closed
+        return current is not None and current.opened is not None and not current.closed and not current.close_pending
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         snapshot, current = self._snapshot, self._current
@@ -517,7 +518,7 @@ class BallotsScreen(ModeScreen):
         if action == "open_box":
             return current.opened is None and not current.closed
         if action == "close_tally":  # once requested, the close waits for signatures: not offered again
-            return self._can_enter() and not current.close_pending
+            return self._can_enter()
         if action == "override":  # offered only while the reconciliation fails and nobody has overridden it
             return self._can_enter() and current.unreconciled and not current.override
         if action == "unseal":

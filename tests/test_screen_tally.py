@@ -168,6 +168,12 @@ async def test_the_close_is_not_offered_again_once_requested(tmp_path):
         await wait_until(pilot, lambda: screen._current.close_pending)
         await settle(pilot)
         assert not close_offered(screen)
+        # nor any entry: the service would refuse it, so the keys are not offered either
+        assert not {"1", "enter", "v", "c", "g", "r"} & set(screen.active_bindings)
+        entered = len(records(path, ("ballot.enter", "ballot.void")))
+        await pilot.press(*"11111", "enter", "v")
+        await settle(pilot)
+        assert len(records(path, ("ballot.enter", "ballot.void"))) == entered
         await pilot.press("x")
         await settle(pilot)
         assert app.screen is screen  # no second request
