@@ -95,6 +95,27 @@ async def test_the_palette_offers_no_mode_of_another_role(vault_path):
         assert app.current_mode == "checkin" and isinstance(app.screen, ModeScreen)
 
 
+async def test_enter_typed_at_once_after_a_search_runs_what_was_searched(vault_path):
+    """Typing a mode's name and Enter in one burst: Enter must not run the command that was
+    highlighted before the search caught up with the typing."""
+    from textual import events as textual_events
+
+    app = make_app(vault_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "admin")
+        start = app.current_mode
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, CommandPalette)
+        assert app.screen.query_one(CommandList).option_count > 1  # every command, one highlighted
+        for char in t("mode_roster"):
+            app.post_message(textual_events.Key(char, char))
+        app.post_message(textual_events.Key("enter", "\r"))
+        await wait_until(pilot, lambda: not isinstance(app.screen, CommandPalette))
+        await settle(pilot)
+        assert app.current_mode == "roster" != start
+
+
 async def test_login_failure_says_the_same_for_unknown_user_and_wrong_passphrase(vault_path):
     app = make_app(vault_path)
     async with app.run_test(size=SIZE) as pilot:
