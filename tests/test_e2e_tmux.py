@@ -189,18 +189,15 @@ def open_box_and_enter_ballots(term: Terminals) -> None:
 
 def interview(term: Terminals, number: str, code: str, expected: dict) -> None:
     """One interview number: three sheets typed, confirmed, announced, signed, shown."""
-    label = [t("marks_field_label", name=name, top=top) for name, top in RUBRIC]
     totals = {e: sheet_total(marks) for e, marks in zip(EXAMINERS, MARKS[code], strict=True)}
     for examiner in EXAMINERS:
         term.wait_for(examiner, t("mysheets_detail_title", number=number),
                       t("mysheets_detail_state", state=t("mysheets_state_none")))
-    for field in range(len(RUBRIC)):
-        for examiner, marks in zip(EXAMINERS, MARKS[code], strict=True):
-            if field == 0:  # the sheet takes the focus (a freshly mounted field leaves the cursor behind)
-                term.wait_focus(examiner, t("mysheets_detail_title", number=number))
-            else:
-                term.wait_cursor(examiner, label[field])
-            term.type(examiner, marks[field])
+    for examiner, marks in zip(EXAMINERS, MARKS[code], strict=True):
+        # the sheet takes the focus (a freshly mounted field leaves the cursor behind) ...
+        term.wait_focus(examiner, t("mysheets_detail_title", number=number))
+        for mark in marks:  # ... then the marks are typed ahead, not waiting for the cursor to move
+            term.type(examiner, mark)
             term.keys(examiner, "Enter")  # on to the next field; in the last one, submit
     for examiner in EXAMINERS:
         term.wait_for(examiner, t("mysheets_confirm_title", number=number),
