@@ -41,7 +41,7 @@ from storage.vault import Identity
 from .base import ModeScreen, localise_bindings
 from .confirm import ConfirmScreen
 from .data import LedgerActivity, SessionClosed, SharedSession
-from .widgets import LiveTable, Plain, TablePanel, number
+from .widgets import LiveTable, Plain, TablePanel, TypeAheadInput, number
 
 MARK_KEYS = {mark: key for key, mark in KEY_TO_MARK.items()}  # "S" -> "1"
 
@@ -825,7 +825,7 @@ class PromptScreen(ModalScreen[str | None]):
         with Vertical(classes="tally-modal"):
             yield Plain(self.title_text, classes="modal-title")
             yield Plain(self.label, classes="modal-label")
-            yield Input(self.value, placeholder=self.placeholder, type="integer" if self.integer else "text",
+            yield TypeAheadInput(self.value, placeholder=self.placeholder, type="integer" if self.integer else "text",
                         id="prompt-input", max_length=200)
             yield Plain(t("tally_ui_prompt_hint"), classes="modal-hint")
 
@@ -864,14 +864,14 @@ class OpenBoxScreen(ModalScreen[OpenForm | None]):
                 yield RadioButton(t("tally_ui_seal_broken_choice"), value=form is not None and not form.seal_intact,
                                   id="seal-broken")
             yield Plain(t("tally_ui_open_note"), classes="modal-label")
-            yield Input(form.note if form else "", id="open-note", max_length=200)
+            yield TypeAheadInput(form.note if form else "", id="open-note", max_length=200)
             with Horizontal(classes="modal-row"):
                 with Vertical():
                     yield Plain(t("tally_ui_open_issued"), classes="modal-label")
-                    yield Input(str(form.issued) if form else "", type="integer", id="open-issued")
+                    yield TypeAheadInput(str(form.issued) if form else "", type="integer", id="open-issued")
                 with Vertical():
                     yield Plain(t("tally_ui_open_returned"), classes="modal-label")
-                    yield Input(str(form.returned) if form else "", type="integer", id="open-returned")
+                    yield TypeAheadInput(str(form.returned) if form else "", type="integer", id="open-returned")
             yield Plain(self.problem, id="open-problem", classes="modal-problem")
             with Horizontal(classes="modal-buttons"):
                 yield Button(t("tally_ui_open_submit"), id="open-submit", variant="primary", compact=True)
@@ -946,9 +946,9 @@ class UnsealScreen(ModalScreen[list[Identity] | None]):
             yield Plain(t("tally_ui_unseal_title", box=self.box, k=self.needed + 1), classes="modal-title")
             yield Plain("", id="unseal-who", classes="modal-label")
             yield Plain(t("tally_ui_unseal_user"), classes="modal-label")
-            yield Input(self._next_officer(), id="unseal-user", max_length=64)
+            yield TypeAheadInput(self._next_officer(), id="unseal-user", max_length=64)
             yield Plain(t("tally_ui_unseal_passphrase"), classes="modal-label")
-            yield Input(id="unseal-passphrase", password=True)
+            yield TypeAheadInput(id="unseal-passphrase", password=True)
             yield Plain("", id="unseal-problem", classes="modal-problem")
             yield Plain(t("tally_ui_unseal_hint"), classes="modal-hint")
 

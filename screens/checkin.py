@@ -21,7 +21,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import events, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -42,7 +42,7 @@ from .confirm import ConfirmScreen
 from .data import LedgerActivity, SessionClosed
 from .draw import DrawScreen
 from .form import ChoiceScreen, FormField, FormScreen
-from .widgets import Plain, TablePanel, number
+from .widgets import Plain, TablePanel, TypeAheadInput, number
 
 # outcome -> the panel's colour (a CSS class); every other outcome is a refusal, in red
 TONES = {checkin.SUCCESS: "-success", "already": "-warning", "several": "-choose", "undo": "-info",
@@ -116,14 +116,13 @@ class PickList(OptionList, can_focus=False):
     """The candidates of an ambiguous search; driven from the input, which keeps the focus."""
 
 
-class ScanInput(Input):
+class ScanInput(TypeAheadInput):
     """The one input of the hall: a keyboard-wedge scanner types a whole ticket and Enter
     in a burst, and the next ticket may follow at once.
 
-    Enter is taken here, in this input's own queue, behind the characters typed before it:
-    Input's Enter binding runs only once the key has bubbled up to the app, by which time
-    the next ticket's first characters were already in the field (two "forged" refusals
-    for two good tickets). The text is taken and the field cleared in the same step.
+    Enter runs in line with the characters (TypeAheadInput), and takes the text and clears
+    the field in one step: the next ticket's first characters used to be taken into this one
+    (two "forged" refusals for two good tickets).
     """
 
     class Scanned(Message):
@@ -131,12 +130,9 @@ class ScanInput(Input):
             super().__init__()
             self.text = text
 
-    async def _on_key(self, event: events.Key) -> None:
-        if event.key == "enter":
-            event.stop()
-            event.prevent_default()
-            text, self.value = self.value, ""
-            self.post_message(self.Scanned(text))
+    async def action_submit(self) -> None:
+        text, self.value = self.value, ""
+        self.post_message(self.Scanned(text))
 
 
 class CheckinScreen(ModeScreen):

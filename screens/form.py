@@ -24,7 +24,7 @@ from textual.widgets.option_list import Option
 from jz_tui.i18n import t
 
 from .base import localise_bindings
-from .widgets import Plain
+from .widgets import Plain, TypeAheadInput
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class FormScreen(ModalScreen[dict[str, str] | None]):
                         classes="form-field",
                     )
                 else:
-                    yield Input(field.value, placeholder=field.placeholder, id=f"field-{field.key}",
+                    yield TypeAheadInput(field.value, placeholder=field.placeholder, id=f"field-{field.key}",
                                 classes="form-field")
             with Horizontal(id="form-buttons"):
                 yield Button(t("form_ok"), id="form-ok", variant="primary")

@@ -35,7 +35,7 @@ from storage.errors import AuthError, JzError
 from .base import localise_bindings
 from .confirm import ConfirmScreen
 from .data import LedgerActivity, SessionClosed, SharedSession
-from .widgets import LiveTable, Plain
+from .widgets import LiveTable, Plain, TypeAheadInput
 
 THANKS_SECONDS = 8.0  # how long "your ballot is cast" stays for the voter who cast it
 # Refusals after which the slip is no good any more: back to the slip prompt.
@@ -130,7 +130,7 @@ class KioskScreen(Screen):
             yield Plain(t("kiosk_title", box=self.box_id.upper()), id="kiosk-box")
         with Vertical(id="kiosk-slip-stage"):
             yield Plain(t("kiosk_slip_prompt"), classes="kiosk-prompt")
-            yield Input(id="kiosk-slip", placeholder=t("kiosk_slip_placeholder"), max_length=40)
+            yield TypeAheadInput(id="kiosk-slip", placeholder=t("kiosk_slip_placeholder"), max_length=40)
         with Vertical(id="kiosk-ballot-stage"):
             yield Plain(t("kiosk_mark_prompt"), classes="kiosk-prompt")
             table = LiveTable([("post", t("kiosk_col_post")), ("code", t("kiosk_col_code")),
@@ -385,7 +385,7 @@ class KioskQuitScreen(ModalScreen[bool]):
         with Vertical(id="kiosk-quit"):
             yield Plain(t("kiosk_quit_title"), id="kiosk-quit-title")
             yield Plain(t("kiosk_quit_who", user=self.shared.user), classes="kiosk-quit-label")
-            yield Input(id="kiosk-quit-passphrase", password=True)
+            yield TypeAheadInput(id="kiosk-quit-passphrase", password=True)
             yield Plain("", id="kiosk-quit-problem")
             yield Plain(t("kiosk_quit_hint"), id="kiosk-quit-hint")
 

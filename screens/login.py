@@ -25,7 +25,7 @@ from storage.errors import AuthError, JzError
 from storage.vault import Vault
 
 from .base import localise_bindings
-from .widgets import Plain
+from .widgets import Plain, TypeAheadInput
 from .data import SharedSession
 
 
@@ -74,9 +74,9 @@ class LoginScreen(Screen[SharedSession]):
             yield Plain(t("login_title"), id="login-title")
             yield Plain(t("login_opening", file=self.vault_path.name), id="login-session")
             yield Plain(t("login_user"), classes="login-label")
-            yield Input(self.prefill_user, id="login-user", max_length=64)
+            yield TypeAheadInput(self.prefill_user, id="login-user", max_length=64)
             yield Plain(t("login_passphrase"), classes="login-label")
-            yield Input(id="login-passphrase", password=True)
+            yield TypeAheadInput(id="login-passphrase", password=True)
             with Horizontal(id="login-actions"):
                 yield Button(t("login_submit"), id="login-submit", variant="primary")
                 yield LoadingIndicator(id="login-spinner")

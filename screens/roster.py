@@ -27,7 +27,7 @@ from storage.errors import JzError
 from .base import ModeScreen
 from .data import LedgerActivity, SessionClosed
 from .form import FormField, FormScreen
-from .widgets import Plain, TablePanel, number
+from .widgets import Plain, TablePanel, TypeAheadInput, number
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ class RosterScreen(ModeScreen):
         self._candidates: dict[str, CandidateRow] = {}
 
     def compose_body(self) -> ComposeResult:
-        yield Input(placeholder=t("roster_search_placeholder"), id="roster-query")
+        yield TypeAheadInput(placeholder=t("roster_search_placeholder"), id="roster-query")
         yield TablePanel(
             t("roster_panel_posts"),
             [("code", t("checkin_col_post")), ("name", t("checkin_col_post_name")), ("seats", t("roster_col_seats")),

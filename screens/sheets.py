@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from textual import events, work
+from textual import work
 from textual.app import ComposeResult
 from textual.actions import SkipAction
 from textual.binding import Binding
@@ -43,7 +43,7 @@ from .announcement import AnnouncementView, announcement_view, dropped_text
 from .base import ModeScreen, localise_bindings
 from .confirm import ConfirmScreen
 from .data import LedgerActivity, SessionClosed
-from .widgets import Plain, TablePanel
+from .widgets import Plain, TablePanel, TypeAheadInput
 
 # What the examiner's list says of a candidate (catalogue ``mysheets_state_<state>``).
 NONE, ANNOUNCED, LEFT = "none", "announced", "left"
@@ -96,18 +96,19 @@ class MarkValidator(Validator):
         return self.success()
 
 
-class MarkInput(Input):
+class MarkInput(TypeAheadInput):
     """One mark. Enter and Tab move the cursor at once, as the key is read.
 
-    The app hands keys to the focused widget's queue; moving focus from a message handler
-    happens a moment later, so an examiner typing ahead ("22.5", Enter, "18" …) had the
-    next digits land in the field they had just left. Priority bindings run while the key
-    is dispatched: keys typed before Enter stay queued for this field, keys after it go to
-    the next one.
+    The app hands keys to the focused widget's queue; moving focus a moment later (from a
+    message handler) had an examiner typing ahead ("22.5", Enter, "18" …) put the next
+    digits in the field just left. These priority bindings run while the key is
+    dispatched: keys typed before Enter stay queued for this field, keys after it go on to
+    the next one. In the last field Enter submits, behind the keys queued before it.
     """
 
     BINDINGS = [
         Binding("enter", "advance", show=False, priority=True),
+        Binding("enter", "submit", show=False),  # the last field: Input's own, in line (TypeAheadInput)
         Binding("tab", "move(1)", show=False, priority=True),
         Binding("shift+tab", "move(-1)", show=False, priority=True),
     ]
@@ -116,16 +117,8 @@ class MarkInput(Input):
 
     def action_advance(self) -> None:
         if self.next_field is None:
-            raise SkipAction()  # the last field: Enter goes on to this input (below)
+            raise SkipAction()  # the last field: Enter goes on to this input, to submit
         self.screen.set_focus(self.next_field)
-
-    async def _on_key(self, event: events.Key) -> None:
-        if event.key == "enter":
-            # Handled here, in this input's own queue, behind the keys typed before it: a
-            # binding would run only once the key had bubbled up to the app, after them
-            event.stop()
-            event.prevent_default()
-            await self.action_submit()
 
     def action_move(self, step: int) -> None:
         if step > 0:
@@ -298,7 +291,7 @@ class ReasonScreen(ModalScreen[str | None]):
             yield Plain(self.title_text, classes="modal-title")
             for line in self.lines:
                 yield Plain(line, classes="modal-line")
-            yield Input(placeholder=t("scores_reason_placeholder"), id="reason-input")
+            yield TypeAheadInput(placeholder=t("scores_reason_placeholder"), id="reason-input")
             yield Plain("", id="reason-error", classes="modal-error")
             with Horizontal(classes="modal-buttons"):
                 yield Button(t("confirm_yes"), id="reason-ok", variant="primary")
@@ -347,7 +340,7 @@ class CorrectionScreen(ModalScreen[tuple[list[str], str] | None]):
             yield Plain(t("mysheets_correct_title", number=self.number), classes="modal-title")
             yield Plain(t("mysheets_correct_help"), classes="modal-line")
             yield MarksForm(self.shape, self.marks, classes="correction-marks")
-            yield Input(self.reason, placeholder=t("scores_reason_placeholder"), id="correction-reason")
+            yield TypeAheadInput(self.reason, placeholder=t("scores_reason_placeholder"), id="correction-reason")
             yield Plain("", id="correction-error", classes="modal-error")
             with Horizontal(classes="modal-buttons"):
                 yield Button(t("confirm_yes"), id="correction-ok", variant="primary")

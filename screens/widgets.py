@@ -12,9 +12,10 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import DataTable, Label
+from textual.widgets import DataTable, Input, Label
 from textual.widgets.data_table import ColumnKey
 
 from jz_tui.i18n import catalogue, t
@@ -64,6 +65,31 @@ def number(value: int) -> Text:
 
 
 # ---------------------------------------------------------------------- live tables
+
+
+class TypeAheadInput(Input):
+    """An input whose keys apply in the order they were typed, however fast they come.
+
+    Textual inserts a printable key where it is queued, in the input, but runs bindings
+    (Backspace, the arrows, Enter, the screen's keys) only once the key has bubbled up to
+    the app; typed ahead (a scanner, a fast examiner, a busy app catching up) "25⌫0" became
+    "250". Here the input runs the bindings itself as it reads the key, in line with the
+    characters: its own, then its ancestors', as the app would have. The walk starts from
+    this input, not from the focus, which may already have moved on.
+    """
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.is_printable:
+            return  # Input inserts it
+        for node in self.ancestors_with_self:
+            # ``_bindings``: the merged bindings Textual itself consults (pinned Textual version)
+            for binding in node._bindings.key_to_bindings.get(event.key, ()):
+                if binding.priority:
+                    continue  # the app ran those when the key arrived
+                if await self.app.run_action(binding.action, node):
+                    event.stop()
+                    event.prevent_default()
+                    return
 
 
 class LiveTable(DataTable):

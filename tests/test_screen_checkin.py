@@ -120,6 +120,24 @@ async def test_two_tickets_scanned_back_to_back_both_check_in(hall):
     assert of_kind(ledger(hall.path), "checkin.refuse") == []
 
 
+async def test_a_search_and_a_pick_typed_in_one_burst_apply_in_order(hall):
+    # the search's Enter, Down to the second match and Enter to take it, with no pause:
+    # Down is the screen's binding and must not overtake the Enters around it
+    app = make_app(hall.path)
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "clerk")
+        screen, before = app.screen, app.screen.outcomes_shown
+        for key, char in [("晓", "晓"), ("enter", "\r")]:
+            app.post_message(events.Key(key, char))
+        await wait_until(pilot, lambda: screen.has_class("-picking"))
+        for key, char in [("x", "x"), ("backspace", "\x7f"), ("down", None), ("enter", "\r")]:
+            app.post_message(events.Key(key, char))
+        await wait_until(pilot, lambda: screen.outcomes_shown >= before + 2)
+        await settle(pilot)
+        assert outcome(screen) == ("-success", t("checkin_head_checked_in"),
+                                   t("checkin_checked_in", code=hall.codes["刘晓敏"], name="刘晓敏"))
+
+
 async def test_id_digits_check_in_and_an_ambiguous_search_gives_a_pick_list(hall):
     app = make_app(hall.path)
     async with app.run_test(size=SIZE) as pilot:

@@ -156,6 +156,24 @@ async def test_marks_typed_ahead_land_in_their_own_fields(tmp_path):
         assert t("marks_summary_line", name="举止仪表", mark="9.5", top="10") in shown
 
 
+async def test_corrections_typed_ahead_apply_in_order(tmp_path):
+    """Backspace and the arrows are bindings, which Textual runs once the key has bubbled up
+    to the app: typed ahead, they used to apply after the digits that followed them."""
+    from textual import events as textual_events
+
+    hall = build_hall(tmp_path / "session.jz", tmp_path)
+    hall.close()
+    app = stable_app(hall.path)
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "e1")
+        fields = mark_inputs(app.screen)
+        for key, char in [("2", "2"), ("5", "5"), ("backspace", "\x7f"), ("0", "0"), ("enter", "\r"),
+                          ("1", "1"), ("8", "8"), ("left", None), ("full_stop", "."), ("end", None), ("5", "5")]:
+            app.post_message(textual_events.Key(key, char))
+        await settle(pilot)
+        assert [f.value for f in fields[:2]] == ["20", "1.85"]
+
+
 async def test_withdraw_resubmit_and_request_a_correction(tmp_path, monkeypatch):
     hall = build_hall(tmp_path / "session.jz", tmp_path)
     hall.submit("A-1", "e1")
