@@ -171,20 +171,35 @@ def new_key() -> bytes:
     return os.urandom(KEY_BYTES)
 
 
-# Building an AESGCM object costs as much as sealing a body with it; a session uses a
-# handful of keys, each for thousands of bodies.
-_aead = functools.lru_cache(maxsize=16)(AESGCM)
-
-
 def seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
     """nonce ‖ ciphertext ‖ tag."""
-    nonce = os.urandom(NONCE_BYTES)
-    return nonce + _aead(key).encrypt(nonce, plaintext, aad)
+    return seal_with(AESGCM(key), plaintext, aad)
 
 
 def open_sealed(key: bytes, blob: bytes, aad: bytes) -> bytes:
     try:
-        return _aead(key).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], aad)
+        cipher = AESGCM(key)
+    except ValueError as exc:
+        raise CryptoError("decryption failed") from exc
+    return open_with(cipher, blob, aad)
+
+
+@functools.lru_cache(maxsize=8)
+def data_key_cipher(key: bytes) -> AESGCM:
+    """A data key's AES-GCM object, kept: building one costs as much as sealing a body, and
+    the ledger seals and opens thousands under one key. Only data keys come here; a key
+    derived from a passphrase is used once and let go."""
+    return AESGCM(key)
+
+
+def seal_with(cipher: AESGCM, plaintext: bytes, aad: bytes) -> bytes:
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce + cipher.encrypt(nonce, plaintext, aad)
+
+
+def open_with(cipher: AESGCM, blob: bytes, aad: bytes) -> bytes:
+    try:
+        return cipher.decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], aad)
     except (InvalidTag, ValueError) as exc:
         raise CryptoError("decryption failed") from exc
 

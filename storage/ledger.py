@@ -89,11 +89,11 @@ def encode_envelope(data: dict[str, Any], at: str) -> tuple[bytes, dict[str, Any
 
 
 def seal_body(data_key: bytes, vault_id: bytes, seq: int, kind: str, plaintext: bytes) -> bytes:
-    return crypto.seal(data_key, plaintext, body_aad(vault_id, seq, kind))
+    return crypto.seal_with(crypto.data_key_cipher(data_key), plaintext, body_aad(vault_id, seq, kind))
 
 
 def open_body(data_key: bytes, vault_id: bytes, event: Event) -> Record:
-    plain = crypto.open_sealed(data_key, event.body, body_aad(vault_id, event.seq, event.kind))
+    plain = crypto.open_with(crypto.data_key_cipher(data_key), event.body, body_aad(vault_id, event.seq, event.kind))
     envelope = crypto.parse_canonical(plain)
     if not (isinstance(envelope, dict) and isinstance(envelope.get("at"), str) and isinstance(envelope.get("data"), dict)):
         raise ValueError("malformed ledger body")  # sealed with the right key, but not an envelope
