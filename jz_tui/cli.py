@@ -15,7 +15,7 @@ import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from storage.errors import JzError
 
@@ -80,6 +80,19 @@ def emit(args: argparse.Namespace, payload: Any, text: str | Callable[[], str]) 
 
 
 # ---------------------------------------------------------------------- parser
+
+
+def progress_line(stream: TextIO, label: Callable[[str], str]) -> Callable[[str, int, int], None]:
+    """``progress(stage, done, total)`` as one line on a terminal, rewritten in place and
+    ended when the stage is done: for anything that takes longer than a second."""
+
+    def show(stage: str, done: int, total: int) -> None:
+        stream.write(f"\r  {label(stage)} {done:>{len(str(total))}}/{total}")
+        if done >= total:
+            stream.write("\n")
+        stream.flush()
+
+    return show
 
 
 def common_options() -> argparse.ArgumentParser:

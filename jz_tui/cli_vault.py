@@ -16,7 +16,7 @@ from storage.vault import Vault
 
 from . import draw  # noqa: F401  (registers its check with verify)
 from . import publication
-from .cli import EXIT_TAMPERED, Misuse, emit, login, read_new_passphrase, read_passphrase
+from .cli import EXIT_TAMPERED, Misuse, emit, login, progress_line, read_new_passphrase, read_passphrase
 from .i18n import t
 
 
@@ -143,7 +143,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
         vault, data_key = Vault.open(args.vault), None
     if args.export and data_key is None:
         raise Misuse("user_needed")
-    report = verifier.verify(vault, data_key, checkpoint)
+    progress = progress_line(sys.stderr, lambda stage: t(f"verify_stage_{stage}")) if sys.stderr.isatty() else None
+    report = verifier.verify(vault, data_key, checkpoint, progress)
     if args.export:
         for difference in publication.check_export(vault, data_key, args.export):
             report.problems.append(verifier.Problem(None, "verify_export_differs", {"detail": difference}))

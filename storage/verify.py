@@ -10,7 +10,7 @@ on) register themselves in :data:`CONTENT_CHECKS`.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,7 +52,14 @@ ContentCheck = Callable[[list[ledger.Record]], Iterable[Problem]]
 CONTENT_CHECKS: list[ContentCheck] = []
 
 
-def verify(vault: Vault, data_key: bytes | KeyRing | None = None, checkpoint: dict | None = None) -> Report:
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+PROGRESS_EVERY = 2000
+
+
+def verify(vault: Vault, data_key: bytes | KeyRing | None = None, checkpoint: dict | None = None,
+           progress: Progress | None = None) -> Report:
+    """Replay the vault; ``progress(stage, done, total)`` is told how far each pass has come
+    (stages "chain" and "contents")."""
     report = Report()
     users = {u.name: u for u in vault.users()}
     _check_header(vault, report)
@@ -61,10 +68,10 @@ def verify(vault: Vault, data_key: bytes | KeyRing | None = None, checkpoint: di
     report.events = len(events)
     if events:
         report.head_seq, report.head_hash = events[-1].seq, events[-1].hash
-    _check_chain(vault, events, users, report)
+    _check_chain(vault, events, users, report, progress)
     _check_sealed_ballots(vault, events, users, report)
     if data_key is not None:
-        records = _check_contents(vault, events, users, data_key, report)
+        records = _check_contents(vault, events, users, data_key, report, progress)
         for check in CONTENT_CHECKS:
             report.problems.extend(check(records))
         report.contents_checked = True
@@ -75,6 +82,17 @@ def verify(vault: Vault, data_key: bytes | KeyRing | None = None, checkpoint: di
         report.warnings.append(Problem(None, "verify_weak_slot", {"user": ", ".join(weak)}))
     report.problems.sort(key=lambda p: (p.seq is None, p.seq or 0))
     return report
+
+
+def _reporting(events: list[ledger.Event], stage: str, progress: Progress | None) -> Iterator[ledger.Event]:
+    """``events`` one by one, telling ``progress`` every so often and at the end."""
+    total = len(events)
+    for done, event in enumerate(events):
+        if progress is not None and done % PROGRESS_EVERY == 0:
+            progress(stage, done, total)
+        yield event
+    if progress is not None:
+        progress(stage, total, total)
 
 
 def _check_header(vault: Vault, report: Report) -> None:
@@ -99,10 +117,11 @@ def _check_grants(vault: Vault, users: dict[str, UserRow], report: Report) -> No
             report.problems.append(Problem(None, "verify_grant", {"user": user.name}))
 
 
-def _check_chain(vault: Vault, events: list[ledger.Event], users: dict[str, UserRow], report: Report) -> None:
+def _check_chain(vault: Vault, events: list[ledger.Event], users: dict[str, UserRow], report: Report,
+                 progress: Progress | None = None) -> None:
     expected_seq = 1
     prev_hash = ledger.genesis_hash(vault.vault_id)
-    for event in events:
+    for event in _reporting(events, "chain", progress):
         if event.seq != expected_seq:
             missing = f"{expected_seq}" if event.seq == expected_seq + 1 else f"{expected_seq}-{event.seq - 1}"
             report.problems.append(Problem(expected_seq, "verify_missing", {"missing": missing}))
@@ -152,7 +171,8 @@ def _check_sealed_ballots(
 
 
 def _check_contents(
-    vault: Vault, events: list[ledger.Event], users: dict[str, UserRow], keys: bytes | KeyRing, report: Report
+    vault: Vault, events: list[ledger.Event], users: dict[str, UserRow], keys: bytes | KeyRing, report: Report,
+    progress: Progress | None = None,
 ) -> list[ledger.Record]:
     records: list[ledger.Record] = []
     created: dict[str, int] = {}
@@ -162,7 +182,7 @@ def _check_contents(
     chain = {epoch: from_seq for epoch, from_seq, _ in vault.key_chain_rows()}
     for epoch, from_seq in chain.items():
         keyring.starts[epoch] = from_seq
-    for event in events:
+    for event in _reporting(events, "contents", progress):
         try:
             record = ledger.open_body(keyring.key_for(event.seq), vault.vault_id, event)
         except (crypto.CryptoError, ValueError, KeyError):

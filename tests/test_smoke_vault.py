@@ -39,3 +39,34 @@ def test_wrong_passphrase_and_unknown_user(test_vault):
     with pytest.raises(AuthError) as unknown:
         test_vault.vault.unlock("nobody", "x")
     assert unknown.value.key == "user_unknown"
+
+
+def test_verify_tells_how_far_each_pass_has_come(test_vault, monkeypatch):
+    import storage.verify
+
+    monkeypatch.setattr(storage.verify, "PROGRESS_EVERY", 4)
+    for n in range(9):
+        test_vault.vault.append(test_vault.admin, "config.set", {"changes": {"ranking.targets_per_post": n + 1}})
+    total = test_vault.vault.head()[0]
+    calls = []
+    assert verify(test_vault.vault, test_vault.admin.data_key, progress=lambda *call: calls.append(call)).ok
+    for stage in ("chain", "contents"):
+        done = [d for s, d, t in calls if s == stage]
+        assert {t for s, d, t in calls if s == stage} == {total}
+        assert done == sorted(done) and done[0] == 0 and done[-1] == total and len(done) >= 3
+    calls.clear()
+    verify(test_vault.vault, None, progress=lambda *call: calls.append(call))  # no key: no contents pass
+    assert {s for s, _, _ in calls} == {"chain"}
+
+
+def test_a_progress_line_is_rewritten_in_place_and_ended_when_done():
+    import io
+
+    from jz_tui.cli import progress_line
+
+    out = io.StringIO()
+    show = progress_line(out, str.upper)
+    show("chain", 0, 120)
+    show("chain", 60, 120)
+    show("chain", 120, 120)
+    assert out.getvalue() == "\r  CHAIN   0/120\r  CHAIN  60/120\r  CHAIN 120/120\n"
