@@ -70,12 +70,16 @@ class FormScreen(ModalScreen[dict[str, str] | None]):
                     )
                 else:
                     yield TypeAheadInput(field.value, placeholder=field.placeholder, id=f"field-{field.key}",
-                                classes="form-field")
+                                         classes="form-field")
             with Horizontal(id="form-buttons"):
                 yield Button(t("form_ok"), id="form-ok", variant="primary")
                 yield Button(t("form_cancel"), id="form-cancel")
 
     def on_mount(self) -> None:
+        fields = list(self.query(".form-field").results())
+        for field, following in zip(fields, fields[1:], strict=False):
+            if isinstance(field, TypeAheadInput):
+                field.next_field = following  # Enter moves on at once; in the last field it sends
         if self.focus_key is not None:
             self.query_one(f"#field-{self.focus_key}").focus()
             return
@@ -92,13 +96,8 @@ class FormScreen(ModalScreen[dict[str, str] | None]):
         return result
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        inputs = list(self.query(".form-field").results())
-        position = inputs.index(event.input) if event.input in inputs else -1
-        if 0 <= position < len(inputs) - 1:
-            inputs[position + 1].focus()  # Enter moves on; in the last field it sends
-        else:
-            self.dismiss(self.values())
+        event.stop()  # only the last field submits: the others move on (next_field)
+        self.dismiss(self.values())
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

@@ -85,6 +85,7 @@ class LoginScreen(Screen[SharedSession]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.query_one("#login-user", TypeAheadInput).next_field = self.query_one("#login-passphrase")
         self.set_class(True, "-opening")
         self.query_one("#login-user" if not self.prefill_user else "#login-passphrase", Input).focus()
         self.open_vault()
@@ -117,10 +118,6 @@ class LoginScreen(Screen[SharedSession]):
             self.submit()
 
     # ------------------------------------------------------------------ logging in
-
-    @on(Input.Submitted, "#login-user")
-    def _next_field(self) -> None:
-        self.query_one("#login-passphrase", Input).focus()
 
     @on(Input.Submitted, "#login-passphrase")
     @on(Button.Pressed, "#login-submit")

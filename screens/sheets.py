@@ -23,7 +23,6 @@ from decimal import Decimal
 
 from textual import work
 from textual.app import ComposeResult
-from textual.actions import SkipAction
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
@@ -97,28 +96,13 @@ class MarkValidator(Validator):
 
 
 class MarkInput(TypeAheadInput):
-    """One mark. Enter and Tab move the cursor at once, as the key is read.
-
-    The app hands keys to the focused widget's queue; moving focus a moment later (from a
-    message handler) had an examiner typing ahead ("22.5", Enter, "18" …) put the next
-    digits in the field just left. These priority bindings run while the key is
-    dispatched: keys typed before Enter stay queued for this field, keys after it go on to
-    the next one. In the last field Enter submits, behind the keys queued before it.
-    """
+    """One mark. Enter moves on to the next mark (the form sets ``next_field``), Enter in the
+    last one submits; Tab and Shift+Tab also move at once, as the key is read."""
 
     BINDINGS = [
-        Binding("enter", "advance", show=False, priority=True),
-        Binding("enter", "submit", show=False),  # the last field: Input's own, in line (TypeAheadInput)
         Binding("tab", "move(1)", show=False, priority=True),
         Binding("shift+tab", "move(-1)", show=False, priority=True),
     ]
-
-    next_field: MarkInput | None = None  # set by the form; None in the last field
-
-    def action_advance(self) -> None:
-        if self.next_field is None:
-            raise SkipAction()  # the last field: Enter goes on to this input, to submit
-        self.screen.set_focus(self.next_field)
 
     def action_move(self, step: int) -> None:
         if step > 0:

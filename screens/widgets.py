@@ -13,8 +13,11 @@ from datetime import datetime
 
 from rich.text import Text
 from textual import events
+from textual.actions import SkipAction
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
+from textual.widget import Widget
 from textual.widgets import DataTable, Input, Label
 from textual.widgets.data_table import ColumnKey
 
@@ -76,7 +79,23 @@ class TypeAheadInput(Input):
     "250". Here the input runs the bindings itself as it reads the key, in line with the
     characters: its own, then its ancestors', as the app would have. The walk starts from
     this input, not from the focus, which may already have moved on.
+
+    With a ``next_field``, Enter moves the cursor there at once, while the key is
+    dispatched (a priority binding): keys typed before Enter stay queued for this input,
+    keys after it go to the next one. Without one, Enter submits, in line.
     """
+
+    BINDINGS = [
+        Binding("enter", "advance", show=False, priority=True),
+        Binding("enter", "submit", show=False),  # Input's own, which the line above would hide
+    ]
+
+    next_field: Widget | None = None
+
+    def action_advance(self) -> None:
+        if self.next_field is None:
+            raise SkipAction()  # Enter goes on to this input: it submits
+        self.screen.set_focus(self.next_field)
 
     async def _on_key(self, event: events.Key) -> None:
         if event.is_printable:

@@ -150,19 +150,6 @@ class Terminals(TmuxServer):
     def target(self, name: str) -> str:
         return f"hall:{name}"
 
-    def wait_cursor(self, name: str, label: str, timeout: float = 15.0) -> None:
-        """Wait until the terminal's cursor is on the line showing ``label``: the focused field of a
-        form already on screen (the marks form's compact fields have no frame to colour)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            lines = self.screen(name).splitlines()
-            _, y = self.cursor(name)
-            if 0 <= y < len(lines) and label in lines[y]:
-                return
-            if time.monotonic() > deadline:
-                pytest.fail(f"{name}'s cursor (row {y}) never reached the field of {label!r}:\n{self.screen(name)}")
-            time.sleep(0.05)
-
     def styled_screen(self, name: str) -> list[list[tuple[str, str]]]:
         """The screen as rows of (character, foreground colour) cells."""
         return [styled_cells(line) for line in self.screen(name, escapes=True).splitlines()]

@@ -126,14 +126,6 @@ class TmuxServer:
         """Poll ``name``'s screen until it shows every one of ``texts``."""
         return self.wait_until(name, lambda screen: all(text in screen for text in texts), repr(texts), timeout)
 
-    def wait_cursor_leaves(self, name: str, row: int, timeout: float = 10.0) -> None:
-        """Wait until the cursor left ``row``: the focus moved on from the input there."""
-        deadline = time.monotonic() + timeout
-        while self.cursor(name)[1] == row:
-            if time.monotonic() > deadline:
-                pytest.fail(f"{name}: the cursor stayed on row {row}:\n{self.screen(name)}")
-            time.sleep(0.05)
-
     # ------------------------------------------------------------------ ending
 
     def kill(self) -> None:

@@ -325,3 +325,28 @@ async def test_the_palette_offers_the_current_screens_actions(vault_path):
         await pilot.press("enter")
         await settle(pilot)
         assert type(app.screen).__name__ == "FormScreen"  # the undo form, as ctrl+z opens it
+
+
+async def test_a_form_typed_ahead_fills_each_field_and_sends():
+    """Two fields and Enter after each, in one burst: Enter moves on at once, the last one sends."""
+    from textual import events as textual_events
+    from textual.app import App
+
+    from screens.form import FormField, FormScreen
+
+    sent = []
+
+    class FormApp(App):
+        def on_mount(self) -> None:
+            fields = [FormField("code", "code"), FormField("reason", "reason")]
+            self.push_screen(FormScreen("title", [], fields), sent.append)
+
+    app = FormApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, FormScreen)
+        for key, char in [("A", "A"), ("1", "1"), ("enter", "\r"), ("n", "n"), ("o", "o"), ("backspace", "\x7f"),
+                          ("x", "x"), ("enter", "\r")]:
+            app.post_message(textual_events.Key(key, char))
+        await wait_until(pilot, lambda: sent)
+    assert sent == [{"code": "A1", "reason": "nx"}]
