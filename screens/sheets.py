@@ -95,22 +95,6 @@ class MarkValidator(Validator):
         return self.success()
 
 
-class MarkInput(TypeAheadInput):
-    """One mark. Enter moves on to the next mark (the form sets ``next_field``), Enter in the
-    last one submits; Tab and Shift+Tab also move at once, as the key is read."""
-
-    BINDINGS = [
-        Binding("tab", "move(1)", show=False, priority=True),
-        Binding("shift+tab", "move(-1)", show=False, priority=True),
-    ]
-
-    def action_move(self, step: int) -> None:
-        if step > 0:
-            self.screen.focus_next()
-        else:
-            self.screen.focus_previous()
-
-
 class MarksForm(Vertical):
     """One compact input per field, checked as typed; the reason under a bad field; the live total.
 
@@ -139,7 +123,7 @@ class MarksForm(Vertical):
             with Vertical(classes="mark-field"):
                 with Horizontal(classes="mark-row"):
                     yield Plain(t("marks_field_label", name=name, top=top), classes="mark-label")
-                    yield MarkInput(
+                    yield TypeAheadInput(
                         self._value(index), name=str(index), compact=True, valid_empty=True,
                         validators=[MarkValidator(name, top, self.shape.step)], disabled=not self._editable,
                         classes="mark-input",
@@ -158,8 +142,8 @@ class MarksForm(Vertical):
     # ------------------------------------------------------------------ reading and filling
 
     @property
-    def inputs(self) -> list[MarkInput]:
-        return list(self.query(".mark-input").results(MarkInput))
+    def inputs(self) -> list[TypeAheadInput]:
+        return list(self.query(".mark-input").results(TypeAheadInput))
 
     def _value(self, index: int) -> str:
         return self._values[index] if index < len(self._values) else ""
@@ -206,7 +190,7 @@ class MarksForm(Vertical):
         self._update_total()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()  # only the last field submits (MarkInput.action_advance)
+        event.stop()  # only the last field submits: the others move on (next_field)
         self.post_message(self.Finished(self))
 
     def _update_total(self) -> None:

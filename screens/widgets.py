@@ -80,14 +80,17 @@ class TypeAheadInput(Input):
     characters: its own, then its ancestors', as the app would have. The walk starts from
     this input, not from the focus, which may already have moved on.
 
-    With a ``next_field``, Enter moves the cursor there at once, while the key is
-    dispatched (a priority binding): keys typed before Enter stay queued for this input,
-    keys after it go to the next one. Without one, Enter submits, in line.
+    Moving the cursor must happen while the key is dispatched instead (priority bindings),
+    so that keys typed before it stay queued for this input and keys after it go to the
+    next: Tab and Shift+Tab, and Enter when there is a ``next_field``. Without one, Enter
+    submits, in line.
     """
 
     BINDINGS = [
         Binding("enter", "advance", show=False, priority=True),
         Binding("enter", "submit", show=False),  # Input's own, which the line above would hide
+        Binding("tab", "move(1)", show=False, priority=True),
+        Binding("shift+tab", "move(-1)", show=False, priority=True),
     ]
 
     next_field: Widget | None = None
@@ -96,6 +99,12 @@ class TypeAheadInput(Input):
         if self.next_field is None:
             raise SkipAction()  # Enter goes on to this input: it submits
         self.screen.set_focus(self.next_field)
+
+    def action_move(self, step: int) -> None:
+        if step > 0:
+            self.screen.focus_next()
+        else:
+            self.screen.focus_previous()
 
     async def _on_key(self, event: events.Key) -> None:
         if event.is_printable:
