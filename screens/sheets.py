@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 from decimal import Decimal
 
 from textual import work
@@ -28,6 +29,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.validation import ValidationResult, Validator
+from textual.widget import Widget
 from textual.widgets import Button, DataTable, Input
 
 from jz_tui import pending, sheets
@@ -117,6 +119,7 @@ class MarksForm(Vertical):
         self._values = list(values or ())
         self._editable = editable
         self._autofocus = False
+        self.after_last: Widget | None = None  # where Enter in the last field goes; None: Finished
 
     def compose(self) -> ComposeResult:
         for index, (name, top) in enumerate(self.shape.fields):
@@ -133,7 +136,7 @@ class MarksForm(Vertical):
 
     def on_mount(self) -> None:
         fields = self.inputs
-        for field, following in zip(fields, fields[1:], strict=False):
+        for field, following in zip(fields, [*fields[1:], self.after_last], strict=False):
             field.next_field = following
         self._update_total()
         if self._autofocus:
@@ -242,7 +245,38 @@ class SheetConfirmScreen(ConfirmScreen):
         self.call_after_refresh(self.query_one("#yes", Button).focus)
 
 
-class ReasonScreen(ModalScreen[str | None]):
+Answer = TypeVar("Answer")
+
+
+class _ReasonModal(ModalScreen[Answer | None], Generic[Answer]):
+    """What the reason-asking modals share: OK accepts (``_accept``, each modal's own), the
+    other button and Escape dismiss with None, and a reason left empty is refused under its
+    input."""
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.has_class("modal-ok"):
+            self._accept()
+        else:
+            self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def _typed_reason(self) -> str | None:
+        """The reason typed, or None after saying it is needed (the cursor back in it)."""
+        field = self.query_one(".modal-reason", Input)
+        reason = field.value.strip()
+        if not reason:
+            error = self.query_one(".modal-error", Plain)
+            error.update(t("reason_needed"))
+            error.add_class("-shown")
+            field.focus()
+            return None
+        return reason
+
+
+class ReasonScreen(_ReasonModal[str]):
     """Ask for a reason (withdrawing, rejecting); dismissed with the reason, or None."""
 
     CSS_PATH = "sheets.tcss"
@@ -259,10 +293,10 @@ class ReasonScreen(ModalScreen[str | None]):
             yield Plain(self.title_text, classes="modal-title")
             for line in self.lines:
                 yield Plain(line, classes="modal-line")
-            yield TypeAheadInput(placeholder=t("scores_reason_placeholder"), id="reason-input")
+            yield TypeAheadInput(placeholder=t("scores_reason_placeholder"), id="reason-input", classes="modal-reason")
             yield Plain("", id="reason-error", classes="modal-error")
             with Horizontal(classes="modal-buttons"):
-                yield Button(t("confirm_yes"), id="reason-ok", variant="primary")
+                yield Button(t("confirm_yes"), id="reason-ok", variant="primary", classes="modal-ok")
                 yield Button(t("confirm_no"), id="reason-cancel-button")
 
     def on_mount(self) -> None:
@@ -272,27 +306,13 @@ class ReasonScreen(ModalScreen[str | None]):
         event.stop()
         self._accept()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "reason-ok":
-            self._accept()
-        else:
-            self.dismiss(None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
     def _accept(self) -> None:
-        reason = self.query_one("#reason-input", Input).value.strip()
-        error = self.query_one("#reason-error", Plain)
-        if not reason:
-            error.update(t("reason_needed"))
-            error.add_class("-shown")
-            return
-        self.dismiss(reason)
+        reason = self._typed_reason()
+        if reason is not None:
+            self.dismiss(reason)
 
 
-class CorrectionScreen(ModalScreen[tuple[list[str], str] | None]):
+class CorrectionScreen(_ReasonModal[tuple[list[str], str]]):
     """New marks for a confirmed sheet and the reason; dismissed with both, or None."""
 
     CSS_PATH = "sheets.tcss"
@@ -307,46 +327,32 @@ class CorrectionScreen(ModalScreen[tuple[list[str], str] | None]):
         with VerticalScroll(id="correction-box", classes="scores-modal", can_focus=False):
             yield Plain(t("mysheets_correct_title", number=self.number), classes="modal-title")
             yield Plain(t("mysheets_correct_help"), classes="modal-line")
-            yield MarksForm(self.shape, self.marks, classes="correction-marks")
-            yield TypeAheadInput(self.reason, placeholder=t("scores_reason_placeholder"), id="correction-reason")
+            reason = TypeAheadInput(self.reason, placeholder=t("scores_reason_placeholder"), id="correction-reason",
+                                    classes="modal-reason")
+            form = MarksForm(self.shape, self.marks, classes="correction-marks")
+            form.after_last = reason  # Enter in the last mark moves on to the reason at once
+            yield form
+            yield reason
             yield Plain("", id="correction-error", classes="modal-error")
             with Horizontal(classes="modal-buttons"):
-                yield Button(t("confirm_yes"), id="correction-ok", variant="primary")
+                yield Button(t("confirm_yes"), id="correction-ok", variant="primary", classes="modal-ok")
                 yield Button(t("confirm_no"), id="correction-cancel-button")
 
     def on_mount(self) -> None:
         self.query_one(MarksForm).focus_first()
-
-    def on_marks_form_finished(self, event: MarksForm.Finished) -> None:
-        self.query_one("#correction-reason", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "correction-reason":
             event.stop()
             self._accept()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "correction-ok":
-            self._accept()
-        else:
-            self.dismiss(None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
     def _accept(self) -> None:
         marks = self.query_one(MarksForm).validated()
         if marks is None:
             return
-        reason = self.query_one("#correction-reason", Input).value.strip()
-        error = self.query_one("#correction-error", Plain)
-        if not reason:
-            error.update(t("reason_needed"))
-            error.add_class("-shown")
-            self.query_one("#correction-reason", Input).focus()
-            return
-        self.dismiss((marks, reason))
+        reason = self._typed_reason()
+        if reason is not None:
+            self.dismiss((marks, reason))
 
 
 # ---------------------------------------------------------------------- the examiner's snapshot
