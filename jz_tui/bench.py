@@ -135,20 +135,19 @@ def bench_standard(workdir: Path, scale: float) -> list[Figure]:
     from storage import verify as verifier
 
     from . import ranking, workload
+    from .cli import progress_line
     from .session import open_session
 
-    interactive = sys.stderr.isatty()
+    on_terminal = progress_line(sys.stderr, lambda stage: f"{stage:<12}") if sys.stderr.isatty() else None
 
     def progress(stage: str, done: int, total: int) -> None:
         # a live counter on a terminal; in a log, a line per stage and per tenth of it
-        if interactive:
-            sys.stderr.write(f"\r  {stage:<12} {done:>5}/{total:<5}")
-            sys.stderr.flush()
+        if on_terminal is not None:
+            on_terminal(stage, done, total)
         elif done == total or done % max(1, total // 10) == 0:
             sys.stderr.write(f"  {stage:<12} {done:>5}/{total}\n")
 
     built = workload.build(workdir / "standard.jz", scale, progress)
-    sys.stderr.write("\n")
     figures = [Figure("workload_events", built.events, "", "-", True),
                Figure("workload_candidates", built.candidates, "", "1000", built.candidates >= 1000 or scale < 1)]
 

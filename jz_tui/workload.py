@@ -63,7 +63,7 @@ def build(path: Path, scale: float = 1.0, progress: Callable[[str, int, int], No
     all_codes = sorted(admin.state.roster.candidates)
     for done, code in enumerate(all_codes, start=1):
         checkin.check_in(clerk, code, terminal="bench")
-        if done % 50 == 0:
+        if done % 50 == 0 or done == len(all_codes):
             report("check-in", done, len(all_codes))
     for done, (post, *_rest) in enumerate(codes, start=1):
         draw.draw(clerk, post)
