@@ -12,6 +12,8 @@ from datetime import datetime
 from pathlib import Path
 
 from conftest import PASSPHRASES, make_test_vault
+from textual import events
+from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -95,3 +97,19 @@ async def log_in(pilot: Pilot, user: str, passphrase: str | None = None, *, type
         passphrase_field.focus()
         await pilot.press("enter")
     await settle(pilot)
+
+
+# what a terminal sends for the named keys a burst may hold (other names: a printable text)
+KEY_CHARACTERS = {"enter": "\r", "tab": "\t", "backspace": "\x7f", "down": None, "up": None, "left": None,
+                  "right": None, "end": None, "home": None}
+
+
+def burst(app: App, *keys: str) -> None:
+    """Queue keys the way a terminal delivers a fast burst (a scanner, typing ahead): every
+    key is in the app's queue before the app handles the first, unlike ``pilot.press``.
+    A name of :data:`KEY_CHARACTERS` is that key; anything else is text, one key a character."""
+    for item in keys:
+        pairs = [(item, KEY_CHARACTERS[item])] if item in KEY_CHARACTERS else [(char, char) for char in item]
+        for key, char in pairs:
+            app.post_message(events.Key(key, char))
+

@@ -9,6 +9,7 @@ from _app_helpers import (
     MODE_KEYS,
     MODES_OF_ROLE,
     USER_OF_ROLE,
+    burst,
     log_in,
     make_app_vault,
     settle,
@@ -98,8 +99,6 @@ async def test_the_palette_offers_no_mode_of_another_role(vault_path):
 async def test_enter_typed_at_once_after_a_search_runs_what_was_searched(vault_path):
     """Typing a mode's name and Enter in one burst: Enter must not run the command that was
     highlighted before the search caught up with the typing."""
-    from textual import events as textual_events
-
     app = make_app(vault_path)
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot, "admin")
@@ -108,9 +107,7 @@ async def test_enter_typed_at_once_after_a_search_runs_what_was_searched(vault_p
         await pilot.pause(0.3)
         assert isinstance(app.screen, CommandPalette)
         assert app.screen.query_one(CommandList).option_count > 1  # every command, one highlighted
-        for char in t("mode_roster"):
-            app.post_message(textual_events.Key(char, char))
-        app.post_message(textual_events.Key("enter", "\r"))
+        burst(app, t("mode_roster"), "enter")
         await wait_until(pilot, lambda: not isinstance(app.screen, CommandPalette))
         await settle(pilot)
         assert app.current_mode == "roster" != start
@@ -329,7 +326,6 @@ async def test_the_palette_offers_the_current_screens_actions(vault_path):
 
 async def test_a_form_typed_ahead_fills_each_field_and_sends():
     """Two fields and Enter after each, in one burst: Enter moves on at once, the last one sends."""
-    from textual import events as textual_events
     from textual.app import App
 
     from screens.form import FormField, FormScreen
@@ -345,8 +341,6 @@ async def test_a_form_typed_ahead_fills_each_field_and_sends():
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, FormScreen)
-        for key, char in [("A", "A"), ("1", "1"), ("enter", "\r"), ("n", "n"), ("o", "o"), ("backspace", "\x7f"),
-                          ("x", "x"), ("enter", "\r")]:
-            app.post_message(textual_events.Key(key, char))
+        burst(app, "A1", "enter", "no", "backspace", "x", "enter")
         await wait_until(pilot, lambda: sent)
     assert sent == [{"code": "A1", "reason": "nx"}]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from _app_helpers import log_in, settle, stable_app, wait_until
+from _app_helpers import burst, log_in, settle, stable_app, wait_until
 from _screen_hall_helpers import ledger, make_hall, of_kind
 from textual import events
 from textual.keys import _character_to_key
@@ -127,11 +127,9 @@ async def test_a_search_and_a_pick_typed_in_one_burst_apply_in_order(hall):
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot, "clerk")
         screen, before = app.screen, app.screen.outcomes_shown
-        for key, char in [("晓", "晓"), ("enter", "\r")]:
-            app.post_message(events.Key(key, char))
+        burst(app, "晓", "enter")
         await wait_until(pilot, lambda: screen.has_class("-picking"))
-        for key, char in [("x", "x"), ("backspace", "\x7f"), ("down", None), ("enter", "\r")]:
-            app.post_message(events.Key(key, char))
+        burst(app, "x", "backspace", "down", "enter")
         await wait_until(pilot, lambda: screen.outcomes_shown >= before + 2)
         await settle(pilot)
         assert outcome(screen) == ("-success", t("checkin_head_checked_in"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from _app_helpers import log_in, settle, stable_app, wait_until
+from _app_helpers import burst, log_in, settle, stable_app, wait_until
 from _scores_helpers import MARKS, RESULT, build_hall, events, screen_text
 from textual.widgets import Button, Input
 
@@ -134,8 +134,6 @@ async def test_marks_typed_ahead_land_in_their_own_fields(tmp_path):
     The keys go into the app's queue the way a terminal delivers a burst (no pause for the
     app to catch up), with Enter and Tab between the marks.
     """
-    from textual import events as textual_events
-
     hall = build_hall(tmp_path / "session.jz", tmp_path)
     hall.close()
     app = stable_app(hall.path)
@@ -143,11 +141,7 @@ async def test_marks_typed_ahead_land_in_their_own_fields(tmp_path):
         await log_in(pilot, "e1")
         fields = mark_inputs(app.screen)
         assert app.focused is fields[0]
-        typed = ["20", "enter", "18.5", "tab", "13", "enter", "12", "enter", "13", "tab", "9.5", "enter"]
-        for chunk in typed:
-            for key in ([chunk] if chunk in ("enter", "tab") else list(chunk)):
-                char = None if key in ("enter", "tab") else key
-                app.post_message(textual_events.Key(key, char if char else ("\r" if key == "enter" else "\t")))
+        burst(app, "20", "enter", "18.5", "tab", "13", "enter", "12", "enter", "13", "tab", "9.5", "enter")
         await settle(pilot)
         assert [f.value for f in fields] == ["20", "18.5", "13", "12", "13", "9.5"]
         # Enter in the last field, in the same burst: the form is finished with every mark
@@ -159,17 +153,13 @@ async def test_marks_typed_ahead_land_in_their_own_fields(tmp_path):
 async def test_corrections_typed_ahead_apply_in_order(tmp_path):
     """Backspace and the arrows are bindings, which Textual runs once the key has bubbled up
     to the app: typed ahead, they used to apply after the digits that followed them."""
-    from textual import events as textual_events
-
     hall = build_hall(tmp_path / "session.jz", tmp_path)
     hall.close()
     app = stable_app(hall.path)
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot, "e1")
         fields = mark_inputs(app.screen)
-        for key, char in [("2", "2"), ("5", "5"), ("backspace", "\x7f"), ("0", "0"), ("enter", "\r"),
-                          ("1", "1"), ("8", "8"), ("left", None), ("full_stop", "."), ("end", None), ("5", "5")]:
-            app.post_message(textual_events.Key(key, char))
+        burst(app, "25", "backspace", "0", "enter", "18", "left", ".", "end", "5")
         await settle(pilot)
         assert [f.value for f in fields[:2]] == ["20", "1.85"]
 
