@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from rich.console import Console
@@ -14,6 +13,7 @@ from storage.vault import Vault
 
 from . import demo
 from .i18n import t
+from .terminal import on_terminal, require_terminal
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
@@ -22,7 +22,7 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.add_argument("--user", help="fill in the user name on the login screen")
     p.set_defaults(handler=cmd_app)
 
-    p = sub.add_parser("demo", help="build a demo session and open the app / 演示")
+    p = sub.add_parser("demo", help="build a demo session and open the app (in a terminal) / 演示")
     p.add_argument("vault", nargs="?", default=str(demo.DEFAULT_PATH), help=f"default: {demo.DEFAULT_PATH}")
     p.add_argument("--no-open", action="store_true", help="build (or keep) the demo, do not open the app")
     p.add_argument("--rebuild", action="store_true", help="replace an existing demo vault without asking")
@@ -30,10 +30,12 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
 
 
 def run_app(path: Path, user: str | None = None) -> int:
-    """Run the app on ``path`` until the user quits; the exit code (1 after a crash)."""
+    """Run the app on ``path`` until the user quits; the exit code (1 after a crash).
+    Without a terminal to draw on it refuses (exit 2) rather than spin forever."""
     from .app import make_app  # noqa: PLC0415 - Textual loads only for the commands that need it
 
     Vault.open(path).close()  # a missing file or a non-vault: one plain sentence, before the screen opens
+    require_terminal("app_needs_terminal", vault=str(path))
     app = make_app(path, user=user)
     app.run()
     return app.return_code or 0
@@ -48,7 +50,7 @@ def cmd_app(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     path = Path(args.vault)
-    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    interactive = on_terminal()
     if path.exists():
         choice = "rebuild" if args.rebuild else (ask_existing(path) if interactive else "open")
         if choice == "quit":
@@ -65,8 +67,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print_users()
     if args.no_open:
         return 0
-    if interactive:
-        input(t("demo_press_enter"))
+    if not interactive:  # nobody to press Enter or log in: the demo is built, say how to open it
+        print(t("demo_not_opened_no_terminal", path=str(path)))
+        return 0
+    input(t("demo_press_enter"))
     return run_app(path)
 
 

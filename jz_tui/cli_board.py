@@ -16,6 +16,7 @@ from storage.vault import Vault
 from . import i18n, public_view
 from .cli import Misuse, emit, login
 from .i18n import t
+from .terminal import require_terminal
 
 LOOPBACK_NAMES = ("localhost",)
 DEFAULT_PORT = 8000
@@ -53,6 +54,7 @@ def cmd_board(args: argparse.Namespace) -> int:
 
     path = Path(args.vault)
     Vault.open(path).close()  # a missing file or a non-vault: one plain sentence, before the screen opens
+    require_terminal("board_needs_terminal", vault=str(path))
     app = make_board_app(path, user=args.user, public_only=args.public)
     app.run()
     return app.return_code or 0

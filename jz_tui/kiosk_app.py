@@ -20,6 +20,7 @@ from storage.vault import Vault
 
 from .crash import PlainCrashes
 from .i18n import t
+from .terminal import require_terminal
 
 
 class KioskApp(PlainCrashes, App[None]):
@@ -67,6 +68,7 @@ class KioskApp(PlainCrashes, App[None]):
 def run_kiosk(path: Path, box: str, user: str | None = None) -> int:
     """Run the kiosk on ``path`` until the operator quits; the exit code (1 after a crash)."""
     Vault.open(path).close()  # a missing file or a non-vault: one plain sentence, before the screen opens
+    require_terminal("vote_kiosk_needs_terminal")
     app = KioskApp(path, box, user=user)
     app.run()
     return app.return_code or 0
