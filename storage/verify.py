@@ -61,10 +61,11 @@ def verify(vault: Vault, data_key: bytes | KeyRing | None = None, checkpoint: di
     """Replay the vault; ``progress(stage, done, total)`` is told how far each pass has come
     (stages "chain" and "contents")."""
     report = Report()
-    users = {u.name: u for u in vault.users()}
+    slots = vault.users()
+    users = {u.name: u for u in slots}
     _check_header(vault, report)
-    _check_grants(vault, users, report)
     events = list(vault.events())
+    _check_grants(vault, slots, users, events, report)
     report.events = len(events)
     if events:
         report.head_seq, report.head_hash = events[-1].seq, events[-1].hash
@@ -101,20 +102,63 @@ def _check_header(vault: Vault, report: Report) -> None:
         report.problems.append(Problem(None, "verify_header"))
 
 
-def _check_grants(vault: Vault, users: dict[str, UserRow], report: Report) -> None:
-    for user in users.values():
-        message = grant_message(
-            vault.vault_id, user.name, user.role, user.public_key, user.box_public_key, user.added_seq
-        )
-        if user.added_seq == 1:
-            valid = user.name == vault.header["admin_name"] and user.public_key == vault.admin_public_key
-            granter_key = vault.admin_public_key
-        else:
-            granter = users.get(user.granted_by)
-            valid = granter is not None and granter.role == "admin" and granter.added_seq < user.added_seq
-            granter_key = granter.public_key if granter else b""
-        if not valid or not crypto.verify_signature(granter_key, user.grant_signature, message):
+def _check_grants(
+    vault: Vault, slots: list[UserRow], users: dict[str, UserRow], events: list[ledger.Event], report: Report
+) -> None:
+    """Key slots and grants match one to one, each slot signed by the admin who granted it.
+
+    Needs no passphrase: a slot names its grant event by ``added_seq``, and that event's
+    kind and actor are in the clear. The grant signature covers the slot's name, role,
+    both public keys and ``added_seq``, so a slot whose keys or role were edited fails it.
+    """
+    by_seq = {event.seq: event for event in events}
+    claims: dict[int, int] = {}
+    names: dict[str, int] = {}
+    for user in slots:
+        claims[user.added_seq] = claims.get(user.added_seq, 0) + 1
+        names[user.name] = names.get(user.name, 0) + 1
+    for user in slots:
+        event = by_seq.get(user.added_seq)
+        if event is None or event.kind != ("vault.init" if user.added_seq == 1 else "user.add"):
+            report.problems.append(Problem(None, "verify_slot_without_grant", {"user": user.name}))
+        elif claims[user.added_seq] > 1 or names[user.name] > 1:
+            report.problems.append(Problem(None, "verify_slot_duplicate", {"user": user.name, "seq": user.added_seq}))
+        elif not _grant_is_valid(vault, user, users, event):
             report.problems.append(Problem(None, "verify_grant", {"user": user.name}))
+    for event in events:
+        if event.seq not in claims and _grants_a_user(event.seq, event.kind, event.actor, users):
+            if event.seq == 1:
+                problem = Problem(1, "verify_slot_missing", {"user": vault.header["admin_name"]})
+            else:  # the new user's name is inside the sealed body: the contents check names them
+                problem = Problem(event.seq, "verify_grant_without_slot")
+            report.problems.append(problem)
+
+
+def _grant_is_valid(vault: Vault, user: UserRow, users: dict[str, UserRow], event: ledger.Event) -> bool:
+    """``user``'s slot is signed by the admin who emitted its grant event, before it."""
+    message = grant_message(vault.vault_id, user.name, user.role, user.public_key, user.box_public_key, user.added_seq)
+    if user.added_seq == 1:
+        valid = user.name == vault.header["admin_name"] and user.public_key == vault.admin_public_key
+        granter_key = vault.admin_public_key
+    else:
+        granter = users.get(user.granted_by)
+        valid = (
+            granter is not None
+            and granter.role == "admin"
+            and granter.added_seq < user.added_seq
+            and event.actor == user.granted_by
+        )
+        granter_key = granter.public_key if granter else b""
+    return valid and crypto.verify_signature(granter_key, user.grant_signature, message)
+
+
+def _grants_a_user(seq: int, kind: str, actor_name: str, users: dict[str, UserRow]) -> bool:
+    """vault.init, or a user.add by an actor who may add users; any other user.add is
+    reported by the chain check (unknown actor, or no authority) and creates nobody."""
+    if seq == 1:
+        return kind == "vault.init"
+    actor = users.get(actor_name)
+    return kind == "user.add" and actor is not None and may_emit(actor.role, kind)
 
 
 def _check_chain(vault: Vault, events: list[ledger.Event], users: dict[str, UserRow], report: Report,
@@ -206,7 +250,11 @@ def _check_contents(
             name = record.data.get("admin" if record.kind == "vault.init" else "name")
             role = "admin" if record.kind == "vault.init" else record.data.get("role")
             user = users.get(name)
-            if (
+            if user is None and _grants_a_user(record.seq, record.kind, record.actor, users):
+                missing = Problem(record.seq, "verify_slot_missing", {"user": name})
+                if missing not in report.problems:  # the header's admin is named without a key too
+                    report.problems.append(missing)
+            elif (
                 user is None
                 or user.role != role
                 or user.public_key.hex() != record.data.get("public_key")

@@ -283,3 +283,39 @@ def test_missing_user_is_misuse(jz, vault_path, args):
     result = jz(*argv, env={"JZ_PASSPHRASE": PASSPHRASES["admin"], "JZ_NEW_PASSPHRASE": "x"})
     assert "--user" in one_line_refusal(result, MISUSE)
 
+
+
+# ---------------------------------------------------------------------- verify and the key slots
+
+
+def test_slots_changed_by_passwd_and_rekey_remove_still_verify(jz, vault_path):
+    """Rewrapped and wiped slots keep their grants: only tampering makes verify fail."""
+    assert jz("user", "passwd", vault_path, user="e1", env={"JZ_NEW_PASSPHRASE": "e1 新口令"}).returncode == 0
+    removed = jz("rekey", vault_path, "--remove", "e2", user="admin")
+    assert removed.returncode == 0, removed.stderr
+    assert slot_rows(vault_path)["e2"]["wrapped_data_key"] == b""
+    for who in (None, "admin"):
+        result = jz("verify", vault_path, "--json", user=who)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert json.loads(result.stdout)["problems"] == []
+
+
+def test_deleted_slot_fails_verify_naming_the_user_in_chinese(jz, vault_path):
+    with raw(vault_path) as conn:
+        conn.execute("DELETE FROM users WHERE name = 't2'")
+    result = jz("verify", vault_path, user="admin", env={"JZ_LANG": "zh"})
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "用户“t2”已获授权，但其密钥槽不存在（被删除）。" in result.stdout
+    assert "校验失败" in result.stdout
+
+
+def test_slot_keys_swapped_between_users_fails_verify_without_a_passphrase(jz, vault_path):
+    rows = slot_rows(vault_path)
+    with raw(vault_path) as conn:
+        for name, other in (("t1", "t2"), ("t2", "t1")):
+            conn.execute("UPDATE users SET public_key = ?, box_public_key = ? WHERE name = ?",
+                         (rows[other]["public_key"], rows[other]["box_public_key"], name))
+    result = jz("verify", vault_path)
+    assert result.returncode == 3, result.stdout + result.stderr
+    for name in ("t1", "t2"):
+        assert f"The key slot of user “{name}” does not match the admin's signed grant" in result.stdout

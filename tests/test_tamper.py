@@ -1,8 +1,8 @@
 """Tamper matrix: an attacker with write access edits the vault file with plain sqlite3.
 
 Every case is checked by the installed ``jz verify VAULT --json`` in its own process:
-exit 3, and the problem is reported at the seq that was touched. The append-only
-triggers are dropped first, as an attacker would.
+exit 3, and the problem is reported at the seq that was touched (a key slot's problem at
+no seq, naming its user). The append-only triggers are dropped first, as an attacker would.
 """
 
 from __future__ import annotations
@@ -22,11 +22,12 @@ from _storage_helpers import (
     raw,
     rechain_from,
     row,
+    slot_rows,
     verify_json,
 )
-from conftest import PASSPHRASES, make_test_vault
+from conftest import PASSPHRASES, WEAK_KDF, make_test_vault
 
-from storage.vault import Vault
+from storage.vault import Vault, grant_message
 
 TAMPERED = 3
 
@@ -258,6 +259,119 @@ def test_forged_user_row_with_self_made_grant(jz, vault_file):
     code, payload = verify_json(jz, vault_file)
     assert code == TAMPERED
     assert problem_reasons(payload) == {None: {"verify_grant"}, seq: {"verify_not_yet_user"}}
+
+
+# ---------------------------------------------------------------------- key slots (the users table)
+
+# added_seq of users of the test vault who emit nothing in TAIL, so that a broken slot shows
+# only as itself and not also as an unknown or unsigned actor
+SILENT = {"sup": 4, "e2": 6, "t1": 7}
+
+
+def messages(payload: dict, reason: str) -> list[str]:
+    return [p["message"] for p in payload["problems"] if p["reason"] == reason]
+
+
+def grant_signed_by(signer, vault_file, name: str, role: str, public_key: bytes, box_public_key: bytes,
+                    added_seq: int) -> bytes:
+    """A genuine grant signature: what an admin who went behind the ledger could make."""
+    vault = Vault.open(vault_file)
+    try:
+        return signer.sign(grant_message(vault.vault_id, name, role, public_key, box_public_key, added_seq))
+    finally:
+        vault.close()
+
+
+def test_deleted_user_row_is_caught_and_named_with_a_passphrase(jz, vault_file):
+    with raw(vault_file) as conn:
+        conn.execute("DELETE FROM users WHERE name = 'e2'")
+    code, payload = verify_json(jz, vault_file)
+    assert code == TAMPERED, "the user.add event at seq 6 has no key slot any more"
+    assert problem_reasons(payload) == {SILENT["e2"]: {"verify_grant_without_slot"}}
+    code, payload = verify_json(jz, vault_file, user="admin")
+    assert code == TAMPERED
+    assert problem_reasons(payload) == {SILENT["e2"]: {"verify_grant_without_slot", "verify_slot_missing"}}
+    assert messages(payload, "verify_slot_missing") == ["User “e2” was granted but has no key slot (deleted)."]
+
+
+def test_deleted_row_of_the_header_admin_is_named_without_a_passphrase(jz, vault_file):
+    with raw(vault_file) as conn:
+        conn.execute("DELETE FROM users WHERE name = 'admin'")
+    code, payload = verify_json(jz, vault_file)
+    assert code == TAMPERED
+    reasons = problem_reasons(payload)
+    assert reasons[1] == {"verify_slot_missing", "verify_unknown_actor"}
+    assert messages(payload, "verify_slot_missing") == ["User “admin” was granted but has no key slot (deleted)."]
+    # every other grant was signed by the admin who is gone
+    assert len(messages(payload, "verify_grant")) == 7
+
+
+@pytest.mark.parametrize(
+    ("victim", "column", "value_of"),
+    [
+        ("e2", "public_key", lambda rows: rows["e1"]["public_key"]),
+        ("e2", "box_public_key", lambda rows: rows["e1"]["box_public_key"]),
+        ("t1", "box_public_key", lambda rows: flip(rows["t1"]["box_public_key"], 3)),
+        ("sup", "role", lambda rows: "admin"),
+    ],
+    ids=["public-key-of-another-user", "box-key-of-another-user", "box-key-altered", "role-changed"],
+)
+def test_altered_key_slot_fails_its_grant(jz, vault_file, victim, column, value_of):
+    with raw(vault_file) as conn:
+        value = value_of(slot_rows(conn))
+        conn.execute(f"UPDATE users SET {column} = ? WHERE name = ?", (value, victim))
+    code, payload = verify_json(jz, vault_file)
+    assert code == TAMPERED
+    assert problem_reasons(payload) == {None: {"verify_grant"}}
+    assert victim in messages(payload, "verify_grant")[0]
+    code, payload = verify_json(jz, vault_file, user="admin")
+    assert code == TAMPERED
+    assert problem_reasons(payload) == {None: {"verify_grant"}, SILENT[victim]: {"verify_user_mismatch"}}
+
+
+@pytest.mark.parametrize(
+    ("added_seq", "reason"),
+    [(9, "verify_slot_without_grant"), (HEAD + 1, "verify_slot_without_grant"), (SILENT["e2"], "verify_slot_duplicate")],
+    ids=["points-at-another-kind", "points-past-the-head", "claims-e2s-grant"],
+)
+def test_extra_slot_validly_signed_by_the_admin_is_caught(jz, vault_file, added_seq, reason):
+    """The admin signs a grant behind the ledger's back: the signature holds, the grant event does not."""
+    admin = identity(vault_file, "admin")
+    _, public = new_key_signer()
+    _, box_public = new_key_signer()
+    grant = grant_signed_by(admin, vault_file, "ghost", "examiner", public, box_public, added_seq)
+    with raw(vault_file) as conn:
+        insert_user_like(conn, "e2", name="ghost", role="examiner", public_key=public, box_public_key=box_public,
+                         added_seq=added_seq, granted_by="admin", grant_signature=grant)
+    code, payload = verify_json(jz, vault_file)
+    assert code == TAMPERED
+    assert problem_reasons(payload) == {None: {reason}}
+    named = messages(payload, reason)
+    if reason == "verify_slot_duplicate":  # which of the two is genuine only the sealed body says
+        assert sorted(named) == [
+            f"The key slot of user “{name}” claims the same grant (event 6) as another key slot."
+            for name in ("e2", "ghost")
+        ]
+    else:
+        assert named == ["The key slot of user “ghost” has no grant event in the ledger (inserted)."]
+
+
+def test_slot_claiming_another_granter_than_its_event_is_caught(tmp_path, jz):
+    """A second admin re-signs a slot the first admin granted, as if it had been theirs."""
+    tv = make_test_vault(tmp_path / "two-admins.jz", users=False)
+    boss = tv.vault.add_user(tv.admin, "boss", "admin", "boss-pass", kdf=WEAK_KDF)
+    late = tv.vault.add_user(tv.admin, "late", "clerk", "late-pass", kdf=WEAK_KDF)
+    boss_identity = tv.vault.unlock("boss", "boss-pass")
+    tv.vault.close()
+    assert boss.added_seq < late.added_seq
+    grant = grant_signed_by(boss_identity, tv.path, "late", "clerk", late.public_key, late.box_public_key,
+                            late.added_seq)
+    with raw(tv.path) as conn:
+        conn.execute("UPDATE users SET granted_by = 'boss', grant_signature = ? WHERE name = 'late'", (grant,))
+    code, payload = verify_json(jz, tv.path)
+    assert code == TAMPERED, "the user.add event of late was emitted by admin, not boss"
+    assert problem_reasons(payload) == {None: {"verify_grant"}}
+    assert "late" in messages(payload, "verify_grant")[0]
 
 
 def test_tampered_header(jz, vault_file):
