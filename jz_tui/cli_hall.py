@@ -8,7 +8,7 @@ import sys
 
 from storage.errors import JzError
 
-from . import checkin, config, draw, roster, rules, tickets
+from . import checkin, config, draw, roster, rules, tabular, tickets
 from .tabular import ImportRefused
 from .cli import EXIT_REFUSED, Misuse, emit, login
 from .i18n import t
@@ -99,18 +99,29 @@ def cmd_config(args: argparse.Namespace) -> int:
 def cmd_roster_import(args: argparse.Namespace) -> int:
     session = login(args)
     try:
-        body = roster.import_roster(session, args.file)
+        body, table = roster.import_roster_table(session, args.file)
     except ImportRefused as refused:
         return report_refusal(args, refused)
     emit(args, {"ok": True, "posts": len(body["posts"]), "candidates": len(body["candidates"]),
-                "codes": [c["code"] for c in body["candidates"]]},
-         t("roster_imported", posts=len(body["posts"]), candidates=len(body["candidates"])))
+                "codes": [c["code"] for c in body["candidates"]], **where_read(table)},
+         tabular.where_read(table) + "\n"
+         + t("roster_imported", posts=len(body["posts"]), candidates=len(body["candidates"])))
     return 0
 
 
+def where_read(table: tabular.Table) -> dict[str, object]:
+    """The sheet, header row and footer row an import read, for ``--json``."""
+    return {"sheet": table.sheet, "header_row": table.header_row, "footer_row": table.footer_row}
+
+
 def report_refusal(args: argparse.Namespace, refused: ImportRefused) -> int:
-    """Every problem of a refused import, one line each with its row and field."""
-    lines = [t(refused.message_key, count=len(refused.problems))]
+    """Every problem of a refused import, one line each with its row and field; the first line
+    also says which sheet and header row were read, as a header found in the wrong place explains
+    a "column is missing"."""
+    first = t(refused.message_key, count=len(refused.problems))
+    if refused.table is not None:
+        first += " " + tabular.where_read(refused.table)
+    lines = [first]
     for p in refused.problems:
         field = t("field_" + p.field)
         reason = t(p.key, **{**p.params, "value": printable(p.value), "field": field})

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from . import sheets, written
+from . import sheets, tabular, written
 from .cli import emit, login
-from .cli_hall import report_refusal
+from .cli_hall import report_refusal, where_read
 from .i18n import t
 from .tabular import ImportRefused
 
@@ -140,10 +140,11 @@ def cmd_announce(args: argparse.Namespace) -> int:
 def cmd_written_import(args: argparse.Namespace) -> int:
     session = login(args)
     try:
-        scores = written.import_written(session, args.file, args.correct, args.stage)
+        scores, table = written.import_written_table(session, args.file, args.correct, args.stage)
     except ImportRefused as refused:
         return report_refusal(args, refused)
-    emit(args, {"ok": True, "count": len(scores)}, t("written_imported", count=len(scores)))
+    emit(args, {"ok": True, "count": len(scores), **where_read(table)},
+         tabular.where_read(table) + "\n" + t("written_imported", count=len(scores)))
     return 0
 
 

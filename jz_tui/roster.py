@@ -55,11 +55,12 @@ def parse_roster(table: tabular.Table, existing: RosterState) -> dict[str, Any]:
     """The body of a ``roster.import`` event, or :class:`RosterRefused` with every problem."""
     mapping, duplicated = tabular.map_headers(table.headers, HEADER_ALIASES)
     # the problem's field is the field the header means (its text is the value), so it can be named
-    problems = [RowProblem(1, field, "table_duplicate_header", header) for field, header in duplicated]
+    header_row = table.header_row
+    problems = [RowProblem(header_row, field, "table_duplicate_header", header) for field, header in duplicated]
     missing = [f for f in (*REQUIRED_POST, *REQUIRED_CANDIDATE) if f not in mapping]
-    problems += [RowProblem(1, f, "roster_missing_column") for f in missing]
+    problems += [RowProblem(header_row, f, "roster_missing_column") for f in missing]
     if problems:
-        raise RosterRefused(problems)
+        raise RosterRefused(problems, table)
     # what a refusal never repeats, even from a shifted column: every name and ID number at hand
     secrets = tabular.column_values(table, mapping, "name", "id_number")
     secrets |= {v for c in existing.candidates.values() for v in (c.name, c.id_number) if v}
@@ -114,7 +115,8 @@ def parse_roster(table: tabular.Table, existing: RosterState) -> dict[str, Any]:
         if not post["open"]:
             problems.append(RowProblem(row_no, "post", "roster_post_closed", echo(post_code)))
             continue
-        _check_candidate(row_no, get, problems, seen_ids, echo)
+        id_lost = tabular.lost_as_number(table, row_no, row, mapping, "id_number")
+        _check_candidate(row_no, get, problems, seen_ids, echo, id_lost)
         counters[post_code] += 1
         code = get("exam_no") or f"{post_code}-{counters[post_code]:02d}"
         if code in seen_codes:
@@ -127,7 +129,7 @@ def parse_roster(table: tabular.Table, existing: RosterState) -> dict[str, Any]:
         })
 
     if problems:
-        raise RosterRefused(problems)
+        raise RosterRefused(problems, table)
     if not candidates and all(p.get("existing") for p in posts.values()):
         raise JzError("table_empty", path="")
     new_posts = [{k: v for k, v in p.items() if k != "existing"} for p in posts.values() if not p.get("existing")]
@@ -135,7 +137,8 @@ def parse_roster(table: tabular.Table, existing: RosterState) -> dict[str, Any]:
 
 
 def _check_candidate(row_no, get, problems: list[RowProblem], seen_ids: dict[str, tuple[str, Any]],
-                     echo=lambda value: value) -> None:
+                     echo=lambda value: value, id_lost: bool = False) -> None:
+    """``id_lost``: the ID number's cell was kept as a number, so a wrong one is said to be why."""
     for field in REQUIRED_CANDIDATE:
         if not get(field):
             problems.append(RowProblem(row_no, field, "field_missing"))
@@ -146,8 +149,8 @@ def _check_candidate(row_no, get, problems: list[RowProblem], seen_ids: dict[str
     if raw_id:
         id_number = idcard.normalise(raw_id)
         reason = idcard.problem(id_number)
-        if reason:
-            problems.append(RowProblem(row_no, "id_number", reason))  # never echo an ID number
+        if reason:  # never echo an ID number
+            problems.append(RowProblem(row_no, "id_number", "id_stored_as_number" if id_lost else reason))
         elif id_number in seen_ids:
             where, other = seen_ids[id_number]
             key = "roster_duplicate_id_row" if where == "row" else "roster_duplicate_id_existing"
@@ -160,12 +163,18 @@ def _check_candidate(row_no, get, problems: list[RowProblem], seen_ids: dict[str
 
 
 def import_roster(session: Session, path: str | Path) -> dict[str, Any]:
+    return import_roster_table(session, path)[0]
+
+
+def import_roster_table(session: Session, path: str | Path) -> tuple[dict[str, Any], tabular.Table]:
+    """The body appended, and the table it came from (its sheet and header row are for the output)."""
     session.require_role("admin", action="roster.import")
     session.refresh()
     with tabular.naming(path):
-        body = parse_roster(tabular.read_table(path), session.state.roster)
+        table = tabular.read_table(path, HEADER_ALIASES)
+        body = parse_roster(table, session.state.roster)
     session.append("roster.import", body)
-    return body
+    return body, table
 
 
 # ---------------------------------------------------------------------- edits

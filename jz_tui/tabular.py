@@ -2,13 +2,16 @@
 GBK/GB18030 as Excel and WPS write on Chinese Windows, and .xlsx.
 
 The result is a header row and data rows of stripped strings, with their row numbers as
-the user sees them in the spreadsheet (the header is row 1).
+the user sees them in Excel or WPS. Offices put a merged title (…竞争上岗报名人员花名册) and
+notes above the header and a 合计/备注 row below the data, and often a 说明 sheet before the
+roster: given the headers it knows, :func:`read_table` finds the sheet and the row they are on.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +21,16 @@ from pathlib import Path
 
 from storage.errors import JzError
 
+from .i18n import t
+
 MAX_BYTES = 50 * 1024 * 1024
+HEADER_SEARCH_ROWS = 10  # non-empty rows looked through for the header: titles and notes sit above it
+# a row whose first non-empty cell starts so is a total or a note below the data: the table ends there,
+# and what follows it (signatures, 填表人, dates) is not read either
+FOOTER = re.compile(r"(合计|总计|备注|说明|注：|注:|(total|note)s?\b)", re.IGNORECASE)
+# how Excel writes a number too long for it (an ID number in a General column) into a CSV
+SCIENTIFIC = re.compile(r"[+-]?\d+(\.\d+)?[eE][+-]?\d+")
+EXCEL_DIGITS = 15  # significant digits Excel keeps of a number: the rest become zeros
 
 
 @dataclass(frozen=True)
@@ -36,9 +48,10 @@ class ImportRefused(JzError):
 
     message_key = "import_refused"
 
-    def __init__(self, problems: list[RowProblem], /) -> None:
+    def __init__(self, problems: list[RowProblem], /, table: Table | None = None) -> None:
         super().__init__(self.message_key, count=len(problems))
         self.problems = problems
+        self.table = table  # the table refused, to say which sheet and header row were read
 
 
 @dataclass
@@ -46,6 +59,10 @@ class Table:
     headers: list[str]
     rows: list[tuple[int, list[str]]]  # (spreadsheet row number, cells)
     encoding: str
+    header_row: int = 1  # spreadsheet row number of the headers
+    sheet: str = ""  # the worksheet read, in a workbook
+    footer_row: int | None = None  # the 合计/备注 row that ended the table: neither it nor what follows was read
+    numeric: frozenset[tuple[int, int]] = frozenset()  # (row number, column) of workbook cells holding a number
 
 
 def decode_csv_bytes(raw: bytes) -> tuple[str, str]:
@@ -90,7 +107,10 @@ def _looks_misread(text: str) -> bool:
     return wide > 0 and beside * 2 >= wide
 
 
-def read_table(path: str | Path) -> Table:
+def read_table(path: str | Path, aliases: dict[str, tuple[str, ...]] | None = None) -> Table:
+    """The table of a .csv or .xlsx file. With the ``aliases`` of the headers expected (see
+    :func:`map_headers`), the header is the row, among the first non-empty rows of any sheet,
+    that holds most of them (the first such, on a tie); without, it is the first non-empty row."""
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -100,11 +120,13 @@ def read_table(path: str | Path) -> Table:
         raise JzError("table_too_large", path=str(path))
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
-        table = _read_xlsx(path)
+        sheets, encoding = _read_xlsx(path), "xlsx"
     elif suffix in (".csv", ".txt", ".tsv"):
-        table = _read_csv(path)
+        cells, encoding = _read_csv(path)
+        sheets = [("", cells)]
     else:
         raise JzError("table_unknown_format", path=str(path))
+    table = _table_of(sheets, encoding, aliases)
     if not table.headers:
         raise JzError("table_empty", path=str(path))
     return table
@@ -125,35 +147,72 @@ def _clean(cell: object) -> str:
     return str(cell).replace("\u3000", " ").strip()
 
 
-def _rows_from(cells: list[list[object]]) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    headers: list[str] = []
+def _is_number(cell: object) -> bool:
+    return isinstance(cell, (int, float, Decimal)) and not isinstance(cell, bool)
+
+
+def _table_of(sheets: list[tuple[str, list[list[object]]]], encoding: str,
+              aliases: dict[str, tuple[str, ...]] | None) -> Table:
+    """The sheet and header row that hold most of the known headers (the first, on a tie), and the
+    data rows below it up to a footer. Blank rows are skipped; row numbers stay the spreadsheet's."""
+    best: tuple[int, int, int] | None = None  # (headers recognised, sheet index, row index)
+    for sheet_index, (_, cells) in enumerate(sheets):
+        found = _header_in(cells, aliases)
+        if found is not None and (best is None or found[0] > best[0]):
+            best = (found[0], sheet_index, found[1])
+    if best is None:
+        return Table([], [], encoding)
+    _, sheet_index, header_index = best
+    name, cells = sheets[sheet_index]
     rows: list[tuple[int, list[str]]] = []
-    for number, raw in enumerate(cells, start=1):
-        row = [_clean(c) for c in raw]
-        if not headers:
-            if any(row):
-                headers = row
+    numeric: set[tuple[int, int]] = set()
+    footer_row = None
+    for index in range(header_index + 1, len(cells)):
+        row = [_clean(c) for c in cells[index]]
+        if not any(row):
             continue
-        if any(row):
-            rows.append((number, row))
-    return headers, rows
+        number = index + 1
+        if FOOTER.match(next(c for c in row if c)):
+            footer_row = number
+            break
+        rows.append((number, row))
+        numeric.update((number, column) for column, c in enumerate(cells[index]) if _is_number(c))
+    return Table([_clean(c) for c in cells[header_index]], rows, encoding, header_index + 1, name, footer_row,
+                 frozenset(numeric))
 
 
-def _read_csv(path: Path) -> Table:
+def _header_in(cells: list[list[object]], aliases: dict[str, tuple[str, ...]] | None) -> tuple[int, int] | None:
+    """(headers recognised, row index) of the likeliest header of one sheet; None for a blank sheet."""
+    found: tuple[int, int] | None = None
+    looked = 0
+    for index, raw in enumerate(cells):
+        row = [_clean(c) for c in raw]
+        if not any(row):
+            continue
+        recognised = len(map_headers(row, aliases)[0]) if aliases else 0
+        if found is None or recognised > found[0]:
+            found = (recognised, index)
+        looked += 1
+        if looked == HEADER_SEARCH_ROWS or not aliases:
+            break
+    return found
+
+
+def _read_csv(path: Path) -> tuple[list[list[object]], str]:
     text, encoding = decode_csv_bytes(path.read_bytes())
     if "\x00" in text:
         raise JzError("table_binary", path=str(path))
     sample = text[:4096]
     delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
     try:
-        cells = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        cells: list[list[object]] = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
         raise JzError("table_malformed", path=str(path)) from exc
-    headers, rows = _rows_from(cells)
-    return Table(headers, rows, encoding)
+    return cells, encoding
 
 
-def _read_xlsx(path: Path) -> Table:
+def _read_xlsx(path: Path) -> list[tuple[str, list[list[object]]]]:
+    """Every worksheet's name and cells, in the workbook's order."""
     import zipfile
 
     from openpyxl import load_workbook
@@ -165,14 +224,36 @@ def _read_xlsx(path: Path) -> Table:
         raise JzError("table_malformed", path=str(path)) from exc
     try:
         # read-only sheets are parsed while iterated: a damaged part fails here, in any way openpyxl likes
-        sheet = workbook.worksheets[0]
-        cells = [list(row) for row in sheet.iter_rows(values_only=True)]
+        return [(sheet.title, [list(row) for row in sheet.iter_rows(values_only=True)])
+                for sheet in workbook.worksheets]
     except Exception as exc:  # noqa: BLE001 - whatever the damage, the file is what is wrong
         raise JzError("table_malformed", path=str(path)) from exc
     finally:
         workbook.close()
-    headers, rows = _rows_from(cells)
-    return Table(headers, rows, "xlsx")
+
+
+def where_read(table: Table) -> str:
+    """Which sheet and header row were read, and where a footer ended the table: one line for the output."""
+    sheet = "".join(ch for ch in table.sheet if ch.isprintable())
+    text = (t("table_read_sheet", sheet=sheet, row=table.header_row) if table.sheet
+            else t("table_read_header", row=table.header_row))
+    if table.footer_row is not None:
+        text += " " + t("table_read_footer", row=table.footer_row)
+    return text
+
+
+def lost_as_number(table: Table, row_no: int, row: list[str], mapping: dict[str, int], field_name: str) -> bool:
+    """Whether the cell holds a long number the spreadsheet kept as a number, which loses what an
+    ID number needs (digits past the 15th, a final X): a number cell of a workbook, or in a CSV
+    Excel's scientific notation (4.20106E+17) or digits past the 15th turned to zeros."""
+    index = mapping.get(field_name)
+    if index is None:
+        return False
+    if (row_no, index) in table.numeric:
+        return True
+    text = cell(row, mapping, field_name)
+    return bool(SCIENTIFIC.fullmatch(text)) or (
+        text.isascii() and text.isdigit() and len(text) > EXCEL_DIGITS and set(text[EXCEL_DIGITS:]) == {"0"})
 
 
 def map_headers(

@@ -30,13 +30,14 @@ def parse_written(table: tabular.Table, roster: RosterState, existing: dict[str,
                   correcting: bool) -> dict[str, str]:
     """Candidate code -> score string, or :class:`RosterRefused` listing every problem."""
     mapping, duplicated = tabular.map_headers(table.headers, HEADER_ALIASES)
-    problems = [RowProblem(1, field, "table_duplicate_header", header) for field, header in duplicated]
+    header_row = table.header_row
+    problems = [RowProblem(header_row, field, "table_duplicate_header", header) for field, header in duplicated]
     if "score" not in mapping:
-        problems.append(RowProblem(1, "score", "roster_missing_column"))
+        problems.append(RowProblem(header_row, "score", "roster_missing_column"))
     if "exam_no" not in mapping and "id_number" not in mapping:
-        problems.append(RowProblem(1, "exam_no", "roster_missing_column"))
+        problems.append(RowProblem(header_row, "exam_no", "roster_missing_column"))
     if problems:
-        raise WrittenRefused(problems)
+        raise WrittenRefused(problems, table)
     by_id = {c.id_number: c.code for c in roster.candidates.values()}
     # what a refusal never repeats, even from a shifted column: every name and ID number at hand
     secrets = tabular.column_values(table, mapping, "name", "id_number")
@@ -51,7 +52,9 @@ def parse_written(table: tabular.Table, roster: RosterState, existing: dict[str,
             if exam_no:
                 problems.append(RowProblem(row_no, "exam_no", "written_unmatched",
                                            tabular.withheld(exam_no, secrets, row, table)))
-            else:  # never echo an ID number
+            elif idcard.problem(id_number) and tabular.lost_as_number(table, row_no, row, mapping, "id_number"):
+                problems.append(RowProblem(row_no, "id_number", "id_stored_as_number"))  # never echo an ID number
+            else:
                 problems.append(RowProblem(row_no, "id_number", "written_unmatched_id"))
             continue
         try:
@@ -70,7 +73,7 @@ def parse_written(table: tabular.Table, roster: RosterState, existing: dict[str,
         rows_of[code] = row_no
         scores[code] = str(score)
     if problems:
-        raise WrittenRefused(problems)
+        raise WrittenRefused(problems, table)
     if not scores:
         raise JzError("table_empty", path="")
     return scores
@@ -79,6 +82,12 @@ def parse_written(table: tabular.Table, roster: RosterState, existing: dict[str,
 def import_written(session: Session, path: str | Path, correction_reason: str = "",
                    stage: str = "written") -> dict[str, str]:
     """Scores of the written exam, or of another imported stage (e.g. 适岗评价) named in the rules."""
+    return import_written_table(session, path, correction_reason, stage)[0]
+
+
+def import_written_table(session: Session, path: str | Path, correction_reason: str = "",
+                         stage: str = "written") -> tuple[dict[str, str], tabular.Table]:
+    """The scores imported, and the table they came from (its sheet and header row are for the output)."""
     session.require_role("admin", action="written.import")
     session.refresh()
     rules = current_rules(session)
@@ -86,11 +95,12 @@ def import_written(session: Session, path: str | Path, correction_reason: str = 
         raise JzError("stage_not_importable", stage=stage)
     existing = session.state.scoring.stage_scores.get(stage, {})
     with tabular.naming(path):
-        scores = parse_written(tabular.read_table(path), session.state.roster, existing, bool(correction_reason))
+        table = tabular.read_table(path, HEADER_ALIASES)
+        scores = parse_written(table, session.state.roster, existing, bool(correction_reason))
     body: dict[str, object] = {"stage": stage, "scores": scores}
     replaced = sorted(code for code in scores if code in existing)
     if replaced:
         body["replaces"] = {code: existing[code] for code in replaced}
         body["reason"] = correction_reason
     session.append("written.import", body)
-    return scores
+    return scores, table
