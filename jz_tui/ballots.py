@@ -28,7 +28,8 @@ from storage.vault import Identity
 
 from . import pending
 from .config import current_rules
-from .democratic import Ballot, CandidateTally, Reconciliation, discrepancies, normalise_marks, tally_post, valid_marks
+from .democratic import (Ballot, CandidateTally, Reconciliation, counted_ballots, discrepancies, normalise_marks,
+                         tally_post, valid_marks)
 from .session import Session
 
 SUITE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
@@ -206,9 +207,10 @@ def view(state: SessionState, post: str) -> TallyView:
     if len(counters) >= 2:
         simplify = lambda es: {n: (e.marks, e.group) for n, e in es.items()}  # noqa: E731
         differing = discrepancies(simplify(tally.entries[counters[0]]), simplify(tally.entries[counters[1]]))
-    paper = [Ballot(e.marks, e.group) for _, e in sorted(entries.items()) if e.marks is not None]
-    void = sum(1 for e in entries.values() if e.marks is None)
-    electronic = [Ballot(m) for m in tally.electronic]
+    paper, blank_void = counted_ballots(
+        [Ballot(e.marks, e.group) for _, e in sorted(entries.items()) if e.marks is not None], rules)
+    void = sum(1 for e in entries.values() if e.marks is None) + blank_void
+    electronic, _ = counted_ballots([Ballot(m) for m in tally.electronic], rules)
     reconciliation = None
     if tally.opened is not None:
         reconciliation = Reconciliation(int(tally.opened["issued"]), int(tally.opened["returned"]), len(paper), void)

@@ -138,6 +138,13 @@ def _first_positional(argv: list[str]) -> int | None:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
+    from .cli_ballots import spell_marks  # noqa: PLC0415 - registered by build_parser above
+
+    try:
+        argv = spell_marks(argv)
+    except Misuse as error:
+        print(i18n.error_text(error), file=sys.stderr)
+        return error.exit_code
     commands = set(parser._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
     position = _first_positional(argv)
     if position is not None and argv[position] not in commands and "app" in commands:

@@ -44,7 +44,9 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     q = ballot_sub.add_parser("enter", parents=[parent], help="one paper ballot (tally)")
     q.add_argument("vault")
     q.add_argument("--post", required=True)
-    q.add_argument("--marks", required=True, help="one of S/B/D/- per candidate in code order, e.g. SBD-S")
+    q.add_argument("--marks", required=True,
+                   help="one of S/B/D per candidate in code order, 0 (or -) for a blank mark, e.g. SBD0S;"
+                        " a wholly blank ballot: --marks 000")
     q.add_argument("--group", default="")
     q.add_argument("--no", type=int, help="correct this entry number instead of adding the next")
     q.set_defaults(handler=cmd_ballot_enter)
@@ -129,6 +131,31 @@ def cmd_box_unseal(args: argparse.Namespace) -> int:
     emit(args, {"box": args.box.upper(), "ballots": {p: len(m) for p, m in result.items()}},
          t("box_unsealed", box=args.box.upper(), count=max((len(m) for m in result.values()), default=0)))
     return 0
+
+
+MARK_LETTERS = frozenset("SBD-0123sbd")
+
+
+def spell_marks(argv: list[str]) -> list[str]:
+    """``--marks`` takes the next word whatever it looks like, as getopt does.
+
+    argparse reads a word starting with ``-`` as an option (``--marks -S``) and drops ``--``
+    even as a value (``--marks=--``); both are ordinary ballots, so they are handed on as
+    ``--marks=…`` with blank marks spelled ``0``, a spelling argparse keeps. A ``--marks``
+    with no marks after it is refused with how to write a blank ballot.
+    """
+    spelled: list[str] = []
+    words = iter(argv)
+    for word in words:
+        if word == "--marks":
+            value = next(words, None)
+            if value is None or not value or not set(value) <= MARK_LETTERS:
+                raise Misuse("ballot_marks_missing")
+            word = "--marks=" + value
+        if word.startswith("--marks="):
+            word = "--marks=" + word.removeprefix("--marks=").replace("-", "0")
+        spelled.append(word)
+    return spelled
 
 
 def cmd_ballot_enter(args: argparse.Namespace) -> int:

@@ -20,6 +20,7 @@ from .scoring import half_up
 
 MARKS = {"S": "satisfied", "B": "basic", "D": "dissatisfied", "-": "blank"}
 KEY_TO_MARK = {"1": "S", "2": "B", "3": "D", "0": "-"}  # the entry screen's keys
+LETTER_KEYS = {"s": "S", "b": "B", "d": "D", "minus": "-"}  # the letters the command line takes work too
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,19 @@ class CandidateTally:
 
 def valid_marks(text: str, candidates: int) -> bool:
     return len(text) == candidates and all(ch in MARKS for ch in text)
+
+
+def is_blank_ballot(marks: str) -> bool:
+    """A ballot that marks nobody: valid with no marks, or void, as the rules say."""
+    return all(ch == "-" for ch in marks)
+
+
+def counted_ballots(ballots: Sequence[Ballot], rules: Rules) -> tuple[list[Ballot], int]:
+    """The ballots that count, and how many wholly blank ones the rules make void instead."""
+    if rules.blank_ballot == "valid":
+        return list(ballots), 0
+    kept = [b for b in ballots if not is_blank_ballot(b.marks)]
+    return kept, len(ballots) - len(kept)
 
 
 def normalise_marks(text: str) -> str:

@@ -118,6 +118,7 @@ VALIDATORS: dict[str, Callable[[str, Any], Any]] = {
     "democratic.dissatisfied_max": lambda k, v: _decimal(k, v, Decimal(0), Decimal(1)),
     "democratic.denominator": _choice("valid_marks", "ballots_cast"),
     "democratic.groups": lambda k, v: _named_numbers(k, v, None),
+    "democratic.blank_ballot": _choice("valid", "void"),
     "ranking.targets_per_post": lambda k, v: _integer(k, v, 1, 99),
     "ranking.tie_breaks": _tie_breaks,
     "ranking.decimals": lambda k, v: _integer(k, v, 0, 4),
@@ -191,6 +192,7 @@ class Rules:
     dissatisfied_max: Decimal
     denominator: str
     groups: tuple[tuple[str, Decimal], ...]
+    blank_ballot: str  # a ballot with no mark at all: "valid" (counted, adds no valid mark) or "void"
     targets_per_post: int
     tie_breaks: tuple[str, ...]
     decimals: int
@@ -229,6 +231,7 @@ def rules_from(overrides: dict[str, Any]) -> Rules:
         dissatisfied_max=Decimal(s["democratic.dissatisfied_max"]),
         denominator=s["democratic.denominator"],
         groups=tuple((name, Decimal(w)) for name, w in s["democratic.groups"]),
+        blank_ballot=s["democratic.blank_ballot"],
         targets_per_post=int(s["ranking.targets_per_post"]),
         tie_breaks=tuple(s["ranking.tie_breaks"]),
         decimals=int(s["ranking.decimals"]),

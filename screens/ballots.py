@@ -32,7 +32,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, RadioButton, RadioSet
 
 from jz_tui import ballots
-from jz_tui.democratic import KEY_TO_MARK, MARKS
+from jz_tui.democratic import KEY_TO_MARK, LETTER_KEYS, MARKS
 from jz_tui.i18n import error_text, t
 from jz_tui.session import Session
 from storage.errors import AuthError, JzError
@@ -241,7 +241,7 @@ class BallotsScreen(ModeScreen):
         *(
             Binding(key, f"mark('{mark}')", f"tally_ui_key_{MARKS[mark]}", id=f"mark-{key}",
                     tooltip="tally_ui_tip_mark", show=False)
-            for key, mark in KEY_TO_MARK.items()
+            for key, mark in (*KEY_TO_MARK.items(), *LETTER_KEYS.items())
         ),
         Binding("backspace", "back", "tally_ui_key_back", id="back", tooltip="tally_ui_tip_back", show=False),
         Binding("enter", "store", "tally_ui_key_store", id="store", tooltip="tally_ui_tip_store",
