@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives import hpke
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
 from storage import crypto, shamir
-from storage.ballot_rows import sealed_message
+from storage.ballot_rows import held_message, sealed_message
 from storage.errors import AuthorityError, JzError
 from storage.projection import SessionState
 from storage.tally_state import Box, PostTally
@@ -335,11 +335,17 @@ def check_slip(state: SessionState, box_id: str, token: str) -> tuple[Box, str]:
     return box, hashed
 
 
+def held_info(vault_id: bytes, box: str, officer: str) -> bytes:
+    return crypto.frame("jz-held-v1", vault_id, box, officer)
+
+
 def cast(session: Session, box_id: str, token: str, choices: dict[str, str]) -> None:
     """Seal one voter's ballot to the box key and spend the slip, in one transaction.
 
-    The sealed ballot goes to a table ordered by a random key, holding no time and no link
-    to the slip; the ledger records only that a slip was spent.
+    The transaction that spends the slip must not hold anything the box key opens, or the
+    file would pair each ballot with its spend (whose order is in the clear). So the sealed
+    ballot is sealed once more, to the kiosk officer's own key, and held until
+    :func:`mix_held` moves that officer's held ballots into the box in one shuffled batch.
     """
     session.require_role("tally", action="token.spend")
     session.refresh()
@@ -351,21 +357,54 @@ def cast(session: Session, box_id: str, token: str, choices: dict[str, str]) -> 
         if not valid_marks(marks, len(codes_of(state, post))):
             raise JzError("ballot_bad_marks", marks=marks, count=len(codes_of(state, post)))
         ballot[post] = marks
+    vault_id = session.vault.vault_id
     public = X25519PublicKey.from_public_bytes(bytes.fromhex(box.public_key))
-    sealed = SUITE.encrypt(crypto.canonical_json(ballot), public, info=ballot_info(session.vault.vault_id, box.id))
+    sealed = SUITE.encrypt(crypto.canonical_json(ballot), public, info=ballot_info(vault_id, box.id))
+    held = SUITE.encrypt(sealed, session.identity.box_key.public_key(), info=held_info(vault_id, box.id, session.user))
     slot = secrets.token_bytes(16)
-    signature = session.identity.sign(sealed_message(session.vault.vault_id, box.id, slot, sealed))
+    signature = session.identity.sign(held_message(vault_id, box.id, slot, held))
 
     def store(conn, seq: int) -> None:
         spent = conn.execute("SELECT 1 FROM spent_tokens WHERE box = ? AND token = ?", (box.id, hashed)).fetchone()
         if spent:  # another kiosk spent it a moment ago
             raise JzError("token_spent")
         conn.execute("INSERT INTO spent_tokens(box, token) VALUES (?, ?)", (box.id, hashed))
-        conn.execute("INSERT INTO sealed_ballots(box, slot, ciphertext, signer, signature) VALUES (?,?,?,?,?)",
-                     (box.id, slot, sealed, session.user, signature))
+        conn.execute("INSERT INTO held_ballots(box, slot, ciphertext, signer, signature) VALUES (?,?,?,?,?)",
+                     (box.id, slot, held, session.user, signature))
 
     session.vault.append(session.identity, "token.spend", {"box": box.id, "token": hashed}, within=store)
     session.refresh()
+
+
+def mix_held(session: Session, box_id: str, officer: Identity | None = None) -> int:
+    """Move the ballots held for ``officer`` (default: the session's user) into the box, in one
+    transaction, each under a fresh random slot and written in slot order: the box's bytes then
+    grow in an order that has nothing to do with casting. Returns how many were moved."""
+    officer = officer or session.identity
+    session.refresh()
+    box = _unsealed_box(session.state, box_id)
+    vault_id = session.vault.vault_id
+    rows = session.vault.held_ballots(box.id, officer.name)
+    if not rows:
+        return 0
+    sealed = []
+    for _slot, held, _signature in rows:
+        try:
+            sealed.append(SUITE.decrypt(held, officer.box_key, info=held_info(vault_id, box.id, officer.name)))
+        except InvalidTag as exc:
+            raise JzError("ballot_unopenable", box=box.id) from exc
+    shuffled = sorted((secrets.token_bytes(16), ciphertext) for ciphertext in sealed)
+
+    def move(conn, seq: int) -> None:
+        conn.executemany("DELETE FROM held_ballots WHERE box = ? AND slot = ?", [(box.id, r[0]) for r in rows])
+        conn.executemany(
+            "INSERT INTO sealed_ballots(box, slot, ciphertext, signer, signature) VALUES (?,?,?,?,?)",
+            [(box.id, slot, ciphertext, officer.name, officer.sign(sealed_message(vault_id, box.id, slot, ciphertext)))
+             for slot, ciphertext in shuffled])
+
+    session.vault.append(officer, "box.mix", {"box": box.id, "count": len(shuffled)}, within=move)
+    session.refresh()
+    return len(shuffled)
 
 
 def unlock_share(vault_id: bytes, box: Box, officer: Identity) -> tuple[int, bytes]:
@@ -394,6 +433,11 @@ def unseal(session: Session, box_id: str, officers: list[Identity]) -> dict[str,
         raise JzError("box_key_not_rebuilt") from exc
     if crypto.box_public_bytes(private).hex() != box.public_key:
         raise JzError("box_key_not_rebuilt")
+    for officer in distinct.values():
+        mix_held(session, box.id, officer)
+    still_held = sorted({signer for held_box, _, _, signer, _ in session.vault.held_ballot_rows() if held_box == box.id})
+    if still_held:
+        raise JzError("box_ballots_held", box=box.id, officers=", ".join(still_held))
     opened: dict[str, list[str]] = {post: [] for post in box.posts}
     for _slot, ciphertext in session.vault.sealed_ballots(box.id):
         try:

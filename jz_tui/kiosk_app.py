@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual import work
 from textual.app import App
 from textual.binding import Binding
 
 from screens.base import localise_bindings
-from screens.data import SharedSession
+from screens.data import SessionClosed, SharedSession
 from screens.kiosk import KioskQuitScreen, KioskScreen
 from screens.login import LoginScreen
+from storage.errors import JzError
 from storage.vault import Vault
 
+from . import ballots
 from .crash import PlainCrashes
 from .i18n import t
 from .terminal import require_terminal
@@ -43,6 +46,7 @@ class KioskApp(PlainCrashes, App[None]):
         if shared is None:
             return
         self.shared = shared
+        self.mix_held()  # what a kiosk of this officer that crashed left held
         self.push_screen(KioskScreen(shared, self.box))
 
     async def action_quit(self) -> None:
@@ -55,7 +59,19 @@ class KioskApp(PlainCrashes, App[None]):
 
     def _quit_answered(self, checked: bool | None) -> None:
         if checked:
-            self.exit()
+            self.mix_held(then_exit=True)
+
+    @work(thread=True, exclusive=True, group="kiosk-mix")
+    def mix_held(self, then_exit: bool = False) -> None:
+        """Move this officer's held ballots into the box, shuffled. If that fails they stay held
+        (nothing is lost) and the unsealing says who must mix them."""
+        try:
+            self.shared.use(lambda session, _activity: ballots.mix_held(session, self.box))
+        except (JzError, SessionClosed):
+            pass
+        finally:
+            if then_exit:
+                self.call_from_thread(self.exit)
 
     def action_help_quit(self) -> None:
         self.notify(t("app_how_to_quit"))

@@ -46,6 +46,7 @@ KIND_ROLES: dict[str, frozenset[str]] = {
     "ballot.void": frozenset({"tally"}),
     "tokens.issue": _ADMIN,
     "token.spend": frozenset({"tally"}),
+    "box.mix": frozenset({"tally"}),
     "box.unseal": frozenset({"tally"}),
     # actions needing several signatures (announce, close a tally, undo a check-in, ...)
     "pending.create": frozenset({"admin", "clerk", "examiner", "scorer", "tally"}),

@@ -1,4 +1,4 @@
-"""The framing signed for each sealed electronic ballot row (shared by the kiosk and verify)."""
+"""The framing signed for each electronic ballot row, sealed or held (shared by the kiosk and verify)."""
 
 from __future__ import annotations
 
@@ -7,3 +7,7 @@ from . import crypto
 
 def sealed_message(vault_id: bytes, box: str, slot: bytes, ciphertext: bytes) -> bytes:
     return crypto.frame("jz-sealed-ballot-v1", vault_id, box, slot, ciphertext)
+
+
+def held_message(vault_id: bytes, box: str, slot: bytes, ciphertext: bytes) -> bytes:
+    return crypto.frame("jz-held-ballot-v1", vault_id, box, slot, ciphertext)

@@ -25,6 +25,18 @@ FORMAT_VERSION = 1
 BUSY_TIMEOUT_S = 10.0
 HEADER_FIELDS = ("format_version", "vault_id", "session_name", "admin_name", "admin_public_key", "created_at")
 
+# A ballot cast at a kiosk is held here, sealed to the box key and then again to the kiosk
+# officer's own X25519 key, until that officer mixes the held ballots into sealed_ballots in
+# one shuffled batch (storage never sees the order of casting in a form the box key opens).
+HELD_BALLOTS = """CREATE TABLE IF NOT EXISTS held_ballots (
+    box TEXT NOT NULL,
+    slot BLOB NOT NULL,
+    ciphertext BLOB NOT NULL,
+    signer TEXT NOT NULL,
+    signature BLOB NOT NULL,
+    PRIMARY KEY (box, slot)
+) STRICT, WITHOUT ROWID;"""
+
 SCHEMA = """
 CREATE TABLE header (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
 CREATE TABLE users (
@@ -69,11 +81,12 @@ CREATE TABLE sealed_ballots (
     PRIMARY KEY (box, slot)
 ) STRICT, WITHOUT ROWID;
 CREATE TABLE spent_tokens (box TEXT NOT NULL, token TEXT NOT NULL, PRIMARY KEY (box, token)) STRICT, WITHOUT ROWID;
+{held}
 CREATE TRIGGER ledger_append_only_update BEFORE UPDATE ON ledger
     BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
 CREATE TRIGGER ledger_append_only_delete BEFORE DELETE ON ledger
     BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
-"""
+""".replace("{held}", HELD_BALLOTS)
 
 
 @dataclass(frozen=True)
@@ -141,6 +154,8 @@ def connect(path: str | os.PathLike[str]) -> sqlite3.Connection:
     conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")
+    # deleted rows are overwritten with zeros: held ballots mixed away leave no bytes behind
+    conn.execute("PRAGMA secure_delete = ON")
     return conn
 
 
@@ -187,6 +202,8 @@ class Vault:
         if version > FORMAT_VERSION:
             conn.close()
             raise VaultError("vault_newer_format", path=str(path), version=version)
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'held_ballots'").fetchone() is None:
+            conn.execute(HELD_BALLOTS)  # a vault made before ballots were held
         return cls(path, conn, header)
 
     @classmethod
@@ -551,6 +568,20 @@ class Vault:
         with self._lock:
             return self.conn.execute(
                 "SELECT box, slot, ciphertext, signer, signature FROM sealed_ballots ORDER BY box, slot"
+            ).fetchall()
+
+    def held_ballots(self, box: str, signer: str) -> list[tuple[bytes, bytes, bytes]]:
+        """One officer's ballots held for a box: (slot, ciphertext, signature)."""
+        with self._lock:
+            return self.conn.execute(
+                "SELECT slot, ciphertext, signature FROM held_ballots WHERE box = ? AND signer = ? ORDER BY slot",
+                (box, signer),
+            ).fetchall()
+
+    def held_ballot_rows(self) -> list[tuple[str, bytes, bytes, str, bytes]]:
+        with self._lock:
+            return self.conn.execute(
+                "SELECT box, slot, ciphertext, signer, signature FROM held_ballots ORDER BY box, slot"
             ).fetchall()
 
     def backup(self, target: str | os.PathLike[str]) -> tuple[int, bytes]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from . import crypto, ledger
 from .authority import may_emit
 from .keyring import KeyRing, as_keyring
-from .ballot_rows import sealed_message
+from .ballot_rows import held_message, sealed_message
 from .vault import Identity, UserRow, Vault, grant_message, header_message
 
 CHECKPOINT_DOMAIN = "jz-checkpoint-v1"
@@ -199,19 +199,21 @@ def _check_chain(vault: Vault, events: list[ledger.Event], users: dict[str, User
 def _check_sealed_ballots(
     vault: Vault, events: list[ledger.Event], users: dict[str, UserRow], report: Report
 ) -> None:
-    """Every electronic ballot is signed by a tally officer, and there is one per spent slip."""
-    rows = vault.sealed_ballot_rows()
-    for box, slot, ciphertext, signer, signature in rows:
-        user = users.get(signer)
-        if (
-            user is None
-            or user.role != "tally"
-            or not crypto.verify_signature(user.public_key, signature, sealed_message(vault.vault_id, box, slot, ciphertext))
-        ):
-            report.problems.append(Problem(None, "verify_sealed_ballot", {"box": box}))
+    """Every electronic ballot, sealed or still held, is signed by a tally officer, and there is
+    one per spent slip."""
+    sealed, held = vault.sealed_ballot_rows(), vault.held_ballot_rows()
+    for rows, message in ((sealed, sealed_message), (held, held_message)):
+        for box, slot, ciphertext, signer, signature in rows:
+            user = users.get(signer)
+            if (
+                user is None
+                or user.role != "tally"
+                or not crypto.verify_signature(user.public_key, signature, message(vault.vault_id, box, slot, ciphertext))
+            ):
+                report.problems.append(Problem(None, "verify_sealed_ballot", {"box": box}))
     spent = sum(1 for e in events if e.kind == "token.spend")
-    if spent != len(rows):
-        report.problems.append(Problem(None, "verify_sealed_count", {"spent": spent, "ballots": len(rows)}))
+    if spent != len(sealed) + len(held):
+        report.problems.append(Problem(None, "verify_sealed_count", {"spent": spent, "ballots": len(sealed) + len(held)}))
 
 
 def _check_contents(

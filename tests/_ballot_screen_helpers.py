@@ -56,8 +56,10 @@ def records(path: Path, kinds: tuple[str, ...]) -> list[Record]:
 
 
 def sealed_count(path: Path, box: str = BOX) -> int:
+    """The electronic ballots stored for the box: held for a kiosk officer, or already mixed in."""
     vault = Vault.open(path)
     try:
-        return len(vault.sealed_ballots(box))
+        held = sum(1 for row in vault.held_ballot_rows() if row[0] == box)
+        return held + len(vault.sealed_ballots(box))
     finally:
         vault.close()

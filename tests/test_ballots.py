@@ -111,6 +111,10 @@ def test_sealed_ballots_round_trip_and_count_with_the_paper_ones(hall):
     # paper ballots of A cannot close while electronic ones are still sealed
     hall.paper("A", ["SSS"])
     refused("tally_electronic_sealed", ballots.request_close, hall.s("t1"), "A")
+    # the kiosk officer's held ballots go into the box before it can be opened without them
+    refused("box_ballots_held", ballots.unseal, hall.s("t1"), box_id, [hall.s("t1").identity, hall.s("t2").identity])
+    assert ballots.mix_held(kiosk, box_id) == 3
+    assert ballots.mix_held(kiosk, box_id) == 0
 
     opened = ballots.unseal(hall.s("t1"), box_id, [hall.s("t1").identity, hall.s("t2").identity])
     assert opened == {"A": sorted(["SBD", "SBD", "DDS"]), "B": sorted(["S-", "-D", "BB"])}
@@ -161,6 +165,7 @@ def test_a_ballot_moved_to_another_box_does_not_open_and_fails_verify(hall, jz):
     ballots.issue_tokens(hall.s("admin"), other, 1)
     codes = ballots.issue_tokens(hall.s("admin"), box_id, 1)
     ballots.cast(hall.s("t1"), box_id, codes[0], {"A": "SSB"})
+    ballots.mix_held(hall.s("t1"), box_id)
     assert verify(hall.tv.vault, hall.tv.admin.data_key).ok
     run_sql(hall.tv.path, "UPDATE sealed_ballots SET box = ?", other)
     officers = [hall.s("t1").identity, hall.s("t2").identity]
@@ -174,6 +179,7 @@ def test_a_ballot_copied_into_another_session_does_not_open_and_fails_verify(hal
     box_id = hall.box(["A"])
     codes = ballots.issue_tokens(hall.s("admin"), box_id, 1)
     ballots.cast(hall.s("t1"), box_id, codes[0], {"A": "SSB"})
+    ballots.mix_held(hall.s("t1"), box_id)
     conn = sqlite3.connect(hall.tv.path)
     row = conn.execute("SELECT box, slot, ciphertext, signer, signature FROM sealed_ballots").fetchone()
     conn.close()
@@ -210,7 +216,8 @@ def test_spent_and_forged_slips_are_refused(hall):
     refused("ballot_bad_marks", ballots.cast, kiosk, box_id, codes[1], {})
     assert hall.tv.vault.head() == head
     conn = sqlite3.connect(hall.tv.path)
-    assert conn.execute("SELECT count(*) FROM sealed_ballots").fetchone()[0] == 1
+    assert conn.execute("SELECT count(*) FROM held_ballots").fetchone()[0] == 1
+    assert conn.execute("SELECT count(*) FROM sealed_ballots").fetchone()[0] == 0  # held until the kiosk mixes them
     conn.close()
     ballots.cast(kiosk, box_id, codes[1], {"A": "DDD"})  # the slip refused for bad marks is still good
 
@@ -246,17 +253,16 @@ def test_sealed_ballots_carry_no_time_no_link_and_no_casting_order(hall):
     box_id = hall.box(["A"], officers=("t1", "t2", "t3"))
     codes = ballots.issue_tokens(hall.s("admin"), box_id, 20)
     kiosk = hall.s("t1")
-    cast_order: list[bytes] = []
     marks = ["SBD", "SSS", "DDD", "BBB", "S-D"]
     for index, code in enumerate(codes):
-        before = set(slots_in_table_order(hall.tv.path, box_id))
         ballots.cast(kiosk, box_id, code, {"A": marks[index % len(marks)]})
-        (new,) = set(slots_in_table_order(hall.tv.path, box_id)) - before
-        cast_order.append(new)
+    held = [row[1] for row in hall.tv.vault.held_ballot_rows()]
+    assert len(held) == 20 and slots_in_table_order(hall.tv.path, box_id) == []
+    assert ballots.mix_held(kiosk, box_id) == 20
     stored = slots_in_table_order(hall.tv.path, box_id)
     assert stored == sorted(stored)  # the table's own order is the random slot's
-    assert sorted(stored) == sorted(cast_order) and len(set(stored)) == 20
-    assert stored != cast_order  # 1 chance in 20! that random slots came in casting order
+    assert len(set(stored)) == 20 and not set(stored) & set(held)  # slots drawn afresh at the mix
+    assert hall.tv.vault.held_ballot_rows() == []
 
     conn = sqlite3.connect(hall.tv.path)
     try:
@@ -266,6 +272,8 @@ def test_sealed_ballots_carry_no_time_no_link_and_no_casting_order(hall):
         conn.close()
     assert columns == {"box", "slot", "ciphertext", "signer", "signature"}
     assert spent_columns == {"box", "token"}
+    mixes = [r for r in hall.tv.vault.records(hall.tv.admin.data_key) if r.kind == "box.mix"]
+    assert [r.data for r in mixes] == [{"box": box_id, "count": 20}]
     spends = [r for r in hall.tv.vault.records(hall.tv.admin.data_key) if r.kind == "token.spend"]
     assert len(spends) == 20 and all(set(r.data) == {"box", "token"} for r in spends)
     assert not any(slot.hex() in json.dumps(r.data) for r in spends for slot in stored)
@@ -457,3 +465,37 @@ def test_no_ballot_is_entered_while_the_close_waits_for_signatures(hall):
     ballots.request_close(t1, "A")
     refused("tally_close_pending", ballots.enter_ballot, t1, "A", "SSS")
     refused("tally_close_pending", ballots.void_ballot, t1, "A", "smudged")
+
+
+def test_held_ballots_are_mixed_by_their_officer_and_checked_by_verify(hall, jz):
+    box_id = hall.box(["A"], officers=("t1", "t2", "t3"))
+    codes = ballots.issue_tokens(hall.s("admin"), box_id, 3)
+    for code in codes:
+        ballots.cast(hall.s("t1"), box_id, code, {"A": "SSB"})
+    assert verify(hall.tv.vault, hall.tv.admin.data_key).ok  # three spends, three held ballots
+
+    # another officer can neither open nor mix t1's held ballots: they stay held
+    assert ballots.mix_held(hall.s("t2"), box_id) == 0
+    assert len(hall.tv.vault.held_ballot_rows()) == 3
+    refused("box_ballots_held", ballots.unseal, hall.s("t2"), box_id, [hall.s("t2").identity,
+                                                                        hall.s("t3").identity])
+
+    mixed = jz("box", "mix", hall.tv.path, "--box", box_id.lower(), "--json", user="t1")
+    assert mixed.returncode == 0, mixed.stderr
+    assert json.loads(mixed.stdout) == {"box": box_id, "mixed": 3}
+    assert hall.tv.vault.held_ballot_rows() == [] and len(hall.tv.vault.sealed_ballots(box_id)) == 3
+    assert jz("verify", hall.tv.path, user="admin").returncode == 0
+
+
+def test_a_held_ballot_taken_out_or_altered_fails_verify(hall, jz):
+    box_id = hall.box(["A"])
+    codes = ballots.issue_tokens(hall.s("admin"), box_id, 2)
+    for code in codes:
+        ballots.cast(hall.s("t1"), box_id, code, {"A": "DDD"})
+    slot = hall.tv.vault.held_ballot_rows()[0][1]
+    run_sql(hall.tv.path, "UPDATE held_ballots SET ciphertext = zeroblob(length(ciphertext)) WHERE slot = ?", slot)
+    result = jz("verify", hall.tv.path)
+    assert result.returncode == 3 and box_id in result.stdout + result.stderr
+    run_sql(hall.tv.path, "DELETE FROM held_ballots WHERE slot = ?", slot)
+    result = jz("verify", hall.tv.path)
+    assert result.returncode == 3 and "(1) differs from the slips spent (2)" in result.stdout + result.stderr

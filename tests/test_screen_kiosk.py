@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from _app_helpers import log_in, settle
+from _app_helpers import log_in, settle, wait_until
 from _ballot_screen_helpers import BOX, make_ballot_vault, officer, records, sealed_count
 from conftest import PASSPHRASES
 from rich.console import Console
@@ -194,3 +194,48 @@ def test_kiosk_mid_ballot(snap_compare, tmp_path, language):
         await settle(pilot)
 
     assert snap_compare(KioskApp(path, BOX), terminal_size=SIZE, run_before=marking)
+
+
+def stored_rows(path) -> tuple[int, int]:
+    """(held, sealed) electronic ballot rows in the file."""
+    vault = Vault.open(path)
+    try:
+        return len(vault.held_ballot_rows()), len(vault.sealed_ballot_rows())
+    finally:
+        vault.close()
+
+
+async def vote(pilot, slip: str, keys: str) -> None:
+    await scan(pilot, slip)
+    await pilot.press(*keys, "enter")
+    await settle(pilot)
+    await pilot.press("y")
+    await settle(pilot)
+
+
+async def test_quitting_the_kiosk_mixes_its_ballots_into_the_box(tmp_path):
+    path, slips = make_ballot_vault(tmp_path / "session.jz", slips=2)
+    app = KioskApp(path, BOX)
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "t1")
+        await vote(pilot, slips[0], "11111222")
+        await vote(pilot, slips[1], "33333000")
+        assert stored_rows(path) == (2, 0)  # held for t1 while the kiosk runs
+        await passphrase_to_quit(pilot, PASSPHRASES["t1"])
+        await wait_until(pilot, lambda: not app.is_running)
+    assert stored_rows(path) == (0, 2)
+    assert [r.data for r in records(path, ("box.mix",))] == [{"box": BOX, "count": 2}]
+
+
+async def test_a_kiosk_reopened_after_a_crash_mixes_what_it_left_held(tmp_path):
+    path, slips = make_ballot_vault(tmp_path / "session.jz", slips=1)
+    vault = Vault.open(path)
+    try:  # a ballot cast by t1's kiosk, which then died before quitting
+        ballots.cast(officer(vault, "t1"), BOX, slips[0], {"A01": "SSSSS", "B01": "SSS"})
+    finally:
+        vault.close()
+    assert stored_rows(path) == (1, 0)
+    app = KioskApp(path, BOX)
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "t1")
+        await wait_until(pilot, lambda: stored_rows(path) == (0, 1))
