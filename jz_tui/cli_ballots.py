@@ -267,10 +267,8 @@ def write_slips(codes: list[str], box: str, out_dir: str, session_name: str) -> 
 
 
 def cmd_vote(args: argparse.Namespace) -> int:
-    if args.token is None:  # the kiosk screen: the operator logs in on it
-        import sys
-
-        if args.ballot or not (sys.stdin.isatty() and sys.stdout.isatty()):
+    if args.token is None:  # the kiosk screen: the operator logs in on it (run_kiosk asks for a terminal)
+        if args.ballot:
             raise Misuse("vote_kiosk_needs_terminal")
         from .kiosk_app import run_kiosk  # noqa: PLC0415 - Textual loads only for the kiosk
 
