@@ -15,8 +15,11 @@ from conftest import PASSPHRASES, jz_executable
 
 from jz_tui import ballots, i18n
 from jz_tui.app import make_app
-from screens.ballots import BallotsScreen, OpenBoxScreen, PromptScreen, UnsealScreen
+from screens.ballots import BallotsScreen
 from screens.confirm import ConfirmScreen
+from screens.open_box import OpenBoxScreen
+from screens.prompt import PromptScreen
+from screens.unseal import UnsealScreen
 from screens.widgets import LiveTable, Plain
 from storage.vault import Vault
 

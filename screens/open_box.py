@@ -1,0 +1,100 @@
+"""The opening of a post's ballot box: the seal, and how many ballots were issued and returned."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, RadioButton, RadioSet
+
+from jz_tui.i18n import t
+
+from .base import localise_bindings
+from .widgets import Plain, TypeAheadInput
+
+
+@dataclass(frozen=True)
+class OpenForm:
+    """What the opening form gives: the seal's state (a note if broken), ballots issued and returned."""
+
+    seal_intact: bool
+    note: str
+    issued: int
+    returned: int
+
+
+class OpenBoxScreen(ModalScreen[OpenForm | None]):
+    """Opening a post's ballots: the seal (intact, or broken with a note), issued, returned."""
+
+    CSS_PATH = "ballots.tcss"
+    BINDINGS = [Binding("escape", "cancel", "key_no", id="open-cancel", tooltip="tip_no")]
+
+    def __init__(self, title: str, form: OpenForm | None = None, problem: str = "") -> None:
+        super().__init__()
+        localise_bindings(self)
+        self.title_text = title
+        self.form = form
+        self.problem = problem
+
+    def compose(self) -> ComposeResult:
+        form = self.form
+        with Vertical(classes="tally-modal", id="open-box"):
+            yield Plain(self.title_text, classes="modal-title")
+            with RadioSet(id="open-seal"):
+                yield RadioButton(t("tally_ui_seal_intact_choice"), value=form is None or form.seal_intact,
+                                  id="seal-intact")
+                yield RadioButton(t("tally_ui_seal_broken_choice"), value=form is not None and not form.seal_intact,
+                                  id="seal-broken")
+            yield Plain(t("tally_ui_open_note"), classes="modal-label")
+            yield TypeAheadInput(form.note if form else "", id="open-note", max_length=200)
+            with Horizontal(classes="modal-row"):
+                with Vertical():
+                    yield Plain(t("tally_ui_open_issued"), classes="modal-label")
+                    yield TypeAheadInput(str(form.issued) if form else "", type="integer", id="open-issued")
+                with Vertical():
+                    yield Plain(t("tally_ui_open_returned"), classes="modal-label")
+                    yield TypeAheadInput(str(form.returned) if form else "", type="integer", id="open-returned")
+            yield Plain(self.problem, id="open-problem", classes="modal-problem")
+            with Horizontal(classes="modal-buttons"):
+                yield Button(t("tally_ui_open_submit"), id="open-submit", variant="primary", compact=True)
+                yield Button(t("tally_ui_cancel_esc"), id="open-cancel-button", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#open-problem", Plain).set_class(bool(self.problem), "-shown")
+        self.query_one("#open-seal", RadioSet).focus()
+
+    @on(Input.Submitted)
+    def _next(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.input.id == "open-returned":
+            self._submit()
+        else:
+            self.focus_next()
+
+    @on(Button.Pressed, "#open-submit")
+    def _submit(self) -> None:
+        values = {}
+        for field_id in ("open-issued", "open-returned"):
+            text = self.query_one(f"#{field_id}", Input).value.strip()
+            try:
+                values[field_id] = int(text)
+            except ValueError:
+                problem = self.query_one("#open-problem", Plain)
+                problem.update(t("tally_ui_open_number_needed"))
+                problem.set_class(True, "-shown")
+                self.query_one(f"#{field_id}", Input).focus()
+                return
+        intact = self.query_one("#open-seal", RadioSet).pressed_index != 1
+        self.dismiss(OpenForm(intact, self.query_one("#open-note", Input).value, values["open-issued"],
+                              values["open-returned"]))
+
+    @on(Button.Pressed, "#open-cancel-button")
+    def _cancel_pressed(self) -> None:
+        self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

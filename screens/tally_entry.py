@@ -1,0 +1,272 @@
+"""Paper entry on the tally screen: the ballot being typed, the store queue, corrections.
+
+The entry panel is built for speed: the table lists the post's candidates in code order
+(the ballot paper, names included), one key per candidate fills the current ballot left
+to right (1 satisfied, 2 basically satisfied, 3 dissatisfied, 0 blank; Backspace goes
+back a mark), Enter stores it.
+
+Stored ballots go through a queue drained by one thread worker at a time, with numbers
+fixed on the UI thread at the moment Enter is pressed: the officer keeps typing while a
+ballot is being written, and the ledger holds the ballots in the order they were typed.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import work
+from textual.message import Message
+
+from jz_tui import ballots
+from jz_tui.democratic import MARKS
+from jz_tui.i18n import error_text, t
+from jz_tui.session import Session
+from storage.errors import JzError
+
+from .data import LedgerActivity, SessionClosed
+from .prompt import PromptScreen
+from .tally_snapshot import marks_text
+from .widgets import LiveTable
+
+
+def mark_label(mark: str) -> str:
+    """A mark in words (满意 / satisfied ...), as the ballot paper says it."""
+    return t(f"tally_ui_mark_{MARKS[mark]}")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One ballot to store: entered (marks) or void (reason), under a number fixed when typed."""
+
+    post: str
+    number: int
+    marks: str | None
+    group: str = ""
+    reason: str = ""
+    correcting: bool = False
+
+
+class BallotEntry:
+    """The entry panel's keys and the store queue, for :class:`screens.ballots.BallotsScreen`.
+
+    A mixin: it works on the screen's ``_current`` (the post's count), ``_post``, ``_note``
+    and ``reload``, and on its ``#tally-table`` and ``#tally-ballot``.
+    """
+
+    class Stored(Message):
+        """The store worker finished one job: ``error`` is the refusal in words, or None."""
+
+        def __init__(self, job: Job, error: str | None) -> None:
+            super().__init__()
+            self.job = job
+            self.error = error
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._marks: list[str] = []  # the ballot being typed
+        self._correcting: int | None = None  # the number being re-entered, if any
+        self._next_no = 0
+        self._group = ""
+        self._jobs: deque[Job] = deque()  # typed, not yet stored; the head is being stored
+        self._last_stored: dict[str, int] = {}  # post -> number last stored from this screen
+
+    # ------------------------------------------------------------------ the ballot being typed
+
+    def _mark_cell(self, index: int) -> Text:
+        if index < len(self._marks):
+            mark = self._marks[index]
+            return Text(mark_label(mark), style="bold red" if mark == "D" else "")
+        current = self._current
+        typing = current is not None and current.opened is not None and not current.closed
+        return Text("___", style="reverse") if typing and index == len(self._marks) else Text("")
+
+    def _show_ballot(self) -> None:
+        """The marks column, the cursor and the ballot's title: after every key."""
+        current = self._current
+        if current is None:
+            return
+        table = self.query_one("#tally-table", LiveTable)
+        for index, line in enumerate(current.candidates):
+            if line.code in table.rows:
+                cell = self._mark_cell(index)
+                if table.get_cell(line.code, "mark") != cell:
+                    table.update_cell(line.code, "mark", cell, update_width=True)
+        complete = len(self._marks) >= len(current.candidates)
+        table.show_cursor = not complete and current.opened is not None and not current.closed
+        if table.show_cursor and table.row_count:
+            table.move_cursor(row=min(len(self._marks), table.row_count - 1))
+
+        panel = self.query_one("#tally-ballot")
+        group = t("tally_ui_group", group=self._group) if current.groups else ""
+        if current.closed or current.opened is None:
+            title = t("tally_ui_ballot_idle")
+        elif self._correcting is not None:
+            old = dict(current.mine).get(self._correcting, "")
+            title = t("tally_ui_correcting", no=self._correcting,
+                      old=marks_text(old) if self._correcting in dict(current.mine) else "-") + group
+        else:
+            title = t("tally_ui_ballot_title", no=self._next_no) + group
+        if complete and current.opened is not None and not current.closed:
+            title += t("tally_ui_complete")
+        panel.border_title = Text(title)
+        panel.set_class(self._correcting is not None, "-correcting")
+        panel.set_class(complete, "-complete")
+
+    def _reset_entry(self) -> None:
+        self._marks = []
+        self._correcting = None
+
+    def action_mark(self, mark: str) -> None:
+        current = self._current
+        if current is None or len(self._marks) >= len(current.candidates):
+            self.app.bell()  # the ballot is full: Enter stores it, Backspace corrects it
+            return
+        self._marks.append(mark)
+        self._show_ballot()
+
+    def action_back(self) -> None:
+        if self._marks:
+            self._marks.pop()
+            self._show_ballot()
+
+    def action_cancel(self) -> None:
+        was_correcting = self._correcting is not None
+        self._reset_entry()
+        self._show_ballot()
+        self._note(t("tally_ui_correction_cancelled") if was_correcting else "")
+
+    def action_store(self) -> None:
+        current = self._current
+        if current is None:
+            return
+        if len(self._marks) < len(current.candidates):
+            self.app.bell()
+            self._note(t("tally_ui_incomplete", done=len(self._marks), total=len(current.candidates)), "error")
+            return
+        marks, correcting = "".join(self._marks), self._correcting is not None
+        self._queue(Job(current.post, self._take_number(), marks, self._group, correcting=correcting))
+
+    def _take_number(self) -> int:
+        """The number of the ballot now leaving the entry panel; clears the panel for the next one."""
+        if self._correcting is not None:
+            number_ = self._correcting
+        else:
+            number_ = self._next_no
+            self._next_no += 1
+        self._reset_entry()
+        self._show_ballot()
+        return number_
+
+    def action_void(self) -> None:
+        current = self._current
+        if current is None:
+            return
+        number_ = self._correcting if self._correcting is not None else self._next_no
+
+        def answered(reason: str | None) -> None:
+            if reason is not None and self._current is not None and self._current.post == current.post:
+                correcting = self._correcting is not None
+                self._queue(Job(current.post, self._take_number(), None, reason=reason, correcting=correcting))
+
+        self.app.push_screen(PromptScreen(t("tally_ui_void_title", no=number_), t("tally_ui_void_label"),
+                                          placeholder=t("tally_ui_void_placeholder")), answered)
+
+    def action_correct_last(self) -> None:
+        current = self._current
+        if current is None:
+            return
+        last = self._last_stored.get(current.post, current.last_no)
+        if last is None:
+            self.app.bell()
+            self._note(t("tally_ui_nothing_to_correct"), "error")
+            return
+        self._start_correction(last)
+
+    def action_correct_number(self) -> None:
+        current = self._current
+        if current is None:
+            return
+        suggested = current.discrepancies[0] if current.discrepancies else self._last_stored.get(
+            current.post, current.last_no)
+
+        def answered(text: str | None) -> None:
+            if text is None:
+                return
+            if not text.strip().isdigit() or int(text) < 1:
+                self._note(t("tally_ui_bad_number", text=text), "error")
+                return
+            self._start_correction(int(text))
+
+        self.app.push_screen(PromptScreen(t("tally_ui_number_title"), t("tally_ui_number_label"),
+                                          value="" if suggested is None else str(suggested), integer=True), answered)
+
+    def _start_correction(self, number_: int) -> None:
+        current = self._current
+        self._marks = []
+        self._correcting = number_
+        self._show_ballot()
+        text = t("tally_ui_correct_hint", no=number_)
+        if current is not None:
+            for no, first, second in current.differing:
+                if no == number_:
+                    text = t("tally_ui_correct_differ", no=no, first=current.pair[0], a=first or "-",
+                             second=current.pair[1], b=second or "-")
+        self._note(text)
+
+    def action_group(self) -> None:
+        current = self._current
+        if current is None or not current.groups:
+            return
+        groups = list(current.groups)
+        self._group = groups[(groups.index(self._group) + 1) % len(groups)] if self._group in groups else groups[0]
+        self._show_ballot()
+
+    # ------------------------------------------------------------------ storing, in order
+
+    def _queue(self, job: Job) -> None:
+        self._jobs.append(job)
+        if len(self._jobs) == 1:
+            self._store(job)
+
+    @work(thread=True, group="tally-store")
+    def _store(self, job: Job) -> None:
+        def run(session: Session, _activity: LedgerActivity) -> int:
+            if job.marks is None:
+                return ballots.void_ballot(session, job.post, job.reason, job.number)
+            return ballots.enter_ballot(session, job.post, job.marks, job.group, job.number)
+
+        try:
+            self.context.shared.use(run)
+        except SessionClosed:
+            return
+        except JzError as error:
+            self.post_message(self.Stored(job, error_text(error)))
+        else:
+            self.post_message(self.Stored(job, None))
+
+    def on_ballot_entry_stored(self, message: Stored) -> None:
+        job = message.job
+        if self._jobs and self._jobs[0] == job:
+            self._jobs.popleft()
+        if message.error is not None:
+            # Nothing typed is lost: the refused ballot comes back to the panel, under its number.
+            self._jobs.clear()
+            if job.post == self._post:
+                self._marks = list(job.marks or "")
+                self._correcting = job.number if job.correcting else None
+                if not job.correcting:
+                    self._next_no = job.number
+                self._show_ballot()
+            self._note(t("tally_ui_not_stored", no=job.number, reason=message.error), "error")
+        else:
+            self._last_stored[job.post] = job.number
+            if job.marks is None:
+                self._note(t("ballot_voided", no=job.number), "ok")
+            else:
+                key = "tally_ui_corrected" if job.correcting else "tally_ui_stored"
+                self._note(t(key, no=job.number, marks=marks_text(job.marks)), "ok")
+            if self._jobs:
+                self._store(self._jobs[0])
+        self.reload()

@@ -1,0 +1,146 @@
+"""The tally's signed steps: opening a post's ballots, the close, an override, unsealing the electronic ballots.
+
+Each asks in a modal (:class:`OpenBoxScreen`, a confirmation, :class:`PromptScreen`,
+:class:`UnsealScreen`), then writes in a thread worker that posts :class:`TallySteps.Done`.
+A refused opening comes back with what was typed and the refusal under it.
+"""
+
+from __future__ import annotations
+
+from textual import work
+from textual.message import Message
+
+from jz_tui import ballots
+from jz_tui.i18n import error_text, t
+from storage.errors import JzError
+from storage.vault import Identity
+
+from .confirm import ConfirmScreen
+from .data import SessionClosed
+from .open_box import OpenBoxScreen, OpenForm
+from .prompt import PromptScreen
+from .unseal import UnsealScreen
+
+
+class TallySteps:
+    """The open, close, override and unseal actions, for :class:`screens.ballots.BallotsScreen`.
+
+    A mixin: it works on the screen's ``_current`` (the post's count), ``_note``, ``reload``
+    and ``context``.
+    """
+
+    class Done(Message):
+        """A step's worker (open, close, override, unseal) finished: what to say, and whether it was refused."""
+
+        def __init__(self, text: str, error: bool, retry: object = None) -> None:
+            super().__init__()
+            self.text = text
+            self.error = error
+            self.retry = retry  # the form to show again after a refusal
+
+    def action_open_box(self, form: OpenForm | None = None, problem: str = "") -> None:
+        current = self._current
+        if current is None:
+            return
+        post = current.post
+
+        def answered(result: OpenForm | None) -> None:
+            if result is not None:
+                self._open(post, result)
+
+        title = t("tally_ui_open_title", post=post, box=current.box, seal=current.seal_no)
+        self.app.push_screen(OpenBoxScreen(title, form, problem), answered)
+
+    @work(thread=True, group="tally-action")
+    def _open(self, post: str, form: OpenForm) -> None:
+        try:
+            self.context.shared.use(lambda session, _: ballots.open_box(
+                session, post, form.seal_intact, form.note, form.issued, form.returned))
+        except SessionClosed:
+            return
+        except JzError as error:
+            self.post_message(self.Done(error_text(error), True, retry=form))
+        else:
+            self.post_message(self.Done(t("box_opened", post=post), False))
+
+    def action_close_tally(self) -> None:
+        current = self._current
+        if current is None:
+            return
+        post = current.post
+        lines = [t("tally_ui_close_counts", valid=current.valid, void=current.void)]
+        if current.problems:
+            lines.append(t("tally_ui_blocked", reason=current.problems[0]))
+        lines.append(t("tally_ui_close_who"))
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._request(post, None)
+
+        self.app.push_screen(ConfirmScreen(t("tally_ui_close_title", post=post), lines), answered)
+
+    def action_override(self) -> None:
+        current = self._current
+        if current is None:
+            return
+        post = current.post
+
+        def answered(reason: str | None) -> None:
+            if reason is not None:
+                self._request(post, reason)
+
+        self.app.push_screen(PromptScreen(t("tally_ui_override_title", post=post), t("tally_ui_override_label")),
+                             answered)
+
+    @work(thread=True, group="tally-action")
+    def _request(self, post: str, override_reason: str | None) -> None:
+        """The close (``override_reason`` None) or an override, created pending."""
+        try:
+            if override_reason is None:
+                action = self.context.shared.use(lambda session, _: ballots.request_close(session, post))
+                text = t("tally_close_pending_created", id=action.id)
+            else:
+                action = self.context.shared.use(
+                    lambda session, _: ballots.request_override(session, post, override_reason))
+                text = t("tally_override_pending", id=action.id)
+        except SessionClosed:
+            return
+        except JzError as error:
+            self.post_message(self.Done(error_text(error), True))
+        else:
+            self.post_message(self.Done(text, False))
+
+    def action_unseal(self) -> None:
+        current = self._current
+        if current is None:
+            return
+        box = current.box
+        others = [name for name in current.officers if name != self.context.user]
+        screen = UnsealScreen(self.context.shared, box, self.context.user, others, current.k - 1)
+
+        def answered(identities: list[Identity] | None) -> None:
+            if identities is not None:
+                self._unseal(box, identities)
+
+        self.app.push_screen(screen, answered)
+
+    @work(thread=True, group="tally-action")
+    def _unseal(self, box: str, identities: list[Identity]) -> None:
+        try:
+            opened = self.context.shared.use(
+                lambda session, _: ballots.unseal(session, box, [session.identity, *identities]))
+        except SessionClosed:
+            return
+        except JzError as error:
+            self.post_message(self.Done(error_text(error), True))
+        else:
+            count = max((len(m) for m in opened.values()), default=0)
+            self.post_message(self.Done(t("box_unsealed", box=box, count=count), False))
+        finally:
+            identities.clear()  # the other officers' keys leave this terminal's memory with the box key
+
+    def on_tally_steps_done(self, message: Done) -> None:
+        self._note(message.text, "error" if message.error else "ok")
+        if isinstance(message.retry, OpenForm):
+            self.action_open_box(message.retry, message.text)
+        self.reload()
