@@ -16,7 +16,10 @@ from textual.widgets import Button, Input
 from jz_tui import i18n, sheets
 from jz_tui.i18n import t
 from screens.announcement import dropped_text
-from screens.sheets import CorrectionScreen, MarksForm, ReasonScreen, SheetConfirmScreen, SheetsScreen
+from screens.marks_form import MarksForm
+from screens.reason import ReasonScreen
+from screens.sheet_correction import CorrectionScreen
+from screens.sheets import SheetConfirmScreen, SheetsScreen
 from screens.widgets import Plain, TablePanel
 
 SIZE = (80, 24)
