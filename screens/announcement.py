@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from rich.console import RenderableType
 from rich.align import Align
+from rich.console import RenderableType
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
@@ -50,7 +50,7 @@ def announcement_view(params: Mapping[str, Any]) -> AnnouncementView:
     """The view of a signed announcement (the params of the ``announce`` pending action).
 
     ``dropped`` lists the examiners of the dropped sheets as the aggregation dropped them:
-    the highest first, then the lowest (:func:`jz_tui.scoring.gymnastics`).
+    the highest first, then the lowest (:func:`jz_tui.rules.scoring.gymnastics`).
     ``extremes_dropped`` is the aggregation's own word on whether anything was dropped; an
     announcement signed before it was recorded says so through ``dropped`` (gymnastics) or
     is taken to have dropped (per item, the only claim such a ledger ever made).

@@ -23,9 +23,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 
-from jz_tui.democratic import KEY_TO_MARK, LETTER_KEYS, MARKS
 from jz_tui.i18n import t
-from jz_tui.session import Session
+from jz_tui.rules.democratic import KEY_TO_MARK, LETTER_KEYS, MARKS
+from jz_tui.services.session import Session
 
 from .base import ModeScreen
 from .data import LedgerActivity

@@ -33,7 +33,7 @@ from textual.widgets import Footer
 from textual.worker import get_current_worker
 
 from jz_tui.i18n import t
-from jz_tui.session import Session
+from jz_tui.services.session import Session
 
 from .data import LedgerActivity, LedgerHead, LedgerStatus, SessionClosed, SharedSession
 from .widgets import Plain, role_label

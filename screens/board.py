@@ -3,7 +3,7 @@
 Per post: each candidate's stage scores, composite, rank and status (a word, coloured;
 never a colour alone), flags as words, a bar chart of the composites, how far each
 stage has come, and the committee's decisions. What a view shows is decided by
-:mod:`jz_tui.public_view` (jury view: everything; public view: only what has been
+:mod:`jz_tui.services.public_view` (jury view: everything; public view: only what has been
 made public, frozen while a supervisor keeps it frozen); this module only lays it out.
 
 Layout: as many post panels as the terminal holds (one at 80x24, four at 160x48, more
@@ -30,13 +30,12 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.widget import Widget
 
-from jz_tui import public_view
+from jz_tui.errors import JzError
 from jz_tui.i18n import catalogue, error_text, t
-from jz_tui.public_view import JURY, PUBLIC, BoardPost, BoardRow, PublicSource, StageProgress
-from jz_tui.rules import rules_from
-from jz_tui.session import Session
-from storage.authority import may_emit
-from storage.errors import JzError
+from jz_tui.rules.settings import rules_from
+from jz_tui.services import public_view
+from jz_tui.services.public_view import JURY, PUBLIC, BoardPost, BoardRow, PublicSource, StageProgress
+from jz_tui.services.session import Session, may_emit
 
 from .base import ModeScreen, ShellContext
 from .confirm import ConfirmScreen

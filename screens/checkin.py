@@ -2,7 +2,7 @@
 
 One input always has the focus, so a barcode scanner (which types the ticket's code and
 Enter) works at any moment. Whatever arrives there, a scanned ticket, an exam number, a
-name, pinyin initials or the last ID digits, goes through :func:`jz_tui.checkin.attempt`,
+name, pinyin initials or the last ID digits, goes through :func:`jz_tui.services.checkin.attempt`,
 the same call as ``jz checkin``; every attempt gets a large coloured outcome. Several
 matches open a pick list under the input (arrows, Enter; Esc cancels) while the focus
 stays in the input. Per-post counts follow the ledger live, keyed by post.
@@ -30,12 +30,11 @@ from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from jz_tui import checkin, roster
-from jz_tui.checkin import Attempt, PostCount
+from jz_tui.errors import JzError
 from jz_tui.i18n import error_text, t
-from jz_tui.session import Session
-from storage.errors import JzError
-from storage.roster_state import RosterState
+from jz_tui.services import checkin, roster
+from jz_tui.services.checkin import Attempt, PostCount, RosterState
+from jz_tui.services.session import Session
 
 from .base import ModeScreen
 from .confirm import ConfirmScreen

@@ -13,11 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from jz_tui import pending
-from jz_tui.session import Session
-from storage.errors import JzError
-from storage.ledger import Event, open_body, short_hash
-from storage.projection import PendingAction, SessionState
+from jz_tui.errors import JzError
+from jz_tui.services import pending
+from jz_tui.services.session import Event, PendingAction, Session, SessionState, short_hash
 
 T = TypeVar("T")
 
@@ -101,10 +99,9 @@ class LedgerActivity:
 
     @staticmethod
     def _rows(session: Session, events: deque[Event]) -> tuple[ActivityRow, ...]:
-        vault = session.vault
         rows = []
         for event in reversed(events):  # newest first
-            record = open_body(session.identity.keyring.key_for(event.seq), vault.vault_id, event)
+            record = session.record_of(event)
             rows.append(ActivityRow(record.seq, record.kind, record.actor, record.at))
         return tuple(rows)
 

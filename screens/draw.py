@@ -1,6 +1,6 @@
 """The interview-order draw (clerk, admin), opened from the check-in screen.
 
-Pick a post, confirm, and :func:`jz_tui.draw.draw` (the same call as ``jz draw``) runs
+Pick a post, confirm, and :func:`jz_tui.services.draw.draw` (the same call as ``jz draw``) runs
 in a worker: it records the SHA-256 of a fresh seed, orders the checked-in candidates
 from the seed, then records the seed. The screen shows each post's draw state, and for
 the highlighted post the seed hash, the seed and the order with interview numbers
@@ -17,10 +17,10 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
-from jz_tui import draw
+from jz_tui.errors import JzError
 from jz_tui.i18n import error_text, t
-from jz_tui.session import Session
-from storage.errors import JzError
+from jz_tui.services import draw
+from jz_tui.services.session import Session
 
 from .base import ModeScreen
 from .confirm import ConfirmScreen

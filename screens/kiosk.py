@@ -26,11 +26,11 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Input
 
-from jz_tui import ballots
-from jz_tui.democratic import KEY_TO_MARK, MARKS
+from jz_tui.errors import AuthError, JzError
 from jz_tui.i18n import error_text, t
-from jz_tui.session import Session
-from storage.errors import AuthError, JzError
+from jz_tui.rules.democratic import KEY_TO_MARK, MARKS
+from jz_tui.services import ballots
+from jz_tui.services.session import Session
 
 from .base import localise_bindings
 from .confirm import ConfirmScreen

@@ -8,7 +8,6 @@ an unknown user and a wrong passphrase look, and take, the same.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from textual import on, work
@@ -18,29 +17,18 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, LoadingIndicator
 
+from jz_tui.errors import AuthError, JzError
 from jz_tui.i18n import error_text, t
-from jz_tui.session import Session
-from storage import crypto
-from storage.errors import AuthError, JzError
-from storage.vault import Vault
+from jz_tui.services.session import Session, Vault, unlock
 
 from .base import localise_bindings
-from .widgets import Plain, TypeAheadInput
 from .data import SharedSession
+from .widgets import Plain, TypeAheadInput
 
 
 def unlock_session(vault: Vault, user: str, passphrase: str) -> SharedSession:
     """Unlock ``user``'s key slot and fold the session. Blocking: call from a worker."""
-    try:
-        identity = vault.unlock(user, passphrase)
-    except AuthError as error:
-        if error.key == "user_unknown":
-            # Spend the time a real key slot takes, so the delay does not reveal who exists.
-            users = vault.users()
-            if users:
-                crypto.derive_kek(passphrase, os.urandom(crypto.SALT_BYTES), users[0].kdf)
-        raise
-    return SharedSession(Session(vault, identity))
+    return SharedSession(Session(vault, unlock(vault, user, passphrase)))
 
 
 class LoginScreen(Screen[SharedSession]):

@@ -1,6 +1,6 @@
 """The marks form: one input per rubric item (or a single total), checked as typed.
 
-Marks are validated as they are typed by :func:`jz_tui.marks.parse_mark`, the same check
+Marks are validated as they are typed by :func:`jz_tui.rules.marks.parse_mark`, the same check
 ``jz sheet submit`` makes; the total is their Decimal sum. The examiner's sheet and the
 correction dialog both use :class:`MarksForm`; its look is in ``sheets.tcss``.
 """
@@ -18,11 +18,11 @@ from textual.validation import ValidationResult, Validator
 from textual.widget import Widget
 from textual.widgets import Input
 
-from jz_tui.config import current_rules
+from jz_tui.errors import JzError
 from jz_tui.i18n import error_text, t
-from jz_tui.marks import parse_mark
-from jz_tui.session import Session
-from storage.errors import JzError
+from jz_tui.rules.marks import parse_mark
+from jz_tui.services.config import current_rules
+from jz_tui.services.session import Session
 
 from .widgets import Plain, TypeAheadInput
 
@@ -53,7 +53,7 @@ def marks_arguments(shape: RubricShape, marks: Sequence[str]) -> tuple[list[str]
 
 
 class MarkValidator(Validator):
-    """A Textual validator that is exactly :func:`jz_tui.marks.parse_mark`: its refusal, its words."""
+    """A Textual validator that is exactly :func:`jz_tui.rules.marks.parse_mark`: its refusal, its words."""
 
     def __init__(self, field: str, top: str, step: str) -> None:
         super().__init__()

@@ -1,9 +1,9 @@
 """The roster (admin): posts and candidates, search, corrections with a reason, withdrawals.
 
-The search box uses :func:`jz_tui.checkin.search`, the check-in's own search: exam
+The search box uses :func:`jz_tui.services.checkin.search`, the check-in's own search: exam
 number, name, pinyin initials or the last ID digits. Editing a candidate goes through
-:func:`jz_tui.roster.edit_candidate` and withdrawing through
-:func:`jz_tui.roster.withdraw_candidate`, the calls behind ``jz roster edit`` and
+:func:`jz_tui.services.roster.edit_candidate` and withdrawing through
+:func:`jz_tui.services.roster.withdraw_candidate`, the calls behind ``jz roster edit`` and
 ``jz roster withdraw``; both take a reason, and a refused change reopens its form with
 what was typed and the reason it was refused. Career staff (事业编制) are marked as
 appointed on contract (聘任制).
@@ -19,10 +19,10 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Input, Select
 
-from jz_tui import checkin, roster
+from jz_tui.errors import JzError
 from jz_tui.i18n import error_text, t
-from jz_tui.session import Session
-from storage.errors import JzError
+from jz_tui.services import checkin, roster
+from jz_tui.services.session import Session
 
 from .base import ModeScreen
 from .data import LedgerActivity, SessionClosed

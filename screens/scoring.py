@@ -2,9 +2,9 @@
 
 Sheets arrive live: the sheets of the selected candidate are a live table keyed by
 (candidate, examiner), updated in place as other terminals submit. The scorer confirms
-or rejects (with a reason) each one through :mod:`jz_tui.sheets`, which refuses anyone
+or rejects (with a reason) each one through :mod:`jz_tui.services.sheets`, which refuses anyone
 confirming their own entry. Once every expected sheet is confirmed,
-:func:`jz_tui.sheets.progress` gives the aggregate: the totals, which were dropped, the
+:func:`jz_tui.services.sheets.progress` gives the aggregate: the totals, which were dropped, the
 result. Announcing (亮分) creates a pending action; once a supervisor has signed it, the
 announcement view (:mod:`screens.announcement`) shows it to the hall.
 """
@@ -22,19 +22,19 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable
 
-from jz_tui import pending, sheets
-from jz_tui.config import current_rules
+from jz_tui.errors import JzError
 from jz_tui.i18n import error_text, t
-from jz_tui.scoring import half_up
-from jz_tui.session import Session
-from storage.errors import JzError
-from storage.scoring_state import CONFIRMED, SUBMITTED, Sheet
+from jz_tui.rules.scoring import half_up
+from jz_tui.services import pending, sheets
+from jz_tui.services.config import current_rules
+from jz_tui.services.session import Session
+from jz_tui.services.sheets import CONFIRMED, SUBMITTED, Sheet
 
 from .announcement import HIGH, LOW, AnnouncementScreen, AnnouncementView, announcement_view, method_text
 from .base import ModeScreen
 from .confirm import ConfirmScreen
 from .data import LedgerActivity, SessionClosed
-from .sheets import ReasonScreen
+from .reason import ReasonScreen
 from .widgets import Cell, Plain, TablePanel
 
 # Where a candidate stands (catalogue ``scorer_state_<state>``), in the order work comes.

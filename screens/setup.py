@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 
 from jz_tui.i18n import t
-from jz_tui.session import Session
+from jz_tui.services.session import Session
 
 from .base import ModeScreen
 from .data import LedgerActivity, PendingRow, kind_counts, open_pending

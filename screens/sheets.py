@@ -8,7 +8,7 @@ examiner's own sheets, their own pending corrections and signed announcements on
 nothing else reaches the UI thread.
 
 Marks are checked as they are typed (:mod:`screens.marks_form`). Submitting asks for
-confirmation, then :func:`jz_tui.sheets.submit` runs in a worker. A submitted sheet is
+confirmation, then :func:`jz_tui.services.sheets.submit` runs in a worker. A submitted sheet is
 read-only: before a scorer confirms it the examiner may withdraw it (with a reason,
 :mod:`screens.reason`, which the scorer's screen uses too) and submit again; after, a
 correction (:mod:`screens.sheet_correction`) is a pending action for the scorer and a
@@ -26,11 +26,11 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, DataTable
 
-from jz_tui import sheets
+from jz_tui.errors import JzError
 from jz_tui.i18n import error_text, t
-from jz_tui.session import Session
-from storage.errors import JzError
-from storage.scoring_state import CONFIRMED, REJECTED, SUBMITTED, WITHDRAWN
+from jz_tui.services import sheets
+from jz_tui.services.session import Session
+from jz_tui.services.sheets import CONFIRMED, REJECTED, SUBMITTED, WITHDRAWN
 
 from .announcement import AnnouncementView, dropped_text
 from .base import ModeScreen

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from jz_tui import pending, sheets
-from jz_tui.session import Session
-from storage.scoring_state import REJECTED, WITHDRAWN
+from jz_tui.services import pending, sheets
+from jz_tui.services.session import Session
+from jz_tui.services.sheets import REJECTED, WITHDRAWN
 
 from .announcement import AnnouncementView, announcement_view
 from .marks_form import RubricShape, rubric_shape

@@ -1,6 +1,6 @@
 """Pending signatures (admin, scorer, tally, supervisor): approve actions that need you.
 
-The same mechanism as ``jz sign``: :func:`jz_tui.pending.sign`, here behind a
+The same mechanism as ``jz sign``: :func:`jz_tui.services.pending.sign`, here behind a
 confirmation. Approving appends one ``pending.sign`` event; the action takes effect with
 its last required signature.
 """
@@ -15,10 +15,10 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
-from jz_tui import pending
+from jz_tui.errors import JzError
 from jz_tui.i18n import error_text, t
-from jz_tui.session import Session
-from storage.errors import JzError
+from jz_tui.services import pending
+from jz_tui.services.session import Session
 
 from .base import ModeScreen
 from .confirm import ConfirmScreen

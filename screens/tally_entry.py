@@ -19,11 +19,11 @@ from rich.text import Text
 from textual import work
 from textual.message import Message
 
-from jz_tui import ballots
-from jz_tui.democratic import MARKS
+from jz_tui.errors import JzError
 from jz_tui.i18n import error_text, t
-from jz_tui.session import Session
-from storage.errors import JzError
+from jz_tui.rules.democratic import MARKS
+from jz_tui.services import ballots
+from jz_tui.services.session import Session
 
 from .data import LedgerActivity, SessionClosed
 from .prompt import PromptScreen

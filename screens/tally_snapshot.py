@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from jz_tui import ballots
 from jz_tui.i18n import error_text, t
-from jz_tui.session import Session
+from jz_tui.services import ballots
+from jz_tui.services.session import Session
 
 
 def marks_text(marks: str | None) -> str:

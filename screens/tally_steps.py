@@ -10,10 +10,10 @@ from __future__ import annotations
 from textual import work
 from textual.message import Message
 
-from jz_tui import ballots
+from jz_tui.errors import JzError
 from jz_tui.i18n import error_text, t
-from storage.errors import JzError
-from storage.vault import Identity
+from jz_tui.services import ballots
+from jz_tui.services.session import Identity
 
 from .confirm import ConfirmScreen
 from .data import SessionClosed

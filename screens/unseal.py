@@ -10,9 +10,9 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input
 
+from jz_tui.errors import AuthError, JzError
 from jz_tui.i18n import error_text, t
-from storage.errors import AuthError, JzError
-from storage.vault import Identity
+from jz_tui.services.session import Identity
 
 from .base import localise_bindings
 from .data import SessionClosed, SharedSession

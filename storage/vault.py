@@ -25,10 +25,10 @@ FORMAT_VERSION = 1
 BUSY_TIMEOUT_S = 10.0
 HEADER_FIELDS = ("format_version", "vault_id", "session_name", "admin_name", "admin_public_key", "created_at")
 
-# A ballot cast at a kiosk is held here, sealed to the box key and then again to the kiosk
-# officer's own X25519 key, until that officer mixes the held ballots into sealed_ballots in
-# one shuffled batch (storage never sees the order of casting in a form the box key opens).
-HELD_BALLOTS = """CREATE TABLE IF NOT EXISTS held_ballots (
+
+def _ballot_table(name: str) -> str:
+    """A table of electronic ballots: signed ciphertexts keyed by a random slot."""
+    return f"""CREATE TABLE IF NOT EXISTS {name} (
     box TEXT NOT NULL,
     slot BLOB NOT NULL,
     ciphertext BLOB NOT NULL,
@@ -36,6 +36,12 @@ HELD_BALLOTS = """CREATE TABLE IF NOT EXISTS held_ballots (
     signature BLOB NOT NULL,
     PRIMARY KEY (box, slot)
 ) STRICT, WITHOUT ROWID;"""
+
+
+# A ballot cast at a kiosk is held here, sealed to the box key and then again to the kiosk
+# officer's own X25519 key, until that officer mixes the held ballots into sealed_ballots in
+# one shuffled batch (storage never sees the order of casting in a form the box key opens).
+HELD_BALLOTS = _ballot_table("held_ballots")
 
 SCHEMA = """
 CREATE TABLE header (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
@@ -72,21 +78,14 @@ CREATE TABLE ledger (
 ) STRICT;
 -- Electronic ballots live outside the ledger, keyed by a random slot so that their order
 -- says nothing about the order of voting; each is signed by the kiosk's tally officer.
-CREATE TABLE sealed_ballots (
-    box TEXT NOT NULL,
-    slot BLOB NOT NULL,
-    ciphertext BLOB NOT NULL,
-    signer TEXT NOT NULL,
-    signature BLOB NOT NULL,
-    PRIMARY KEY (box, slot)
-) STRICT, WITHOUT ROWID;
+{sealed}
 CREATE TABLE spent_tokens (box TEXT NOT NULL, token TEXT NOT NULL, PRIMARY KEY (box, token)) STRICT, WITHOUT ROWID;
 {held}
 CREATE TRIGGER ledger_append_only_update BEFORE UPDATE ON ledger
     BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
 CREATE TRIGGER ledger_append_only_delete BEFORE DELETE ON ledger
     BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
-""".replace("{held}", HELD_BALLOTS)
+""".replace("{sealed}", _ballot_table("sealed_ballots")).replace("{held}", HELD_BALLOTS)
 
 
 @dataclass(frozen=True)

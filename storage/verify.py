@@ -16,8 +16,8 @@ from pathlib import Path
 
 from . import crypto, ledger
 from .authority import may_emit
-from .keyring import KeyRing, as_keyring
 from .ballot_rows import held_message, sealed_message
+from .keyring import KeyRing, as_keyring
 from .vault import Identity, UserRow, Vault, grant_message, header_message
 
 CHECKPOINT_DOMAIN = "jz-checkpoint-v1"

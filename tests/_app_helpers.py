@@ -17,9 +17,9 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from jz_tui import pending
-from jz_tui.app import JzApp, make_app
-from jz_tui.session import Session
+from jz_tui.apps.app import JzApp, make_app
+from jz_tui.services import pending
+from jz_tui.services.session import Session
 
 # One user of each role in the conftest vault; the first mode listed is the role's home.
 USER_OF_ROLE = {"admin": "admin", "clerk": "clerk", "examiner": "e1", "scorer": "scorer", "tally": "t1",

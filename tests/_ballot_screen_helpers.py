@@ -13,8 +13,8 @@ from pathlib import Path
 from _hall_helpers import import_demo_roster
 from conftest import PASSPHRASES, make_test_vault
 
-from jz_tui import ballots
-from jz_tui.session import Session
+from jz_tui.services import ballots
+from jz_tui.services.session import Session
 from storage.ledger import Record
 from storage.vault import Vault
 

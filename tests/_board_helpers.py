@@ -21,9 +21,9 @@ from _app_helpers import settle, wait_until
 from _hall_helpers import import_demo_roster, session_of
 from conftest import make_test_vault
 
-from jz_tui import ballots, config, inspection, pending, sheets, written
-from jz_tui.ranking import rank
-from jz_tui.session import Session
+from jz_tui.rules.ranking import rank
+from jz_tui.services import ballots, config, inspection, pending, sheets, written
+from jz_tui.services.session import Session
 from screens.board import BoardScreen, PostPanel
 
 WRITTEN = {

@@ -24,7 +24,7 @@ from _tmux_helpers import TmuxServer, terminal_env, then_report
 from conftest import PASSPHRASES, WEAK_KDF, jz_executable, make_test_vault
 from rich.cells import cell_len
 
-from jz_tui import synthetic
+from jz_tui.bench import synthetic
 
 SESSION = "端到端测试会话"
 POST = ("A01", "办公室综合科科长", "区委办公室")

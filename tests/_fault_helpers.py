@@ -28,8 +28,8 @@ HERE = Path(__file__).resolve().parent
 if str(HERE.parent) not in sys.path:  # run as a script: the repository root holds jz_tui and storage
     sys.path.insert(0, str(HERE.parent))
 
-from jz_tui import ballots, checkin, config, pending, sheets  # noqa: E402
-from jz_tui.session import Session  # noqa: E402
+from jz_tui.services import ballots, checkin, config, pending, sheets  # noqa: E402
+from jz_tui.services.session import Session  # noqa: E402
 from storage.ledger import Record  # noqa: E402
 from storage.projection import SessionState  # noqa: E402
 from storage.scoring_state import CONFIRMED, SUBMITTED  # noqa: E402

@@ -1,6 +1,6 @@
 """Helpers for the hall tests (rules, roster, tickets, check-in, draw).
 
-Every roster here is generated into a temporary directory from :mod:`jz_tui.synthetic`:
+Every roster here is generated into a temporary directory from :mod:`jz_tui.bench.synthetic`:
 nobody real, and no personal-data file is ever committed.
 """
 
@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from conftest import PASSPHRASES
 
-from jz_tui import roster, synthetic
-from jz_tui.idcard import check_char
-from jz_tui.session import Session
+from jz_tui.bench import synthetic
+from jz_tui.rules.idcard import check_char
+from jz_tui.services import roster
+from jz_tui.services.session import Session
 
 # (code, name, department, candidates)
 DEMO_POSTS = [
@@ -65,7 +65,7 @@ def write_xlsx(path: Path, headers: list[str], rows: list[list[object]]) -> Path
 
 
 def as_lists(rows: list[dict[str, str]]) -> list[list[str]]:
-    """Dict rows (Chinese keys, as :mod:`jz_tui.synthetic` makes them) as lists in CN_HEADERS order."""
+    """Dict rows (Chinese keys, as :mod:`jz_tui.bench.synthetic` makes them) as lists in CN_HEADERS order."""
     return [[row.get(key, "") for key in CN_HEADERS] for row in rows]
 
 
@@ -125,7 +125,7 @@ def jz_here(capsys, monkeypatch):
     """The ``jz`` command run in this process (same parser, handlers and exit codes as the
     installed one, without a new interpreter's start-up): ``jz_here("config", path, user="admin")``.
     """
-    from jz_tui import cli
+    from jz_tui.cli import main as cli
 
     def run(*args: object, user: str | None = None) -> Ran:
         argv = [str(a) for a in args]

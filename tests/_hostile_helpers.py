@@ -1,7 +1,7 @@
 """Helpers for the hostile-input tests: a vault far enough along that most commands reach
 their validation, hostile strings, and checks on what a refusal may say.
 
-Every person here is synthetic (:mod:`jz_tui.synthetic`) and every file is written into a
+Every person here is synthetic (:mod:`jz_tui.bench.synthetic`) and every file is written into a
 temporary directory; nothing that looks like personal data is committed.
 """
 
@@ -16,8 +16,11 @@ from pathlib import Path
 
 from conftest import PASSPHRASES, TestVault, make_test_vault
 
-from jz_tui import ballots, checkin, cli, draw, i18n, pending, roster, sheets, synthetic, written
-from jz_tui.session import Session
+from jz_tui import i18n
+from jz_tui.bench import synthetic
+from jz_tui.cli import main as cli
+from jz_tui.services import ballots, checkin, draw, pending, roster, sheets, written
+from jz_tui.services.session import Session
 
 POSTS = [("A01", "办公室综合科科长", "区委办公室", 4), ("A02", "财务科副科长", "区财政局", 3),
          ("B01", "信息中心主任", "区数据局", 2)]

@@ -13,9 +13,10 @@ from pathlib import Path
 
 from conftest import PASSPHRASES, WEAK_KDF, make_test_vault
 
-from jz_tui import checkin, draw, pending, sheets, synthetic
-from jz_tui.roster import import_roster
-from jz_tui.session import Session
+from jz_tui.bench import synthetic
+from jz_tui.services import checkin, draw, pending, sheets
+from jz_tui.services.roster import import_roster
+from jz_tui.services.session import Session
 from storage.vault import Vault
 
 EXAMINERS = ("e1", "e2", "e3", "e4", "e5")

@@ -15,9 +15,10 @@ from pathlib import Path
 from _hall_helpers import CN_HEADERS, write_csv
 from conftest import PASSPHRASES, make_test_vault
 
-from jz_tui import roster, synthetic, tickets
-from jz_tui.idcard import check_char
-from jz_tui.session import Session
+from jz_tui.bench import synthetic
+from jz_tui.rules.idcard import check_char
+from jz_tui.services import roster, tickets
+from jz_tui.services.session import Session
 from storage.ledger import Record, open_body
 from storage.vault import Vault
 

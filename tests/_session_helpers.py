@@ -1,7 +1,7 @@
 """Builders for sessions driven through the real services: a roster, imported stage scores,
 announced interviews and closed tallies, each appended as the people in the hall would.
 
-Rosters are synthetic (``jz_tui.synthetic``) and written into the test's ``tmp_path``.
+Rosters are synthetic (``jz_tui.bench.synthetic``) and written into the test's ``tmp_path``.
 Interviews are scored by totals (the rubric is set to ``[]``) by the test vault's two
 examiners, e1 and e2, so an interview score is the mean of the two totals.
 """
@@ -12,9 +12,10 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from jz_tui import ballots, config, pending, sheets, synthetic, written
-from jz_tui.roster import import_roster
-from jz_tui.session import Session
+from jz_tui.bench import synthetic
+from jz_tui.services import ballots, config, pending, sheets, written
+from jz_tui.services.roster import import_roster
+from jz_tui.services.session import Session
 from storage.projection import PendingAction
 from tests.conftest import PASSPHRASES, WEAK_KDF
 

@@ -20,11 +20,11 @@ from textual.app import UnknownModeError
 from textual.command import CommandList, CommandPalette
 from textual.widgets import Input, Label
 
-from jz_tui import pending
-from jz_tui.app import make_app
-from jz_tui.crash import crash_report
+from jz_tui.apps.app import make_app
+from jz_tui.apps.crash import crash_report
 from jz_tui.i18n import t
-from jz_tui.session import Session
+from jz_tui.services import pending
+from jz_tui.services.session import Session
 from screens.base import ModeScreen
 from screens.confirm import ConfirmScreen
 from screens.help import HelpScreen

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from conftest import WEAK_KDF, make_test_vault
 
-from jz_tui import demo, pending
-from jz_tui.session import Session
+from jz_tui.bench import demo
+from jz_tui.services import pending
+from jz_tui.services.session import Session
 from storage.vault import Vault
 
 

@@ -15,7 +15,7 @@ import struct
 from _session_helpers import Hall, file_bytes
 from conftest import make_test_vault
 
-from jz_tui import ballots
+from jz_tui.services import ballots
 
 VOTERS = 30
 RUNS = 10

@@ -12,7 +12,8 @@ from decimal import Decimal
 import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from jz_tui import ballots, pending, ranking
+from jz_tui.rules import ranking
+from jz_tui.services import ballots, pending
 from storage import crypto, shamir
 from storage.errors import JzError
 from storage.verify import verify

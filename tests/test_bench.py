@@ -43,7 +43,7 @@ def test_peak_memory_is_the_board_process_own_not_its_parents():
     # workload; here the parent holds 300 MiB on purpose.
     ballast = b"\x01" * (300 * 1024 * 1024)
     child = subprocess.run(
-        [sys.executable, "-c", "from jz_tui.bench_app import peak_rss_mib; print(peak_rss_mib())"],
+        [sys.executable, "-c", "from jz_tui.apps.bench_app import peak_rss_mib; print(peak_rss_mib())"],
         capture_output=True, text=True, check=True, timeout=60,
     )
     assert len(ballast) == 300 * 1024 * 1024  # still held while the child ran

@@ -10,6 +10,7 @@ and every post's counts reconcile and match the ballots counted here independent
 from __future__ import annotations
 
 import itertools
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -20,9 +21,9 @@ from _session_helpers import Hall
 from conftest import PASSPHRASES, make_test_vault
 from textual import events
 
-from jz_tui import ballots
-from jz_tui.app import make_app
-from jz_tui.session import Session
+from jz_tui.apps.app import make_app
+from jz_tui.services import ballots
+from jz_tui.services.session import Session
 from screens.ballots import BallotsScreen
 from screens.widgets import Plain
 from storage.vault import Vault
@@ -92,6 +93,20 @@ def test_a_wholly_blank_ballot_is_entered_and_counted(tmp_path, jz_here):  # noq
     assert '"blank": 4' in ran.stdout and '"satisfied": 0' in ran.stdout
 
 
+def test_the_installed_jz_enters_a_wholly_blank_ballot(tmp_path, jz):
+    """The same spellings through the console script a hall runs, in a process of its own."""
+    build_hall(tmp_path / "hall.jz").tv.vault.close()
+    path = tmp_path / "hall.jz"
+    for spelling in (["--marks=--"], ["--marks", "--"], ["--marks", "00"]):
+        ran = jz("ballot", "enter", path, "--post", "P2", *spelling, user="t1")
+        assert (ran.returncode, ran.stderr) == (0, ""), spelling
+    ran = jz("ballot", "enter", path, "--post", "P2", "--marks", user="t1")
+    assert ran.returncode == 2 and "--marks 000" in ran.stderr
+    shown = json.loads(jz("tally", "show", path, "--post", "P2", "--json", user="t1").stdout)
+    assert (shown["valid"], shown["void"]) == (3, 0)
+    assert [c["counts"]["blank"] for c in shown["candidates"]] == [3, 3]
+
+
 def test_marks_without_a_value_say_how_to_enter_a_blank_ballot(tmp_path, jz_here):  # noqa: F811
     hall = build_hall(tmp_path / "hall.jz")
     hall.tv.vault.close()
@@ -103,7 +118,7 @@ def test_marks_without_a_value_say_how_to_enter_a_blank_ballot(tmp_path, jz_here
 
 
 def test_help_says_how_to_write_a_blank_ballot(capsys):
-    from jz_tui import cli
+    from jz_tui.cli import main as cli
 
     with pytest.raises(SystemExit):
         cli.main(["ballot", "enter", "--help"])

@@ -14,7 +14,7 @@ import json
 from _app_helpers import log_in, settle, wait_until
 from _board_helpers import board_ready, build_board_session, cell, panel, row_order
 
-from jz_tui.app import make_app
+from jz_tui.apps.app import make_app
 from jz_tui.i18n import t
 
 SIZE = (80, 24)

@@ -22,8 +22,9 @@ from _hall_helpers import (  # noqa: F401  (jz_here is a fixture)
 )
 from conftest import PASSPHRASES
 
-from jz_tui import checkin, roster, synthetic
-from jz_tui.idcard import check_char
+from jz_tui.bench import synthetic
+from jz_tui.rules.idcard import check_char
+from jz_tui.services import checkin, roster
 from storage.verify import verify
 
 # name, post; the ID numbers are made up below
@@ -210,8 +211,8 @@ WORKER = textwrap.dedent("""
     import json
     import sys
 
-    from jz_tui import checkin
-    from jz_tui.session import open_session
+    from jz_tui.services import checkin
+    from jz_tui.services.session import open_session
 
     path, passphrase, terminal, *codes = sys.argv[1:]
     session = open_session(path, "clerk", passphrase)
@@ -291,6 +292,6 @@ def test_opening_the_vault_again_in_a_process_keeps_its_other_connections_workin
 
 
 def session_of_new_connection(path):
-    from jz_tui.session import open_session
+    from jz_tui.services.session import open_session
 
     return open_session(path, "clerk", PASSPHRASES["clerk"])

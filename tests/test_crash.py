@@ -15,7 +15,6 @@ import signal
 import time
 
 import pytest
-
 from _storage_helpers import python_child, write_script
 from conftest import PASSPHRASES, make_test_vault
 

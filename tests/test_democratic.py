@@ -6,9 +6,15 @@ from decimal import Decimal
 
 import pytest
 
-from jz_tui.democratic import (Ballot, Reconciliation, discrepancies, normalise_marks, tally_post,
-                               valid_marks)
-from jz_tui.rules import rules_from, validate
+from jz_tui.rules.democratic import (
+    Ballot,
+    Reconciliation,
+    discrepancies,
+    normalise_marks,
+    tally_post,
+    valid_marks,
+)
+from jz_tui.rules.settings import rules_from, validate
 
 DEFAULT = rules_from({})
 

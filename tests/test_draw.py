@@ -13,7 +13,7 @@ from _hall_helpers import import_demo_roster, jz_here, session_of  # noqa: F401 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jz_tui import checkin, draw, roster
+from jz_tui.services import checkin, draw, roster
 from storage.verify import verify
 
 POSTS = [("A01", "办公室综合科科长", "区委办公室", 6), ("A02", "财务科副科长", "区财政局", 3)]

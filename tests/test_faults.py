@@ -16,15 +16,14 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 import _fault_helpers as fault_helpers
+import pytest
 from _fault_helpers import KINDS, Launcher, Writer, prepare
 from _session_helpers import Hall, file_bytes
 from conftest import PASSPHRASES, make_test_vault
 
-from jz_tui import checkin, config
-from jz_tui.session import Session
+from jz_tui.services import checkin, config
+from jz_tui.services.session import Session
 from storage.vault import Vault
 from storage.verify import verify
 

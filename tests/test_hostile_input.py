@@ -12,7 +12,7 @@ sentence on stderr naming the row and field (or the file, or the option), no tra
 (the ledger head unchanged). One exception, by design: a check-in attempt that fails is
 recorded as one ``checkin.refuse`` event (the hall's audit of unknown and forged tickets).
 
-Everyone here is synthetic (``jz_tui.synthetic``); every file is generated into a
+Everyone here is synthetic (``jz_tui.bench.synthetic``); every file is generated into a
 temporary directory.
 """
 
@@ -38,9 +38,14 @@ from conftest import make_test_vault
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from jz_tui import cli_hall, i18n, idcard, roster, rules, synthetic, tabular, written
-from jz_tui.marks import parse_mark
-from jz_tui.session import Session
+from jz_tui import i18n
+from jz_tui.bench import synthetic
+from jz_tui.cli import hall as cli_hall
+from jz_tui.rules import idcard
+from jz_tui.rules import settings as rules
+from jz_tui.rules.marks import parse_mark
+from jz_tui.services import config, roster, tabular, written
+from jz_tui.services.session import Session
 from storage.crypto import canonical_json
 from storage.errors import JzError
 from storage.roster_state import RosterState
@@ -452,7 +457,7 @@ def test_any_rules_file_loads_or_is_refused(raw):
         path = Path(tmp) / "rules.toml"
         path.write_bytes(raw)
         try:
-            loaded = rules.load_toml(path)
+            loaded = config.load_toml(path)
         except rules.RuleError as error:
             assert error.key == "rule_toml_invalid"
             rendered(error)
@@ -893,7 +898,7 @@ def _argv(template: list[str], value, arena, n: int) -> list[str]:
 
 
 def test_every_subcommand_has_hostile_cases():
-    from jz_tui import cli
+    from jz_tui.cli import main as cli
 
     parser = cli.build_parser()
     commands = set(parser._subparsers._group_actions[0].choices)  # type: ignore[union-attr]

@@ -19,8 +19,9 @@ from pathlib import Path
 import pytest
 from conftest import WEAK_KDF, jz_executable, make_test_vault
 
-from jz_tui import demo, i18n
-from jz_tui.cli_board import served_command
+from jz_tui import i18n
+from jz_tui.bench import demo
+from jz_tui.cli.board import served_command
 
 TIMEOUT = 60  # far more than any of these needs; only a command stuck in the app reaches it
 SUPERVISOR = next(user.name for user in demo.DEMO_USERS if user.role == "supervisor")

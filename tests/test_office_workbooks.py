@@ -26,7 +26,10 @@ from _hall_helpers import (  # noqa: F401  (jz_here is a fixture)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jz_tui import i18n, idcard, roster, synthetic, tabular, written
+from jz_tui import i18n
+from jz_tui.bench import synthetic
+from jz_tui.rules import idcard
+from jz_tui.services import roster, tabular, written
 from storage.roster_state import Candidate, RosterState
 
 TITLE = "2026年区直机关中层干部竞争上岗报名人员花名册"

@@ -2,8 +2,8 @@
 
 import pytest
 
-from jz_tui import pending
-from jz_tui.session import Session
+from jz_tui.services import pending
+from jz_tui.services.session import Session
 from storage.errors import AuthorityError, JzError
 from tests.conftest import PASSPHRASES
 

@@ -9,8 +9,10 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
-from jz_tui import demo, inspection, publication, ranking
-from jz_tui.session import Session
+from jz_tui.bench import demo
+from jz_tui.rules import ranking
+from jz_tui.services import inspection, publication
+from jz_tui.services.session import Session
 from storage.errors import JzError
 from storage.vault import Vault
 from tests.conftest import WEAK_KDF
@@ -135,7 +137,8 @@ def test_decision_with_probation_and_contract_is_published(tmp_path):
 
 
 def test_a_name_that_looks_like_a_formula_is_published_as_text(tmp_path, jz):
-    from jz_tui import roster, synthetic
+    from jz_tui.bench import synthetic
+    from jz_tui.services import roster
     from tests.conftest import make_test_vault
 
     tv = make_test_vault(tmp_path / "f.jz")

@@ -11,9 +11,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
-from jz_tui import ballots, checkin, pending, ranking
-from jz_tui.roster import request_disqualify, withdraw_candidate
-from jz_tui.rules import rules_from, validate
+from jz_tui.rules import ranking
+from jz_tui.rules.settings import rules_from, validate
+from jz_tui.services import ballots, checkin, pending
+from jz_tui.services.roster import request_disqualify, withdraw_candidate
 from storage.errors import JzError
 from tests._session_helpers import Hall
 

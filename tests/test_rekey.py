@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from jz_tui.session import Session
+from jz_tui.services.session import Session
 from storage import crypto, ledger
 from storage.errors import AuthError
 from storage.projection import SessionState

@@ -30,7 +30,8 @@ from conftest import make_test_vault
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jz_tui import checkin, roster, synthetic, tabular
+from jz_tui.bench import synthetic
+from jz_tui.services import checkin, roster, tabular
 from storage.errors import JzError
 from storage.ledger import open_body
 
@@ -305,7 +306,7 @@ def test_an_import_fully_succeeds_or_appends_nothing(plan, encoding, seed):
 
 
 def idcard_ok(number: str) -> bool:
-    from jz_tui import idcard
+    from jz_tui.rules import idcard
 
     return idcard.problem(idcard.normalise(number)) is None
 

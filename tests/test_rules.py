@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from _hall_helpers import jz_here, session_of  # noqa: F401  (jz_here is a fixture)
 
-from jz_tui import config, rules
+from jz_tui.rules import settings as rules
+from jz_tui.services import config
 from storage.errors import JzError
 
 # shared/ lies beside the repository (for developers and for CI alike)

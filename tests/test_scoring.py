@@ -5,7 +5,7 @@ from decimal import Decimal as D
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jz_tui.scoring import aggregate, gymnastics, half_up, per_item
+from jz_tui.rules.scoring import aggregate, gymnastics, half_up, per_item
 
 
 def test_half_up_at_the_boundary():

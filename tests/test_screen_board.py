@@ -9,25 +9,26 @@ one confirmed but not announced, the tally counting) and one barely started (B01
 from __future__ import annotations
 
 import json
+import shutil
 import unicodedata
 from decimal import Decimal
-import shutil
 from pathlib import Path
 
 import pytest
 from _app_helpers import fixed_clock, log_in, settle, stable_app, wait_until
 from _board_helpers import APPOINTED_FROM, board_ready, build_board_session, cell, label, panel, row_order
 from conftest import PASSPHRASES
+from textual.geometry import Size
 
-from jz_tui import i18n, pending, public_view, sheets
-from jz_tui.board_app import make_board_app
+from jz_tui import i18n
+from jz_tui.apps.board_app import make_board_app
 from jz_tui.i18n import catalogue, t
-from jz_tui.public_view import IN_PROGRESS, BoardRow
-from jz_tui.session import open_session
+from jz_tui.services import pending, public_view, sheets
+from jz_tui.services.public_view import IN_PROGRESS, BoardRow
+from jz_tui.services.session import open_session
 from screens.board import BoardScreen, layout_for, status_words
 from screens.confirm import ConfirmScreen
 from storage.errors import AuthorityError, JzError
-from textual.geometry import Size
 
 SMALL, LARGE = (80, 24), (160, 48)
 

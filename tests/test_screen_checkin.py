@@ -15,7 +15,7 @@ from textual.keys import _character_to_key
 from textual.widgets import Input
 
 from jz_tui import i18n
-from jz_tui.app import make_app
+from jz_tui.apps.app import make_app
 from jz_tui.i18n import t
 from screens.checkin import CheckinScreen, PickList
 from screens.confirm import ConfirmScreen

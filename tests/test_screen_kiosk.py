@@ -12,8 +12,9 @@ from conftest import PASSPHRASES
 from rich.console import Console
 from textual.widgets import Input
 
-from jz_tui import ballots, i18n
-from jz_tui.kiosk_app import KioskApp
+from jz_tui import i18n
+from jz_tui.apps.kiosk_app import KioskApp
+from jz_tui.services import ballots
 from screens.confirm import ConfirmScreen
 from screens.kiosk import KioskQuitScreen, KioskScreen
 from screens.widgets import LiveTable, Plain

@@ -18,11 +18,11 @@ from conftest import WEAK_KDF
 from textual.command import CommandPalette
 from textual.widgets import Input
 
-from jz_tui import ballots, checkin, pending
-from jz_tui.app import make_app, modes_for_role
-from jz_tui.demo import DEMO_USERS, build_demo
-from jz_tui.kiosk_app import KioskApp
-from jz_tui.session import Session
+from jz_tui.apps.app import make_app, modes_for_role
+from jz_tui.apps.kiosk_app import KioskApp
+from jz_tui.bench.demo import DEMO_USERS, build_demo
+from jz_tui.services import ballots, checkin, pending
+from jz_tui.services.session import Session
 from screens.base import ModeScreen
 from screens.confirm import ConfirmScreen
 from screens.kiosk import KioskQuitScreen, KioskScreen

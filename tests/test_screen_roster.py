@@ -10,7 +10,7 @@ from _screen_hall_helpers import ledger, make_hall, of_kind
 from textual.widgets import Input, Select
 
 from jz_tui import i18n
-from jz_tui.app import make_app
+from jz_tui.apps.app import make_app
 from jz_tui.i18n import t
 from screens.form import FormScreen
 from screens.roster import EditForm, RosterScreen

@@ -9,8 +9,9 @@ import pytest
 from _app_helpers import log_in, settle, stable_app, wait_until
 from _scores_helpers import ANNOUNCE_ID, EXAMINERS, MARKS, RESULT, build_hall, events
 
-from jz_tui import config, i18n, pending
+from jz_tui import i18n
 from jz_tui.i18n import error_text, t
+from jz_tui.services import config, pending
 from screens.announcement import AnnouncementScreen, announcement_view, dropped_text, method_text
 from screens.confirm import ConfirmScreen
 from screens.scoring import ScoringScreen

@@ -13,8 +13,9 @@ from _app_helpers import burst, log_in, settle, stable_app, wait_until
 from _scores_helpers import MARKS, RESULT, build_hall, events, screen_text
 from textual.widgets import Button, Input
 
-from jz_tui import i18n, sheets
+from jz_tui import i18n
 from jz_tui.i18n import t
+from jz_tui.services import sheets
 from screens.announcement import dropped_text
 from screens.marks_form import MarksForm
 from screens.reason import ReasonScreen

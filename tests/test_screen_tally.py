@@ -13,8 +13,9 @@ from _app_helpers import log_in, settle, stable_app, wait_until
 from _ballot_screen_helpers import BOX, make_ballot_vault, officer, records
 from conftest import PASSPHRASES, jz_executable
 
-from jz_tui import ballots, i18n
-from jz_tui.app import make_app
+from jz_tui import i18n
+from jz_tui.apps.app import make_app
+from jz_tui.services import ballots
 from screens.ballots import BallotsScreen
 from screens.confirm import ConfirmScreen
 from screens.open_box import OpenBoxScreen

@@ -4,9 +4,10 @@ from decimal import Decimal
 
 import pytest
 
-from jz_tui import checkin, draw, pending, sheets, synthetic, written
-from jz_tui.roster import import_roster
-from jz_tui.session import Session
+from jz_tui.bench import synthetic
+from jz_tui.services import checkin, draw, pending, sheets, written
+from jz_tui.services.roster import import_roster
+from jz_tui.services.session import Session
 from storage.errors import AuthorityError, JzError
 from storage.verify import verify
 from tests.conftest import PASSPHRASES, WEAK_KDF

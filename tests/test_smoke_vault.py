@@ -62,7 +62,7 @@ def test_verify_tells_how_far_each_pass_has_come(test_vault, monkeypatch):
 def test_a_progress_line_is_rewritten_in_place_and_ended_when_done():
     import io
 
-    from jz_tui.cli import progress_line
+    from jz_tui.progress import progress_line
 
     out = io.StringIO()
     show = progress_line(out, str.upper)

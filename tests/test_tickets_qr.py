@@ -12,7 +12,7 @@ import pytest
 from _hall_helpers import import_demo_roster, jz_here, kinds, session_of, zbar  # noqa: F401  (jz_here: fixture)
 from conftest import make_test_vault
 
-from jz_tui import checkin, tickets
+from jz_tui.services import checkin, tickets
 
 POSTS = [("A01", "办公室综合科科长", "区委办公室", 3), ("B01", "信息中心主任", "区数据局", 2)]
 CODES = ["A01-01", "A01-02", "A01-03", "B01-01", "B01-02"]

@@ -1,0 +1,288 @@
+"""``jz box``, ``jz ballot``, ``jz tally``, ``jz tokens``, ``jz vote``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from jz_tui.cli.common import Misuse, emit, login, read_passphrase
+from jz_tui.cli.terminal import require_terminal
+from jz_tui.i18n import t
+from jz_tui.services import ballots
+from jz_tui.services.tickets import writable_dir
+from storage.errors import JzError
+from storage.vault import Vault
+
+
+def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("box", help="ballot boxes / 票箱")
+    box_sub = p.add_subparsers(dest="box_command", metavar="ACTION", required=True)
+    q = box_sub.add_parser("create", parents=[parent], help="a box for some posts (admin)")
+    q.add_argument("vault")
+    q.add_argument("--posts", required=True, help="P1,P2")
+    q.add_argument("--officers", required=True, help="T1,T2[,T3]")
+    q.add_argument("--seal", required=True, metavar="NO", help="the seal number")
+    q.set_defaults(handler=cmd_box_create)
+    q = box_sub.add_parser("open", parents=[parent], help="open a post's ballots at the tally (tally)")
+    q.add_argument("vault")
+    q.add_argument("--post", required=True)
+    seal = q.add_mutually_exclusive_group(required=True)
+    seal.add_argument("--seal-intact", action="store_true")
+    seal.add_argument("--seal-broken", metavar="NOTE")
+    q.add_argument("--issued", type=int, required=True)
+    q.add_argument("--returned", type=int, required=True)
+    q.set_defaults(handler=cmd_box_open)
+    q = box_sub.add_parser("unseal", parents=[parent], help="open the electronic ballots with k officers' shares")
+    q.add_argument("vault")
+    q.add_argument("--box", required=True)
+    q.add_argument("--officers", required=True,
+                   help="the officers unlocking shares; each one's passphrase from JZ_PASSPHRASE_<NAME> or a prompt")
+    q.set_defaults(handler=cmd_box_unseal)
+    q = box_sub.add_parser("mix", parents=[parent],
+                           help="move the ballots your kiosk holds into the box, shuffled (tally; the kiosk does it on quit)")
+    q.add_argument("vault")
+    q.add_argument("--box", required=True)
+    q.set_defaults(handler=cmd_box_mix)
+
+    p = sub.add_parser("ballot", help="paper ballots / 纸质选票")
+    ballot_sub = p.add_subparsers(dest="ballot_command", metavar="ACTION", required=True)
+    q = ballot_sub.add_parser("enter", parents=[parent], help="one paper ballot (tally)")
+    q.add_argument("vault")
+    q.add_argument("--post", required=True)
+    q.add_argument("--marks", required=True,
+                   help="one of S/B/D per candidate in code order, 0 (or -) for a blank mark, e.g. SBD0S;"
+                        " a wholly blank ballot: --marks 000")
+    q.add_argument("--group", default="")
+    q.add_argument("--no", type=int, help="correct this entry number instead of adding the next")
+    q.set_defaults(handler=cmd_ballot_enter)
+    q = ballot_sub.add_parser("void", parents=[parent], help="a void ballot, with the reason (tally)")
+    q.add_argument("vault")
+    q.add_argument("--post", required=True)
+    q.add_argument("--reason", required=True)
+    q.add_argument("--no", type=int)
+    q.set_defaults(handler=cmd_ballot_void)
+
+    p = sub.add_parser("tally", help="the count / 计票")
+    tally_sub = p.add_subparsers(dest="tally_command", metavar="ACTION", required=True)
+    q = tally_sub.add_parser("show", parents=[parent], help="the running count (the box's officers only)")
+    q.add_argument("vault")
+    q.add_argument("--post", required=True)
+    q.set_defaults(handler=cmd_tally_show)
+    q = tally_sub.add_parser("close", parents=[parent], help="close the tally (officers and a supervisor sign)")
+    q.add_argument("vault")
+    q.add_argument("--post", required=True)
+    q.set_defaults(handler=cmd_tally_close)
+    q = tally_sub.add_parser("override", parents=[parent], help="ask a supervisor to allow a reconciliation gap")
+    q.add_argument("vault")
+    q.add_argument("--post", required=True)
+    q.add_argument("--reason", required=True)
+    q.set_defaults(handler=cmd_tally_override)
+
+    p = sub.add_parser("tokens", parents=[parent], help="one-time voting slips with QR (admin)")
+    p.add_argument("vault")
+    p.add_argument("--box", required=True)
+    p.add_argument("--count", type=int, required=True)
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.set_defaults(handler=cmd_tokens)
+
+    p = sub.add_parser("vote", parents=[parent], help="the voting kiosk: electronic sealed ballots (tally)")
+    p.add_argument("vault")
+    p.add_argument("--box", required=True)
+    p.add_argument("--token", help="cast one ballot without the kiosk screen (scripts)")
+    p.add_argument("--ballot", action="append", default=[], metavar="POST=MARKS")
+    p.set_defaults(handler=cmd_vote)
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.replace("，", ",").split(",") if part.strip()]
+
+
+def cmd_box_create(args: argparse.Namespace) -> int:
+    session = login(args)
+    box = ballots.create_box(session, _split(args.posts), _split(args.officers), args.seal)
+    emit(args, {"box": box.id, "posts": box.posts, "officers": box.officers, "k": box.k},
+         t("box_created", box=box.id, posts=", ".join(box.posts), k=box.k, n=len(box.officers)))
+    return 0
+
+
+def cmd_box_open(args: argparse.Namespace) -> int:
+    session = login(args)
+    tally = ballots.open_box(session, args.post, args.seal_broken is None, args.seal_broken or "",
+                             args.issued, args.returned)
+    emit(args, {"post": tally.post, "opened": tally.opened}, t("box_opened", post=tally.post))
+    return 0
+
+
+def _officer_passphrase(name: str, args: argparse.Namespace) -> str:
+    if name == args.user:
+        return read_passphrase(args, name)
+    variable = "JZ_PASSPHRASE_" + "".join(ch if ch.isalnum() else "_" for ch in name).upper()
+    if variable in os.environ:
+        return os.environ[variable]
+    import getpass
+    import sys
+
+    if sys.stdin.isatty():
+        return getpass.getpass(t("prompt_passphrase", user=name))
+    raise JzError("passphrase_needed")
+
+
+def cmd_box_unseal(args: argparse.Namespace) -> int:
+    session = login(args)
+    names = _split(args.officers)
+    identities = [session.identity if n == session.user else session.vault.unlock(n, _officer_passphrase(n, args))
+                  for n in names]
+    result = ballots.unseal(session, args.box, identities)
+    emit(args, {"box": args.box.upper(), "ballots": {p: len(m) for p, m in result.items()}},
+         t("box_unsealed", box=args.box.upper(), count=max((len(m) for m in result.values()), default=0)))
+    return 0
+
+
+MARK_LETTERS = frozenset("SBD-0123sbd")
+
+
+def spell_marks(argv: list[str]) -> list[str]:
+    """``--marks`` takes the next word whatever it looks like, as getopt does.
+
+    argparse reads a word starting with ``-`` as an option (``--marks -S``) and drops ``--``
+    even as a value (``--marks=--``); both are ordinary ballots, so they are handed on as
+    ``--marks=…`` with blank marks spelled ``0``, a spelling argparse keeps. A ``--marks``
+    with no marks after it is refused with how to write a blank ballot.
+    """
+    spelled: list[str] = []
+    words = iter(argv)
+    for word in words:
+        if word == "--marks":
+            value = next(words, None)
+            if value is None or not value or not set(value) <= MARK_LETTERS:
+                raise Misuse("ballot_marks_missing")
+            word = "--marks=" + value
+        if word.startswith("--marks="):
+            word = "--marks=" + word.removeprefix("--marks=").replace("-", "0")
+        spelled.append(word)
+    return spelled
+
+
+def cmd_box_mix(args: argparse.Namespace) -> int:
+    session = login(args)
+    count = ballots.mix_held(session, args.box)
+    emit(args, {"box": args.box.upper(), "mixed": count}, t("box_mixed", box=args.box.upper(), count=count))
+    return 0
+
+
+def cmd_ballot_enter(args: argparse.Namespace) -> int:
+    session = login(args)
+    number = ballots.enter_ballot(session, args.post, args.marks, args.group, args.no)
+    emit(args, {"no": number}, t("ballot_entered", no=number))
+    return 0
+
+
+def cmd_ballot_void(args: argparse.Namespace) -> int:
+    session = login(args)
+    number = ballots.void_ballot(session, args.post, args.reason, args.no)
+    emit(args, {"no": number}, t("ballot_voided", no=number))
+    return 0
+
+
+def view_payload(v: ballots.TallyView) -> dict:
+    return {
+        "post": v.post, "codes": v.codes, "counters": v.counters, "discrepancies": v.discrepancies,
+        "valid": len(v.ballots), "void": v.void, "closed": v.closed,
+        "reconciliation": None if v.reconciliation is None else {
+            "issued": v.reconciliation.issued, "returned": v.reconciliation.returned,
+            "problems": v.reconciliation.problems},
+        "candidates": [{"code": r.code, "counts": r.counts, "score": None if r.score is None else str(r.score),
+                        "dissatisfied_rate": r.rate_shown, "excluded": r.excluded} for r in v.results],
+    }
+
+
+def cmd_tally_show(args: argparse.Namespace) -> int:
+    session = login(args)
+    v = ballots.officer_view(session, args.post)
+
+    def text() -> str:
+        lines = [t("tally_header", post=v.post, valid=len(v.ballots), void=v.void)]
+        if v.discrepancies:
+            lines.append(t("tally_discrepancy_list", numbers=", ".join(map(str, v.discrepancies))))
+        for r in v.results:
+            c = r.counts
+            lines.append(f"  {r.code:<10} S {c['satisfied']:>4}  B {c['basic']:>4}  D {c['dissatisfied']:>4}"
+                         f"  - {c['blank']:>4}  {r.score if r.score is not None else '':>7}  {r.rate_shown or ''}")
+        return "\n".join(lines)
+
+    emit(args, view_payload(v), text)
+    return 0
+
+
+def cmd_tally_close(args: argparse.Namespace) -> int:
+    session = login(args)
+    action = ballots.request_close(session, args.post)
+    emit(args, {"pending": action.id, "missing": action.missing()}, t("tally_close_pending_created", id=action.id))
+    return 0
+
+
+def cmd_tally_override(args: argparse.Namespace) -> int:
+    session = login(args)
+    action = ballots.request_override(session, args.post, args.reason)
+    emit(args, {"pending": action.id}, t("tally_override_pending", id=action.id))
+    return 0
+
+
+def cmd_tokens(args: argparse.Namespace) -> int:
+    session = login(args)
+    writable_dir(args.out)  # before issuing: a refused command appends nothing
+    codes = ballots.issue_tokens(session, args.box, args.count)
+    files = write_slips(codes, args.box.upper(), args.out, session.state.session_name)
+    emit(args, {"count": len(codes), "files": [str(f) for f in files]},
+         t("tokens_written", count=len(codes), out=args.out))
+    return 0
+
+
+def write_slips(codes: list[str], box: str, out_dir: str, session_name: str) -> list[Path]:
+    """One PNG per slip (its QR holds only the code) and a printable sheet; no link to any person."""
+    import html
+
+    import qrcode
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    files, cards = [], []
+    for index, code in enumerate(codes, start=1):
+        png = out / f"slip-{index:04d}.png"
+        qrcode.make(code, box_size=6, border=4).save(png)
+        files.append(png)
+        cards.append(f'<section class="slip"><img src="{png.name}" alt="QR"><p class="code">{html.escape(code)}</p>'
+                     f'<p>{html.escape(t("slip_hint", box=box))}</p></section>')
+    sheet = out / "slips.html"
+    sheet.write_text(
+        "<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'>"
+        f"<title>{html.escape(session_name)}</title><style>@page {{ size: A4; margin: 10mm; }}"
+        " body { font-family: sans-serif; } .sheet { display: grid; grid-template-columns: repeat(3, 1fr);"
+        " gap: 4mm; } .slip { border: 1px dashed #444; padding: 3mm; text-align: center; break-inside: avoid; }"
+        " .slip img { width: 35mm; } .code { font: bold 12pt monospace; }</style></head><body>"
+        f"<h1>{html.escape(session_name)}</h1><div class='sheet'>{''.join(cards)}</div></body></html>",
+        encoding="utf-8",
+    )
+    return [*files, sheet]
+
+
+def cmd_vote(args: argparse.Namespace) -> int:
+    if args.token is None:  # the kiosk screen: the operator logs in on it
+        if args.ballot:
+            raise Misuse("vote_kiosk_needs_terminal")
+        Vault.open(args.vault).close()  # a missing file or a non-vault: one plain sentence, before the screen
+        require_terminal("vote_kiosk_needs_terminal")
+        from jz_tui.apps.kiosk_app import run_kiosk  # noqa: PLC0415 - Textual loads only for the kiosk
+
+        return run_kiosk(Path(args.vault), args.box, user=args.user)
+    session = login(args)
+    choices = {}
+    for pair in args.ballot:
+        post, sep, marks = pair.partition("=")
+        if not sep:
+            raise Misuse("config_bad_assignment", text=pair)
+        choices[post.strip().upper()] = marks
+    ballots.cast(session, args.box, args.token, choices)
+    emit(args, {"ok": True}, t("vote_cast"))
+    return 0

@@ -1,0 +1,129 @@
+"""Democratic evaluation (民主测评), as pure functions of the ballots and the rules.
+
+A ballot is one letter per candidate of the post in code order: ``S`` satisfied,
+``B`` basically satisfied, ``D`` dissatisfied, ``-`` blank. For each candidate:
+stage score = Σ(value × marks) / valid marks (blank marks are not valid marks), rounded
+half-up; dissatisfaction rate = dissatisfied / denominator (valid marks, or ballots cast,
+by the rules), kept exact for the threshold test and shown to 4 places. With voter groups,
+score and rate are the weighted means of the groups' own (over groups that voted).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+from jz_tui.rules.scoring import half_up
+from jz_tui.rules.settings import Rules
+
+MARKS = {"S": "satisfied", "B": "basic", "D": "dissatisfied", "-": "blank"}
+KEY_TO_MARK = {"1": "S", "2": "B", "3": "D", "0": "-"}  # the entry screen's keys
+LETTER_KEYS = {"s": "S", "b": "B", "d": "D", "minus": "-"}  # the letters the command line takes work too
+
+
+@dataclass(frozen=True)
+class Ballot:
+    marks: str
+    group: str = ""
+
+
+@dataclass(frozen=True)
+class CandidateTally:
+    code: str
+    counts: dict[str, int]  # satisfied / basic / dissatisfied / blank
+    counts_by_group: dict[str, dict[str, int]]
+    score: Decimal | None  # rounded half-up to the rules' places; None with no valid mark
+    rate: Decimal | None  # exact dissatisfaction rate
+    excluded: bool  # rate above the threshold
+
+    @property
+    def rate_shown(self) -> str | None:
+        return None if self.rate is None else str(half_up(self.rate, 4))
+
+
+def valid_marks(text: str, candidates: int) -> bool:
+    return len(text) == candidates and all(ch in MARKS for ch in text)
+
+
+def is_blank_ballot(marks: str) -> bool:
+    """A ballot that marks nobody: valid with no marks, or void, as the rules say."""
+    return all(ch == "-" for ch in marks)
+
+
+def counted_ballots(ballots: Sequence[Ballot], rules: Rules) -> tuple[list[Ballot], int]:
+    """The ballots that count, and how many wholly blank ones the rules make void instead."""
+    if rules.blank_ballot == "valid":
+        return list(ballots), 0
+    kept = [b for b in ballots if not is_blank_ballot(b.marks)]
+    return kept, len(ballots) - len(kept)
+
+
+def normalise_marks(text: str) -> str:
+    """Accept the entry keys (1/2/3/0) as well as the letters, in either case."""
+    return "".join(KEY_TO_MARK.get(ch, ch.upper()) for ch in text.strip())
+
+
+def _group_result(counts: dict[str, int], ballots: int, rules: Rules) -> tuple[Fraction | None, Fraction | None]:
+    valid = counts["satisfied"] + counts["basic"] + counts["dissatisfied"]
+    if valid == 0:
+        return None, None
+    total = sum((Fraction(rules.values[k]) * counts[k] for k in ("satisfied", "basic", "dissatisfied")), Fraction(0))
+    denominator = valid if rules.denominator == "valid_marks" else ballots
+    return total / valid, Fraction(counts["dissatisfied"], denominator)
+
+
+def _decimal(value: Fraction) -> Decimal:
+    """One correctly rounded division: exact whenever the value has a finite decimal expansion."""
+    return Decimal(value.numerator) / Decimal(value.denominator)
+
+
+def tally_post(codes: Sequence[str], ballots: Sequence[Ballot], rules: Rules) -> list[CandidateTally]:
+    """Every candidate's counts, score and rate from the post's valid ballots."""
+    groups = [name for name, _ in rules.groups] or [""]
+    weights = dict(rules.groups) or {"": Decimal(1)}
+    results = []
+    for index, code in enumerate(codes):
+        by_group = {g: {"satisfied": 0, "basic": 0, "dissatisfied": 0, "blank": 0} for g in groups}
+        ballots_in = dict.fromkeys(groups, 0)
+        for ballot in ballots:
+            group = ballot.group if ballot.group in by_group else groups[0]
+            by_group[group][MARKS[ballot.marks[index]]] += 1
+            ballots_in[group] += 1
+        scored = [(weights[g], *_group_result(by_group[g], ballots_in[g], rules)) for g in groups]
+        scored = [(w, s, r) for w, s, r in scored if s is not None]
+        totals = {k: sum(c[k] for c in by_group.values()) for k in ("satisfied", "basic", "dissatisfied", "blank")}
+        if not scored:
+            results.append(CandidateTally(code, totals, by_group, None, None, False))
+            continue
+        # Exact (rational) until the end: chained Decimal divisions could tip a rate of exactly
+        # 30% above the threshold, or a score of exactly .xx5 below the half-up boundary.
+        weight_sum = sum((Fraction(w) for w, _, _ in scored), Fraction(0))
+        score = _decimal(sum((Fraction(w) * s for w, s, _ in scored), Fraction(0)) / weight_sum)
+        rate = _decimal(sum((Fraction(w) * r for w, _, r in scored), Fraction(0)) / weight_sum)
+        results.append(CandidateTally(code, totals, by_group if rules.groups else {}, half_up(score, rules.decimals),
+                                      rate, rate > rules.dissatisfied_max))
+    return results
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    issued: int
+    returned: int
+    valid: int
+    void: int
+
+    @property
+    def problems(self) -> list[str]:
+        found = []
+        if self.returned != self.valid + self.void:
+            found.append("tally_returned_mismatch")
+        if self.returned > self.issued:
+            found.append("tally_returned_over_issued")
+        return found
+
+
+def discrepancies(first: dict[int, object], second: dict[int, object]) -> list[int]:
+    """Ballot numbers where two independent entries of the same stack differ."""
+    return sorted(no for no in set(first) | set(second) if first.get(no) != second.get(no))

@@ -1,0 +1,225 @@
+"""The session's rules: defaults from ``data/rules.toml``, overrides from ``config.set`` events.
+
+Keys are dotted paths of leaves (``interview.method``, ``stages.written``,
+``democratic.values.satisfied``). Every value is validated here, and the validated form
+(numbers as Decimal strings, never floats) is what goes into the ledger. :func:`rules_from`
+is a pure function of the overrides: the projection stores facts, this interprets them.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from storage.errors import JzError
+
+DEFAULTS_PATH = Path(__file__).parent.parent / "data" / "rules.toml"
+OPEN_TABLES = ("stages",)  # tables whose keys are free (new stages); others have fixed keys
+
+
+@cache
+def defaults() -> dict[str, Any]:
+    with DEFAULTS_PATH.open("rb") as fh:
+        return flatten(tomllib.load(fh, parse_float=Decimal))
+
+
+def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in tree.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(flatten(value, path + "."))
+        else:
+            flat[path] = value
+    return flat
+
+
+# ---------------------------------------------------------------------- validation
+
+
+class RuleError(JzError):
+    pass
+
+
+def _decimal(key: str, value: Any, low: Decimal | None = None, high: Decimal | None = None) -> str:
+    if isinstance(value, bool):
+        raise RuleError("rule_not_number", key=key, value=value)
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation as exc:
+        raise RuleError("rule_not_number", key=key, value=value) from exc
+    if not number.is_finite():
+        raise RuleError("rule_not_number", key=key, value=value)
+    if (low is not None and number < low) or (high is not None and number > high):
+        raise RuleError("rule_out_of_range", key=key, value=value, low=low, high=high)
+    return str(number)
+
+
+def _integer(key: str, value: Any, low: int, high: int) -> int:
+    try:
+        if isinstance(value, bool):
+            raise ValueError
+        number = int(str(value).strip())
+    except ValueError as exc:
+        raise RuleError("rule_not_integer", key=key, value=value) from exc
+    if not low <= number <= high:
+        raise RuleError("rule_out_of_range", key=key, value=value, low=low, high=high)
+    return number
+
+
+def _choice(*choices: str) -> Callable[[str, Any], str]:
+    def check(key: str, value: Any) -> str:
+        if value not in choices:
+            raise RuleError("rule_not_choice", key=key, value=value, choices=", ".join(choices))
+        return value
+
+    return check
+
+
+def _named_numbers(key: str, value: Any, high: Decimal | None) -> list[list[str]]:
+    """A list of ``[name, number]`` pairs: rubric items with maxima, voter groups with weights."""
+    if not isinstance(value, list):
+        raise RuleError("rule_not_pairs", key=key, value=value)
+    pairs, seen = [], set()
+    for item in value:
+        if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str) and item[0].strip()):
+            raise RuleError("rule_not_pairs", key=key, value=value)
+        name = item[0].strip()
+        if name in seen:
+            raise RuleError("rule_duplicate_name", key=key, name=name)
+        seen.add(name)
+        number = _decimal(key, item[1], Decimal(0), high)
+        if Decimal(number) == 0:
+            raise RuleError("rule_out_of_range", key=key, value=item[1], low="0 (exclusive)", high=high)
+        pairs.append([name, number])
+    return pairs
+
+
+def _tie_breaks(key: str, value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise RuleError("rule_not_list", key=key, value=value)
+    return list(value)
+
+
+VALIDATORS: dict[str, Callable[[str, Any], Any]] = {
+    "interview.method": _choice("gymnastics", "per_item"),
+    "interview.drop_when_at_least": lambda k, v: _integer(k, v, 3, 99),
+    "interview.rubric": lambda k, v: _named_numbers(k, v, Decimal(100)),
+    "interview.min_if_uncontested": lambda k, v: _decimal(k, v, Decimal(0), Decimal(100)),
+    "interview.step": lambda k, v: _decimal(k, v, Decimal("0.01"), Decimal(10)),
+    "democratic.values.satisfied": lambda k, v: _decimal(k, v, Decimal(0), Decimal(100)),
+    "democratic.values.basic": lambda k, v: _decimal(k, v, Decimal(0), Decimal(100)),
+    "democratic.values.dissatisfied": lambda k, v: _decimal(k, v, Decimal(0), Decimal(100)),
+    "democratic.dissatisfied_max": lambda k, v: _decimal(k, v, Decimal(0), Decimal(1)),
+    "democratic.denominator": _choice("valid_marks", "ballots_cast"),
+    "democratic.groups": lambda k, v: _named_numbers(k, v, None),
+    "democratic.blank_ballot": _choice("valid", "void"),
+    "ranking.targets_per_post": lambda k, v: _integer(k, v, 1, 99),
+    "ranking.tie_breaks": _tie_breaks,
+    "ranking.decimals": lambda k, v: _integer(k, v, 0, 4),
+    "tally.officers_to_close": lambda k, v: _integer(k, v, 1, 9),
+    "tally.shares_to_open": lambda k, v: _integer(k, v, 1, 9),
+}
+
+
+def validate(key: str, value: Any) -> Any:
+    """The canonical, JSON-safe form of one setting, or a RuleError naming the key."""
+    key = key.strip()
+    table, _, leaf = key.partition(".")
+    if table in OPEN_TABLES and leaf:
+        if not leaf.replace("_", "").isalnum():
+            raise RuleError("rule_unknown_key", key=key)
+        return _decimal(key, value, Decimal(0), Decimal(1000))
+    validator = VALIDATORS.get(key)
+    if validator is None:
+        raise RuleError("rule_unknown_key", key=key)
+    return validator(key, value)
+
+
+def validate_changes(changes: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
+    """Validate a set of changes together with the settings they land on."""
+    clean = {key.strip(): validate(key, value) for key, value in changes.items()}
+    merged = {**current, **clean}
+    rules = rules_from(merged)
+    if not any(weight > 0 for weight in rules.stages.values()):
+        raise RuleError("rule_no_stage", key="stages")
+    for stage in rules.tie_breaks:
+        if stage not in rules.stages:
+            raise RuleError("rule_tie_break_stage", key="ranking.tie_breaks", stage=stage)
+    return clean
+
+
+def parse_cli_value(text: str) -> Any:
+    """``--set key=value``: the value as TOML (``[["a", 25]]``, ``"0.30"``, ``5``), else a plain word."""
+    try:
+        return tomllib.loads(f"v = {text}", parse_float=Decimal)["v"]
+    except (ValueError, RecursionError):  # not TOML, an integer of thousands of digits, nesting a thousand deep
+        return text.strip()
+
+
+# ---------------------------------------------------------------------- the interpreted rules
+
+
+@dataclass(frozen=True)
+class Rules:
+    stages: dict[str, Decimal]  # stage -> weight (not normalised)
+    method: str
+    drop_when_at_least: int
+    rubric: tuple[tuple[str, Decimal], ...]
+    min_if_uncontested: Decimal
+    step: Decimal
+    values: dict[str, Decimal]  # satisfied / basic / dissatisfied
+    dissatisfied_max: Decimal
+    denominator: str
+    groups: tuple[tuple[str, Decimal], ...]
+    blank_ballot: str  # a ballot with no mark at all: "valid" (counted, adds no valid mark) or "void"
+    targets_per_post: int
+    tie_breaks: tuple[str, ...]
+    decimals: int
+    officers_to_close: int
+    shares_to_open: int
+
+    @property
+    def active_stages(self) -> list[str]:
+        return [name for name, weight in self.stages.items() if weight > 0]
+
+
+@cache
+def _validated_defaults() -> dict[str, Any]:
+    return {key: validate(key, value) for key, value in defaults().items()}
+
+
+def settings_from(overrides: dict[str, Any]) -> dict[str, Any]:
+    """Defaults with the (already validated) overrides laid over them."""
+    return {**_validated_defaults(), **overrides}
+
+
+def rules_from(overrides: dict[str, Any]) -> Rules:
+    s = settings_from(overrides)
+    return Rules(
+        stages={k.split(".", 1)[1]: Decimal(v) for k, v in s.items() if k.startswith("stages.")},
+        method=s["interview.method"],
+        drop_when_at_least=int(s["interview.drop_when_at_least"]),
+        rubric=tuple((name, Decimal(top)) for name, top in s["interview.rubric"]),
+        min_if_uncontested=Decimal(s["interview.min_if_uncontested"]),
+        step=Decimal(s["interview.step"]),
+        values={
+            "satisfied": Decimal(s["democratic.values.satisfied"]),
+            "basic": Decimal(s["democratic.values.basic"]),
+            "dissatisfied": Decimal(s["democratic.values.dissatisfied"]),
+        },
+        dissatisfied_max=Decimal(s["democratic.dissatisfied_max"]),
+        denominator=s["democratic.denominator"],
+        groups=tuple((name, Decimal(w)) for name, w in s["democratic.groups"]),
+        blank_ballot=s["democratic.blank_ballot"],
+        targets_per_post=int(s["ranking.targets_per_post"]),
+        tie_breaks=tuple(s["ranking.tie_breaks"]),
+        decimals=int(s["ranking.decimals"]),
+        officers_to_close=int(s["tally.officers_to_close"]),
+        shares_to_open=int(s["tally.shares_to_open"]),
+    )

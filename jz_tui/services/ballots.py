@@ -1,0 +1,464 @@
+"""The ballot box: creating it, counting paper ballots (with a double count), electronic
+sealed ballots, reconciliation and the co-signed close.
+
+The box's X25519 private key is split with Shamir's scheme the moment it is made; each
+share is sealed (HPKE) to one tally officer's own key and the whole key is dropped. It
+exists again only in the memory of the tally terminal where k officers unlock their
+shares, long enough to open the electronic ballots.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hpke
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+
+from jz_tui.rules.democratic import (
+    Ballot,
+    CandidateTally,
+    Reconciliation,
+    counted_ballots,
+    discrepancies,
+    normalise_marks,
+    tally_post,
+    valid_marks,
+)
+from jz_tui.services import pending
+from jz_tui.services.config import current_rules
+from jz_tui.services.session import Session
+from storage import crypto, shamir
+from storage.ballot_rows import held_message, sealed_message
+from storage.errors import AuthorityError, JzError
+from storage.projection import SessionState
+from storage.tally_state import Box, PostTally
+from storage.vault import Identity
+
+SUITE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
+TOKEN_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+MAX_BALLOTS = 1_000_000  # issued or returned at one post: more is a typing error
+
+
+def share_info(vault_id: bytes, box: str, officer: str) -> bytes:
+    return crypto.frame("jz-box-share-v1", vault_id, box, officer)
+
+
+def ballot_info(vault_id: bytes, box: str) -> bytes:
+    return crypto.frame("jz-ballot-v1", vault_id, box)
+
+
+# ---------------------------------------------------------------------- the box
+
+
+def create_box(session: Session, posts: list[str], officers: list[str], seal_no: str) -> Box:
+    session.require_role("admin", action="box.create")
+    session.refresh()
+    state = session.state
+    posts = [p.strip().upper() for p in posts if p.strip()]
+    officers = [o.strip() for o in officers if o.strip()]
+    if not posts:
+        raise JzError("box_no_posts")
+    for post in posts:
+        if post not in state.roster.posts:
+            raise JzError("post_unknown", post=post)
+        if not state.roster.posts[post].open:  # not open to competition: nobody to evaluate
+            raise JzError("box_post_not_open", post=post)
+        if post in state.tally.posts:
+            raise JzError("box_post_taken", post=post, box=state.tally.posts[post].box)
+    rules = current_rules(session)
+    for officer in officers:
+        user = state.users.get(officer)
+        if user is None or user.role != "tally":
+            raise JzError("box_not_an_officer", user=officer)
+    if len(set(officers)) != len(officers):
+        raise JzError("box_officer_twice")
+    k = rules.shares_to_open
+    if len(officers) < max(k, rules.officers_to_close):
+        raise JzError("box_too_few_officers", needed=max(k, rules.officers_to_close), given=len(officers))
+    if not seal_no.strip():
+        raise JzError("box_seal_needed")
+    box_id = f"BOX{len(state.tally.boxes) + 1}"
+    private = X25519PrivateKey.generate()
+    shares = shamir.split(crypto.box_private_bytes(private), k, len(officers))
+    sealed = {}
+    for officer, (x, y) in zip(officers, shares, strict=True):
+        recipient = X25519PublicKey.from_public_bytes(bytes.fromhex(state.users[officer].box_public_key))
+        sealed[officer] = SUITE.encrypt(bytes([x]) + y, recipient,
+                                        info=share_info(session.vault.vault_id, box_id, officer)).hex()
+    public = crypto.box_public_bytes(private)
+    del private  # from here on the key exists only as shares
+    session.append("box.create", {"id": box_id, "posts": posts, "seal_no": seal_no.strip(), "officers": officers,
+                                  "k": k, "public_key": public.hex(), "shares": sealed})
+    return session.state.tally.boxes[box_id]
+
+
+def _officer_tally(session: Session, post: str) -> tuple[str, PostTally, Box]:
+    session.require_role("tally", action="ballot.enter")
+    session.refresh()
+    post = post.strip().upper()
+    tally = session.state.tally.posts.get(post)
+    if tally is None:
+        raise JzError("tally_no_box", post=post)
+    box = session.state.tally.boxes[tally.box]
+    if session.user not in box.officers:
+        raise AuthorityError("not_authorised", user=session.user, role=session.role, kind="ballot.enter")
+    if tally.closed is not None:
+        raise JzError("tally_closed", post=post)
+    return post, tally, box
+
+
+def close_pending(state: SessionState, post: str) -> bool:
+    """A close of the post's tally has been requested and waits for signatures."""
+    return any(a.action == "tally.close" and a.params.get("post") == post and not a.done
+               for a in state.pending.values())
+
+
+def _entries_open(session: Session, post: str) -> tuple[str, PostTally, Box]:
+    """An officer may enter ballots once the box is opened and until a close is requested."""
+    post, tally, box = _officer_tally(session, post)
+    if tally.opened is None:
+        raise JzError("tally_not_open", post=post)
+    if close_pending(session.state, post):  # the signers sign what they saw: no ballot after it
+        raise JzError("tally_close_pending", post=post)
+    return post, tally, box
+
+
+def open_box(session: Session, post: str, seal_intact: bool, note: str, issued: int, returned: int) -> PostTally:
+    post, tally, _ = _officer_tally(session, post)
+    if tally.opened is not None:
+        raise JzError("tally_already_open", post=post)
+    if not seal_intact and not note.strip():
+        raise JzError("tally_seal_note_needed")
+    if issued < 0 or returned < 0:
+        raise JzError("tally_negative")
+    if issued > MAX_BALLOTS or returned > MAX_BALLOTS:
+        raise JzError("tally_count_too_large", max=MAX_BALLOTS)
+    session.append("box.open", {"post": post, "seal_intact": seal_intact, "note": note.strip(),
+                                "issued": issued, "returned": returned})
+    return session.state.tally.posts[post]
+
+
+def _entry_number(tally: PostTally, officer: str, number: int | None) -> int:
+    """The officer's next entry number, or an earlier one being corrected (never one beyond the next)."""
+    following = len(tally.entries.get(officer, {})) + 1
+    if number is None:
+        return following
+    if not 1 <= number <= following:
+        raise JzError("ballot_bad_number", no=number, next=following)
+    return number
+
+
+def codes_of(state: SessionState, post: str) -> list[str]:
+    """The candidates a ballot of this post marks, in code order (withdrawn ones too: the paper lists them)."""
+    return [c.code for c in state.roster.candidates_of(post)]
+
+
+def enter_ballot(session: Session, post: str, marks: str, group: str = "", number: int | None = None) -> int:
+    """Store one paper ballot as this officer's entry number ``number`` (default: the next)."""
+    post, tally, _ = _entries_open(session, post)
+    marks = normalise_marks(marks)
+    count = len(codes_of(session.state, post))
+    if not valid_marks(marks, count):
+        raise JzError("ballot_bad_marks", marks=marks, count=count)
+    rules = current_rules(session)
+    group_names = [name for name, _ in rules.groups]
+    if group_names and group not in group_names:
+        raise JzError("ballot_group_needed", groups=", ".join(group_names))
+    if not group_names and group:
+        raise JzError("ballot_no_groups")
+    number = _entry_number(tally, session.user, number)
+    session.append("ballot.enter", {"post": post, "no": number, "marks": marks, "group": group})
+    return number
+
+
+def void_ballot(session: Session, post: str, reason: str, number: int | None = None) -> int:
+    post, tally, _ = _entries_open(session, post)
+    if not reason.strip():
+        raise JzError("reason_needed")
+    number = _entry_number(tally, session.user, number)
+    session.append("ballot.void", {"post": post, "no": number, "reason": reason.strip()})
+    return number
+
+
+# ---------------------------------------------------------------------- the count
+
+
+@dataclass(frozen=True)
+class TallyView:
+    """What the tally officers see: the agreed ballots, discrepancies, and the running result."""
+
+    post: str
+    codes: list[str]
+    counters: list[str]  # officers who entered ballots
+    discrepancies: list[int]
+    ballots: list[Ballot]  # valid paper ballots (agreed) plus electronic ones
+    void: int
+    reconciliation: Reconciliation | None
+    results: list[CandidateTally]
+    closed: bool
+
+
+def view(state: SessionState, post: str) -> TallyView:
+    """Pure: the count of a post from the entries so far."""
+    rules = rules_for(state)
+    tally = state.tally.posts[post]
+    codes = codes_of(state, post)
+    counters = sorted(tally.entries)
+    entries = tally.entries.get(counters[0], {}) if counters else {}
+    differing: list[int] = []
+    if len(counters) >= 2:
+        simplify = lambda es: {n: (e.marks, e.group) for n, e in es.items()}  # noqa: E731
+        differing = discrepancies(simplify(tally.entries[counters[0]]), simplify(tally.entries[counters[1]]))
+    paper, blank_void = counted_ballots(
+        [Ballot(e.marks, e.group) for _, e in sorted(entries.items()) if e.marks is not None], rules)
+    void = sum(1 for e in entries.values() if e.marks is None) + blank_void
+    electronic, _ = counted_ballots([Ballot(m) for m in tally.electronic], rules)
+    reconciliation = None
+    if tally.opened is not None:
+        reconciliation = Reconciliation(int(tally.opened["issued"]), int(tally.opened["returned"]), len(paper), void)
+    return TallyView(post, codes, counters, differing, paper + electronic, void, reconciliation,
+                     tally_post(codes, paper + electronic, rules), tally.closed is not None)
+
+
+def rules_for(state: SessionState):
+    from jz_tui.rules.settings import rules_from
+
+    return rules_from(state.roster.settings)
+
+
+def officer_view(session: Session, post: str) -> TallyView:
+    """Counts before the close are for the box's tally officers only."""
+    session.refresh()
+    post = post.strip().upper()
+    tally = session.state.tally.posts.get(post)
+    if tally is None:
+        raise JzError("tally_no_box", post=post)
+    if tally.closed is None and (session.role != "tally"
+                                 or session.user not in session.state.tally.boxes[tally.box].officers):
+        raise JzError("tally_counting", post=post)
+    return view(session.state, post)
+
+
+def request_override(session: Session, post: str, reason: str):
+    post, tally, _ = _officer_tally(session, post)
+    if not reason.strip():
+        raise JzError("reason_needed")
+    return pending.create(session, "tally.override", {"post": post}, reason=reason.strip())
+
+
+def close_problems(state: SessionState, post: str) -> list[JzError]:
+    """Why the post's tally cannot be closed now (empty: it can), in the order they are checked."""
+    tally = state.tally.posts[post]
+    box = state.tally.boxes[tally.box]
+    if tally.opened is None:
+        return [JzError("tally_not_open", post=post)]
+    problems = []
+    if close_pending(state, post):
+        problems.append(JzError("tally_close_pending", post=post))
+    current = view(state, post)
+    if current.discrepancies:
+        problems.append(JzError("tally_discrepancies", post=post,
+                                numbers=", ".join(map(str, current.discrepancies[:10]))))
+    if current.reconciliation and current.reconciliation.problems and tally.override is None:
+        problems.append(JzError(current.reconciliation.problems[0], post=post, issued=current.reconciliation.issued,
+                                returned=current.reconciliation.returned, valid=current.reconciliation.valid,
+                                void=current.reconciliation.void))
+    if box.token_hashes and box.unsealed_seq is None:
+        problems.append(JzError("tally_electronic_sealed", post=post, box=box.id))
+    return problems
+
+
+def request_close(session: Session, post: str):
+    """Create the close: it takes effect with the rules' number of officers and a supervisor."""
+    post, tally, box = _officer_tally(session, post)
+    problems = close_problems(session.state, post)
+    if problems:
+        raise problems[0]
+    current = view(session.state, post)
+    record = {
+        "post": post,
+        "box": box.id,
+        "seal_intact": tally.opened["seal_intact"],
+        "issued": current.reconciliation.issued if current.reconciliation else 0,
+        "returned": current.reconciliation.returned if current.reconciliation else 0,
+        "valid": len(current.ballots),
+        "void": current.void,
+        "electronic": len(tally.electronic),
+        "candidates": [
+            {"code": r.code, "counts": r.counts, "by_group": r.counts_by_group,
+             "score": None if r.score is None else str(r.score), "rate": r.rate_shown,
+             "rate_exact": None if r.rate is None else str(r.rate), "excluded": r.excluded}
+            for r in current.results
+        ],
+    }
+    return pending.create(session, "tally.close", record, restrict={"tally": box.officers})
+
+
+# ---------------------------------------------------------------------- electronic ballots
+
+
+def token_hash(code: str) -> str:
+    return hashlib.sha256(b"jz-token-v1\x00" + normalise_token(code).encode()).hexdigest()
+
+
+def normalise_token(code: str) -> str:
+    return "".join(ch for ch in code.strip().upper() if ch.isalnum())
+
+
+def _unsealed_box(state: SessionState, box_id: str) -> Box:
+    """A box whose electronic ballots are still sealed (tokens, votes and the unsealing need one)."""
+    box = state.tally.boxes.get(box_id.strip().upper())
+    if box is None:
+        raise JzError("box_unknown", box=box_id)
+    if box.unsealed_seq is not None:
+        raise JzError("box_already_unsealed", box=box.id)
+    return box
+
+
+def issue_tokens(session: Session, box_id: str, count: int) -> list[str]:
+    session.require_role("admin", action="tokens.issue")
+    session.refresh()
+    box = _unsealed_box(session.state, box_id)
+    if not 1 <= count <= 10000:
+        raise JzError("tokens_bad_count")
+    codes = ["".join(secrets.choice(TOKEN_ALPHABET) for _ in range(12)) for _ in range(count)]
+    session.append("tokens.issue", {"box": box.id, "hashes": sorted(token_hash(c) for c in codes)})
+    return [f"{c[:4]}-{c[4:8]}-{c[8:]}" for c in codes]
+
+
+def check_slip(state: SessionState, box_id: str, token: str) -> tuple[Box, str]:
+    """The box and the slip's hash, if the slip may vote in that box now (the kiosk asks before marking)."""
+    box = _unsealed_box(state, box_id)
+    hashed = token_hash(token)
+    if hashed not in box.token_hashes:
+        raise JzError("token_unknown")
+    if hashed in box.spent:
+        raise JzError("token_spent")
+    return box, hashed
+
+
+def held_info(vault_id: bytes, box: str, officer: str) -> bytes:
+    return crypto.frame("jz-held-v1", vault_id, box, officer)
+
+
+def cast(session: Session, box_id: str, token: str, choices: dict[str, str]) -> None:
+    """Seal one voter's ballot to the box key and spend the slip, in one transaction.
+
+    The transaction that spends the slip must not hold anything the box key opens, or the
+    file would pair each ballot with its spend (whose order is in the clear). So the sealed
+    ballot is sealed once more, to the kiosk officer's own key, and held until
+    :func:`mix_held` moves that officer's held ballots into the box in one shuffled batch.
+    """
+    session.require_role("tally", action="token.spend")
+    session.refresh()
+    state = session.state
+    box, hashed = check_slip(state, box_id, token)
+    ballot: dict[str, str] = {}
+    for post in box.posts:
+        marks = normalise_marks(choices.get(post, ""))
+        if not valid_marks(marks, len(codes_of(state, post))):
+            raise JzError("ballot_bad_marks", marks=marks, count=len(codes_of(state, post)))
+        ballot[post] = marks
+    vault_id = session.vault.vault_id
+    public = X25519PublicKey.from_public_bytes(bytes.fromhex(box.public_key))
+    sealed = SUITE.encrypt(crypto.canonical_json(ballot), public, info=ballot_info(vault_id, box.id))
+    held = SUITE.encrypt(sealed, session.identity.box_key.public_key(), info=held_info(vault_id, box.id, session.user))
+    slot = secrets.token_bytes(16)
+    signature = session.identity.sign(held_message(vault_id, box.id, slot, held))
+
+    def store(conn, seq: int) -> None:
+        spent = conn.execute("SELECT 1 FROM spent_tokens WHERE box = ? AND token = ?", (box.id, hashed)).fetchone()
+        if spent:  # another kiosk spent it a moment ago
+            raise JzError("token_spent")
+        conn.execute("INSERT INTO spent_tokens(box, token) VALUES (?, ?)", (box.id, hashed))
+        conn.execute("INSERT INTO held_ballots(box, slot, ciphertext, signer, signature) VALUES (?,?,?,?,?)",
+                     (box.id, slot, held, session.user, signature))
+
+    session.vault.append(session.identity, "token.spend", {"box": box.id, "token": hashed}, within=store)
+    session.refresh()
+
+
+def mix_held(session: Session, box_id: str, officer: Identity | None = None) -> int:
+    """Move the ballots held for ``officer`` (default: the session's user) into the box, in one
+    transaction, each under a fresh random slot and written in slot order: the box's bytes then
+    grow in an order that has nothing to do with casting. Returns how many were moved."""
+    officer = officer or session.identity
+    session.refresh()
+    box = _unsealed_box(session.state, box_id)
+    vault_id = session.vault.vault_id
+    rows = session.vault.held_ballots(box.id, officer.name)
+    if not rows:
+        return 0
+    sealed = []
+    for _slot, held, _signature in rows:
+        try:
+            sealed.append(SUITE.decrypt(held, officer.box_key, info=held_info(vault_id, box.id, officer.name)))
+        except InvalidTag as exc:
+            raise JzError("ballot_unopenable", box=box.id) from exc
+    shuffled = sorted((secrets.token_bytes(16), ciphertext) for ciphertext in sealed)
+
+    def move(conn, seq: int) -> None:
+        conn.executemany("DELETE FROM held_ballots WHERE box = ? AND slot = ?", [(box.id, r[0]) for r in rows])
+        conn.executemany(
+            "INSERT INTO sealed_ballots(box, slot, ciphertext, signer, signature) VALUES (?,?,?,?,?)",
+            [(box.id, slot, ciphertext, officer.name, officer.sign(sealed_message(vault_id, box.id, slot, ciphertext)))
+             for slot, ciphertext in shuffled])
+
+    session.vault.append(officer, "box.mix", {"box": box.id, "count": len(shuffled)}, within=move)
+    session.refresh()
+    return len(shuffled)
+
+
+def unlock_share(vault_id: bytes, box: Box, officer: Identity) -> tuple[int, bytes]:
+    sealed = box.shares.get(officer.name)
+    if sealed is None:
+        raise JzError("box_not_an_officer", user=officer.name)
+    try:
+        raw = SUITE.decrypt(bytes.fromhex(sealed), officer.box_key, info=share_info(vault_id, box.id, officer.name))
+    except InvalidTag as exc:
+        raise JzError("box_share_unreadable", user=officer.name) from exc
+    return raw[0], raw[1:]
+
+
+def unseal(session: Session, box_id: str, officers: list[Identity]) -> dict[str, list[str]]:
+    """Rebuild the box key from k officers' shares (in memory), open and count every sealed ballot."""
+    session.require_role("tally", action="box.unseal")
+    session.refresh()
+    box = _unsealed_box(session.state, box_id)
+    distinct = {o.name: o for o in officers}
+    if len(distinct) < box.k:
+        raise JzError("box_too_few_shares", k=box.k, given=len(distinct))
+    shares = [unlock_share(session.vault.vault_id, box, o) for o in distinct.values()]
+    try:
+        private = X25519PrivateKey.from_private_bytes(shamir.combine(shares))
+    except (shamir.ShamirError, ValueError) as exc:
+        raise JzError("box_key_not_rebuilt") from exc
+    if crypto.box_public_bytes(private).hex() != box.public_key:
+        raise JzError("box_key_not_rebuilt")
+    for officer in distinct.values():
+        mix_held(session, box.id, officer)
+    still_held = sorted({signer for held_box, _, _, signer, _ in session.vault.held_ballot_rows() if held_box == box.id})
+    if still_held:
+        raise JzError("box_ballots_held", box=box.id, officers=", ".join(still_held))
+    opened: dict[str, list[str]] = {post: [] for post in box.posts}
+    for _slot, ciphertext in session.vault.sealed_ballots(box.id):
+        try:
+            ballot = json.loads(SUITE.decrypt(ciphertext, private, info=ballot_info(session.vault.vault_id, box.id)))
+        except (InvalidTag, ValueError) as exc:
+            raise JzError("ballot_unopenable", box=box.id) from exc
+        for post in box.posts:
+            opened[post].append(ballot[post])
+    del private
+    result = {post: sorted(marks) for post, marks in opened.items()}  # sorted: no trace of any order
+    session.append("box.unseal", {"box": box.id, "ballots": result, "count": len(opened[box.posts[0]])})
+    return result
+
+
+def open_sealed_ballot(ciphertext: bytes, private: X25519PrivateKey, vault_id: bytes, box: str) -> dict[str, Any]:
+    """One sealed ballot, for tests and audits that hold the rebuilt key."""
+    return json.loads(SUITE.decrypt(ciphertext, private, info=ballot_info(vault_id, box)))

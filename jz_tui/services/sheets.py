@@ -1,0 +1,255 @@
+"""Examiner sheets: blind submission, two-person confirmation, correction, announcement.
+
+An examiner knows candidates only by interview number, sees only their own sheets, and
+sees no aggregate until the candidate is announced. A sheet counts once a scorer (never
+its author) confirms it; the announcement (亮分) is a pending action a supervisor signs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from jz_tui.rules.marks import parse_mark
+from jz_tui.rules.scoring import Aggregate, aggregate
+from jz_tui.rules.settings import Rules, rules_from
+from jz_tui.services import pending
+from jz_tui.services.config import current_rules
+from jz_tui.services.roster import withheld
+from jz_tui.services.session import Session
+from storage.errors import AuthorityError, JzError
+from storage.projection import SessionState
+from storage.scoring_state import CONFIRMED, REJECTED, SUBMITTED, WITHDRAWN, Sheet
+
+
+def examiners(state: SessionState) -> list[str]:
+    return sorted(name for name, user in state.users.items() if user.role == "examiner")
+
+
+def resolve(state: SessionState, ref: str) -> str:
+    """A candidate code from an interview number (``A01-3``) or a code."""
+    ref = ref.strip()
+    numbers = state.roster.interview_numbers()
+    by_number = {number.upper(): code for code, number in numbers.items()}
+    if ref.upper() in by_number:
+        return by_number[ref.upper()]
+    for code in (ref, ref.upper()):
+        if code in state.roster.candidates:
+            return code
+    raise JzError("sheet_candidate_unknown", ref=withheld(state.roster, ref))
+
+
+def label(state: SessionState, code: str) -> str:
+    """What an examiner may see of a candidate: the interview number, else the code."""
+    return state.roster.interview_numbers().get(code, code)
+
+
+# ---------------------------------------------------------------------- marks
+
+
+def parse_items(rules: Rules, items: list[str] | None, total: str | None) -> list[str]:
+    """Validated marks as decimal strings: one per rubric item, or one total."""
+    if rules.rubric:
+        if items is None:
+            raise JzError("sheet_items_needed", count=len(rules.rubric))
+        if len(items) != len(rules.rubric):
+            raise JzError("sheet_items_count", count=len(rules.rubric), given=len(items))
+        return [str(parse_mark(text, name, Decimal(0), top, rules.step)) for text, (name, top) in
+                zip(items, rules.rubric, strict=True)]
+    if total is None:
+        raise JzError("sheet_total_needed")
+    return [str(parse_mark(total, "total", Decimal(0), Decimal(100), rules.step))]
+
+
+def sheet_total(sheet_items: list[str]) -> Decimal:
+    return sum((Decimal(v) for v in sheet_items), Decimal(0))
+
+
+# ---------------------------------------------------------------------- examiner actions
+
+
+def _require_open(state: SessionState, code: str) -> None:
+    if code in state.scoring.announced:
+        raise JzError("sheet_already_announced", ref=label(state, code))
+    if code in state.roster.absent:
+        raise JzError("sheet_candidate_absent", ref=label(state, code))
+    candidate = state.roster.candidates[code]
+    if candidate.withdrawn is not None:
+        raise JzError("sheet_candidate_withdrawn", ref=label(state, code))
+
+
+def submit(session: Session, ref: str, items: list[str] | None = None, total: str | None = None) -> Sheet:
+    session.require_role("examiner", action="sheet.submit")
+    session.refresh()
+    state = session.state
+    code = resolve(state, ref)
+    _require_open(state, code)
+    own = state.scoring.sheets.get((code, session.user))
+    if own is not None and own.status == SUBMITTED:
+        raise JzError("sheet_already_submitted", ref=label(state, code))
+    if own is not None and own.status == CONFIRMED:
+        raise JzError("sheet_already_confirmed", ref=label(state, code))
+    marks = parse_items(current_rules(session), items, total)
+    session.append("sheet.submit", {"candidate": code, "items": marks})
+    return state.scoring.sheets[(code, session.user)]
+
+
+def withdraw(session: Session, ref: str, reason: str) -> Sheet:
+    session.require_role("examiner", action="sheet.withdraw")
+    session.refresh()
+    code = resolve(session.state, ref)
+    own = session.state.scoring.sheets.get((code, session.user))
+    if own is None or own.status != SUBMITTED:
+        raise JzError("sheet_not_withdrawable", ref=label(session.state, code))
+    if not reason.strip():
+        raise JzError("reason_needed")
+    session.append("sheet.withdraw", {"candidate": code, "reason": reason.strip()})
+    return own
+
+
+def request_correction(session: Session, ref: str, items: list[str] | None, total: str | None, reason: str):
+    """After confirmation a correction needs the scorer and a supervisor."""
+    session.require_role("examiner", action="sheet.correct")
+    session.refresh()
+    code = resolve(session.state, ref)
+    own = session.state.scoring.sheets.get((code, session.user))
+    if own is None or own.status != CONFIRMED:
+        raise JzError("sheet_not_confirmed", ref=label(session.state, code))
+    if code in session.state.scoring.announced:
+        raise JzError("sheet_already_announced", ref=label(session.state, code))
+    if not reason.strip():
+        raise JzError("reason_needed")
+    marks = parse_items(current_rules(session), items, total)
+    return pending.create(session, "sheet.correct",
+                          {"candidate": code, "examiner": session.user, "items": marks}, reason=reason.strip())
+
+
+def visible_sheets(session: Session, code: str) -> list[Sheet]:
+    """What this user may see of a candidate's sheets: an examiner only their own until announced."""
+    session.refresh()
+    sheets = session.state.scoring.sheets_of(code)
+    if session.role == "examiner" and code not in session.state.scoring.announced:
+        return [s for s in sheets if s.examiner == session.user]
+    if session.role in ("clerk", "tally"):
+        raise AuthorityError("not_authorised", user=session.user, role=session.role, kind="sheet.view")
+    return sheets
+
+
+def sheet_of(session: Session, ref: str, examiner: str) -> Sheet | None:
+    code = resolve(session.state, ref)
+    if session.role == "examiner" and examiner != session.user and code not in session.state.scoring.announced:
+        raise AuthorityError("not_authorised", user=session.user, role=session.role, kind="sheet.view")
+    return next((s for s in visible_sheets(session, code) if s.examiner == examiner), None)
+
+
+# ---------------------------------------------------------------------- scorer actions
+
+
+def _submitted(session: Session, ref: str, examiner: str) -> tuple[str, Sheet]:
+    session.require_role("scorer", action="sheet.confirm")
+    session.refresh()
+    code = resolve(session.state, ref)
+    sheet = session.state.scoring.sheets.get((code, examiner))
+    if sheet is None or sheet.status != SUBMITTED:
+        raise JzError("sheet_nothing_to_confirm", ref=code, examiner=examiner)
+    if sheet.examiner == session.user:
+        raise JzError("sheet_own_confirmation")
+    return code, sheet
+
+
+def confirm(session: Session, ref: str, examiner: str) -> Sheet:
+    code, sheet = _submitted(session, ref, examiner)
+    session.append("sheet.confirm", {"candidate": code, "examiner": examiner})
+    return sheet
+
+
+def reject(session: Session, ref: str, examiner: str, reason: str) -> Sheet:
+    code, sheet = _submitted(session, ref, examiner)
+    if not reason.strip():
+        raise JzError("reason_needed")
+    session.append("sheet.reject", {"candidate": code, "examiner": examiner, "reason": reason.strip()})
+    return sheet
+
+
+@dataclass(frozen=True)
+class CandidateProgress:
+    code: str
+    expected: int
+    submitted: int
+    confirmed: int
+    absent: bool
+    announced: bool
+    aggregate: Aggregate | None  # once every expected sheet is confirmed
+    order: tuple[str, ...] = ()  # the examiners of the aggregate's sheets, in its order (indexes of dropped)
+
+    @property
+    def complete(self) -> bool:
+        return self.aggregate is not None
+
+
+def progress(state: SessionState, code: str, rules: Rules | None = None,
+             candidate_sheets: list[Sheet] | None = None) -> CandidateProgress:
+    """Pure: where a candidate's interview stands, and the aggregate once complete.
+
+    ``candidate_sheets``: the candidate's sheets when the caller already grouped them (a
+    screen listing every candidate groups them once instead of scanning all sheets per candidate).
+    """
+    rules = rules or rules_from(state.roster.settings)
+    expected = examiners(state)
+    if candidate_sheets is None:
+        candidate_sheets = state.scoring.sheets_of(code)
+    sheets = {s.examiner: s for s in candidate_sheets if s.examiner in expected}
+    confirmed = [sheets[e] for e in expected if e in sheets and sheets[e].status == CONFIRMED]
+    result = None
+    if expected and len(confirmed) == len(expected):
+        result = aggregate(rules.method, [[Decimal(v) for v in s.items] for s in confirmed],
+                           rules.drop_when_at_least, rules.decimals)
+    return CandidateProgress(
+        code, len(expected), sum(1 for s in sheets.values() if s.status in (SUBMITTED, CONFIRMED)),
+        len(confirmed), code in state.roster.absent, code in state.scoring.announced, result,
+        tuple(s.examiner for s in confirmed) if result is not None else (),
+    )
+
+
+def announce(session: Session, ref: str):
+    """Create the 亮分 pending action; it takes effect when a supervisor signs."""
+    session.require_role("scorer", action="announce")
+    session.refresh()
+    state = session.state
+    code = resolve(state, ref)
+    if code in state.scoring.announced:
+        raise JzError("sheet_already_announced", ref=label(state, code))
+    if any(a.action == "announce" and a.params.get("candidate") == code and not a.done
+           for a in state.pending.values()):
+        raise JzError("announce_already_pending", ref=label(state, code))
+    status = progress(state, code, current_rules(session))
+    if status.aggregate is None:
+        raise JzError("announce_incomplete", ref=label(state, code), confirmed=status.confirmed,
+                      expected=status.expected)
+    confirmed = [s for s in state.scoring.sheets_of(code) if s.status == CONFIRMED]
+    agg = status.aggregate
+    params = {
+        "candidate": code,
+        "number": label(state, code),
+        "method": agg.method,
+        "sheets": [{"examiner": s.examiner, "total": str(sheet_total(s.items))} for s in confirmed],
+        "dropped": [confirmed[i].examiner for i in agg.dropped],
+        "extremes_dropped": agg.extremes_dropped,  # False when too few sheets to drop any
+        "result": str(agg.result),
+    }
+    return pending.create(session, "announce", params)
+
+
+def interview_score(state: SessionState, code: str) -> Decimal | None:
+    """The interview stage score: only an announced (co-signed) result counts."""
+    announced = state.scoring.announced.get(code)
+    return Decimal(announced["result"]) if announced else None
+
+
+def status_word(sheet: Sheet | None) -> str:
+    """Catalogue key for a sheet's state, shared by the CLI and the screens."""
+    if sheet is None:
+        return "sheet_state_none"
+    return {SUBMITTED: "sheet_state_submitted", CONFIRMED: "sheet_state_confirmed",
+            REJECTED: "sheet_state_rejected", WITHDRAWN: "sheet_state_withdrawn"}[sheet.status]
+

@@ -1,0 +1,106 @@
+"""Written-exam scores, imported all-or-nothing from the exam office's spreadsheet."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from jz_tui.rules import idcard
+from jz_tui.rules.marks import parse_mark
+from jz_tui.services import tabular
+from jz_tui.services.config import current_rules
+from jz_tui.services.session import Session
+from jz_tui.services.tabular import ImportRefused, RowProblem
+from storage.errors import JzError
+from storage.roster_state import RosterState
+
+HEADER_ALIASES: dict[str, tuple[str, ...]] = {
+    "exam_no": ("准考证号", "准考证", "考生编号", "code", "exam number", "exam_no"),
+    "id_number": ("身份证号", "身份证号码", "公民身份号码", "id number", "id_number", "id"),
+    "name": ("姓名", "name"),
+    "score": ("笔试成绩", "笔试", "成绩", "written", "written score", "score"),
+}
+
+
+class WrittenRefused(ImportRefused):
+    message_key = "written_refused"
+
+
+def parse_written(table: tabular.Table, roster: RosterState, existing: dict[str, str],
+                  correcting: bool) -> dict[str, str]:
+    """Candidate code -> score string, or :class:`RosterRefused` listing every problem."""
+    mapping, duplicated = tabular.map_headers(table.headers, HEADER_ALIASES)
+    header_row = table.header_row
+    problems = [RowProblem(header_row, field, "table_duplicate_header", header) for field, header in duplicated]
+    if "score" not in mapping:
+        problems.append(RowProblem(header_row, "score", "roster_missing_column"))
+    if "exam_no" not in mapping and "id_number" not in mapping:
+        problems.append(RowProblem(header_row, "exam_no", "roster_missing_column"))
+    if problems:
+        raise WrittenRefused(problems, table)
+    by_id = {c.id_number: c.code for c in roster.candidates.values()}
+    # what a refusal never repeats, even from a shifted column: every name and ID number at hand
+    secrets = tabular.column_values(table, mapping, "name", "id_number")
+    secrets |= {v for c in roster.candidates.values() for v in (c.name, c.id_number) if v}
+    scores: dict[str, str] = {}
+    rows_of: dict[str, int] = {}
+    for row_no, row in table.rows:
+        exam_no = tabular.cell(row, mapping, "exam_no")
+        id_number = idcard.normalise(tabular.cell(row, mapping, "id_number"))
+        code = exam_no if exam_no in roster.candidates else by_id.get(id_number) if id_number else None
+        if code is None:
+            if exam_no:
+                problems.append(RowProblem(row_no, "exam_no", "written_unmatched",
+                                           tabular.withheld(exam_no, secrets, row, table)))
+            elif idcard.problem(id_number) and tabular.lost_as_number(table, row_no, row, mapping, "id_number"):
+                problems.append(RowProblem(row_no, "id_number", "id_stored_as_number"))  # never echo an ID number
+            else:
+                problems.append(RowProblem(row_no, "id_number", "written_unmatched_id"))
+            continue
+        try:
+            score = parse_mark(tabular.cell(row, mapping, "score"), "score", Decimal(0), Decimal(100))
+        except JzError as error:
+            params = {k: str(v) for k, v in error.params.items() if k not in ("value", "field")}
+            shown = tabular.withheld(str(error.params.get("value", "")), secrets, row, table)
+            problems.append(RowProblem(row_no, "score", error.key, shown, params))
+            continue
+        if code in rows_of:
+            problems.append(RowProblem(row_no, "exam_no", "written_duplicate", str(rows_of[code])))
+            continue
+        if code in existing and not correcting:
+            problems.append(RowProblem(row_no, "score", "written_already", code))
+            continue
+        rows_of[code] = row_no
+        scores[code] = str(score)
+    if problems:
+        raise WrittenRefused(problems, table)
+    if not scores:
+        raise JzError("table_empty", path="")
+    return scores
+
+
+def import_written(session: Session, path: str | Path, correction_reason: str = "",
+                   stage: str = "written") -> dict[str, str]:
+    """Scores of the written exam, or of another imported stage (e.g. 适岗评价) named in the rules."""
+    return import_written_table(session, path, correction_reason, stage)[0]
+
+
+def import_written_table(session: Session, path: str | Path, correction_reason: str = "",
+                         stage: str = "written") -> tuple[dict[str, str], tabular.Table]:
+    """The scores imported, and the table they came from (its sheet and header row are for the output)."""
+    session.require_role("admin", action="written.import")
+    session.refresh()
+    rules = current_rules(session)
+    if stage not in rules.stages or stage in ("interview", "democratic"):
+        raise JzError("stage_not_importable", stage=stage)
+    existing = session.state.scoring.stage_scores.get(stage, {})
+    with tabular.naming(path):
+        table = tabular.read_table(path, HEADER_ALIASES)
+        scores = parse_written(table, session.state.roster, existing, bool(correction_reason))
+    body: dict[str, object] = {"stage": stage, "scores": scores}
+    replaced = sorted(code for code in scores if code in existing)
+    if replaced:
+        body["replaces"] = {code: existing[code] for code in replaced}
+        body["reason"] = correction_reason
+    session.append("written.import", body)
+    return scores, table
