@@ -57,7 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--lang", choices=i18n.LANGUAGES, help="zh or en (default: JZ_LANG or the locale)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     parent = common_options()
-    for module in (cli_vault, cli_hall, cli_scores, cli_ballots, cli_ranking, cli_board, cli_sign, cli_bench, cli_app):
+    from jz_tui.cli import paper as cli_paper  # noqa: PLC0415
+    for module in (cli_vault, cli_hall, cli_scores, cli_ballots, cli_ranking, cli_paper, cli_board, cli_sign, cli_bench, cli_app):
         module.register(sub, parent)
     return parser
 

@@ -275,12 +275,19 @@ def close_problems(state: SessionState, post: str) -> list[JzError]:
 
 def request_close(session: Session, post: str):
     """Create the close: it takes effect with the rules' number of officers and a supervisor."""
-    post, tally, box = _officer_tally(session, post)
+    post, _, box = _officer_tally(session, post)
     problems = close_problems(session.state, post)
     if problems:
         raise problems[0]
-    current = view(session.state, post)
-    record = {
+    return pending.create(session, "tally.close", close_record(session.state, post), restrict={"tally": box.officers})
+
+
+def close_record(state: SessionState, post: str) -> dict[str, Any]:
+    """Pure: the record a close of the post's tally signs, from the count as it stands."""
+    tally = state.tally.posts[post]
+    box = state.tally.boxes[tally.box]
+    current = view(state, post)
+    return {
         "post": post,
         "box": box.id,
         "seal_intact": tally.opened["seal_intact"],
@@ -296,7 +303,6 @@ def request_close(session: Session, post: str):
             for r in current.results
         ],
     }
-    return pending.create(session, "tally.close", record, restrict={"tally": box.officers})
 
 
 # ---------------------------------------------------------------------- electronic ballots
