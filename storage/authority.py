@@ -54,6 +54,9 @@ KIND_ROLES: dict[str, frozenset[str]] = {
     # after the ranking
     "publication.freeze": frozenset({"supervisor"}),
     "inspection.note": _ADMIN,
+    # several halls
+    "hall.add": _ADMIN,
+    "hall.import": _ADMIN,
     "decision.record": _ADMIN,
 }
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .halls_state import HallsState
 from .inspection_state import InspectionState
 from .keyring import KeyRing
 from .ledger import Record
@@ -69,7 +70,8 @@ class SessionState(Projection):
         self.scoring = ScoringState()
         self.tally = TallyState()
         self.inspection = InspectionState()
-        self.parts: list[Any] = [self.roster, self.scoring, self.tally, self.inspection]  # domain projections; each gets every record
+        self.halls = HallsState()
+        self.parts: list[Any] = [self.roster, self.scoring, self.tally, self.inspection, self.halls]  # domain projections; each gets every record
 
     def apply(self, record: Record) -> None:
         self.kinds[record.kind] = self.kinds.get(record.kind, 0) + 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .halls_state import imported_results
 from .ledger import Record
 
 SUBMITTED, CONFIRMED, REJECTED, WITHDRAWN = "submitted", "confirmed", "rejected", "withdrawn"
@@ -76,3 +77,11 @@ class ScoringState:
 
     def on_done_announce(self, params: dict[str, Any]) -> None:
         self.announced.setdefault(params["candidate"], params)
+
+    def on_hall_import(self, record: Record) -> None:
+        """Another hall's announcements, as signed there (a newer export replaces an older one)."""
+        hall, posts = imported_results(record)
+        for post in posts:
+            for candidate in post["candidates"]:
+                if candidate.get("interview") is not None:
+                    self.announced[candidate["code"]] = {**candidate["interview"], "hall": hall}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .halls_state import imported_results
 from .ledger import Record
 
 
@@ -111,6 +112,13 @@ class TallyState:
         tally = self.posts.get(params["post"])
         if tally is not None:
             tally.override = params
+
+    def on_hall_import(self, record: Record) -> None:
+        """Another hall's closed tallies: the post's count is closed, there (no box here)."""
+        hall, posts = imported_results(record)
+        for post in posts:
+            if post.get("tally") is not None:
+                self.posts[post["code"]] = PostTally(post["code"], "", closed={**post["tally"], "hall": hall})
 
     def on_done_tally_close(self, params: dict[str, Any]) -> None:
         tally = self.posts.get(params["post"])

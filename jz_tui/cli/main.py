@@ -21,33 +21,8 @@ from storage.errors import JzError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from jz_tui.cli import (
-        app as cli_app,
-    )  # noqa: PLC0415 - registration order is the help order
-    from jz_tui.cli import (
-        ballots as cli_ballots,
-    )
-    from jz_tui.cli import (
-        bench as cli_bench,
-    )
-    from jz_tui.cli import (
-        board as cli_board,
-    )
-    from jz_tui.cli import (
-        hall as cli_hall,
-    )
-    from jz_tui.cli import (
-        ranking as cli_ranking,
-    )
-    from jz_tui.cli import (
-        scores as cli_scores,
-    )
-    from jz_tui.cli import (
-        sign as cli_sign,
-    )
-    from jz_tui.cli import (
-        vault as cli_vault,
-    )
+    # each command group registers itself; the order here is the order of --help
+    from jz_tui.cli import app, ballots, bench, board, hall, halls, paper, ranking, scores, sign, vault  # noqa: PLC0415
 
     parser = argparse.ArgumentParser(
         prog="jz",
@@ -57,8 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--lang", choices=i18n.LANGUAGES, help="zh or en (default: JZ_LANG or the locale)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     parent = common_options()
-    from jz_tui.cli import paper as cli_paper  # noqa: PLC0415
-    for module in (cli_vault, cli_hall, cli_scores, cli_ballots, cli_ranking, cli_paper, cli_board, cli_sign, cli_bench, cli_app):
+    for module in (vault, hall, scores, ballots, halls, ranking, paper, board, sign, bench, app):
         module.register(sub, parent)
     return parser
 

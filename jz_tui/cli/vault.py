@@ -13,6 +13,7 @@ from jz_tui.i18n import t
 from jz_tui.progress import progress_line
 from jz_tui.services import (
     draw,  # noqa: F401  (registers its check with verify)
+    halls,  # noqa: F401  (registers its check with verify)
     publication,
 )
 from storage import verify as verifier

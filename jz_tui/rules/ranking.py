@@ -39,6 +39,7 @@ class Row:
     rank: int | None = None
     flags: list[str] = field(default_factory=list)
     reason: str = ""  # why excluded, when it is a person's words (disqualification, withdrawal)
+    halls: dict[str, str] = field(default_factory=dict)  # stage -> the hall whose signed export gave it
 
 
 @dataclass
@@ -61,6 +62,18 @@ def stage_scores(state: SessionState, rules: Rules, code: str) -> dict[str, Deci
             value = Decimal(raw) if raw is not None else None
         scores[stage] = None if value is None else half_up(value, rules.decimals)
     return scores
+
+
+def stage_halls(state: SessionState, code: str) -> dict[str, str]:
+    """Which stages of a candidate came from another hall's export, and from which hall."""
+    halls = {}
+    announced = state.scoring.announced.get(code)
+    if announced is not None and announced.get("hall"):
+        halls["interview"] = announced["hall"]
+    tally = state.tally.posts.get(state.roster.candidates[code].post)
+    if tally is not None and tally.closed is not None and tally.closed.get("hall"):
+        halls["democratic"] = tally.closed["hall"]
+    return halls
 
 
 def _democratic(state: SessionState, code: str) -> tuple[Decimal | None, Decimal | None]:
@@ -119,7 +132,7 @@ def _rank_post(state: SessionState, rules: Rules, candidates: list[Candidate],
         scores = stage_scores(state, rules, candidate.code)
         rate = _democratic(state, candidate.code)[1] if "democratic" in rules.active_stages else None
         row = Row(candidate.code, candidate.name, candidate.unit, candidate.establishment, scores,
-                  composite(scores, rules), rate)
+                  composite(scores, rules), rate, halls=stage_halls(state, candidate.code))
         row.status = _base_status(state, rules, candidate, row, uncontested, ignore_withdrawals)
         rows.append(row)
 
@@ -200,6 +213,7 @@ def to_json(state: SessionState, rankings: list[PostRanking]) -> dict:
                         "rank": row.rank,
                         "status": row.status,
                         "flags": row.flags,
+                        **({"halls": row.halls} if row.halls else {}),  # stages imported from other halls
                     }
                     for row in post.rows
                 ],

@@ -45,8 +45,12 @@ def build_notice(state: SessionState, vault: Vault, lang: str) -> Notice:
     header_keys = ["col_post", "col_post_name", "col_code", "col_name", "col_unit",
                    *[f"stage_{s}" for s in stages], "col_composite", "col_rank", "col_status", "col_appointment"]
     header = [t(k, lang=lang) if k in i18n.catalogue() else k.removeprefix("stage_") for k in header_keys]
+    rankings = rank(state, rules)
+    from_halls = any(row.halls for post in rankings for row in post.rows)
+    if from_halls:  # results imported from other halls say where they came from
+        header.append(t("col_halls", lang=lang))
     rows = []
-    for post in rank(state, rules):
+    for post in rankings:
         for row in post.rows:
             candidate = state.roster.candidates[row.code]
             flags = " ".join(t("flag_" + f, lang=lang) for f in row.flags)
@@ -56,6 +60,7 @@ def build_notice(state: SessionState, vault: Vault, lang: str) -> Notice:
                 *[_cell(row.stages.get(s)) for s in stages],
                 _cell(row.composite), "" if row.rank is None else str(row.rank), status,
                 _appointment(state, row.code, is_contract(candidate), lang),
+                *([_halls_cell(row.halls, lang)] if from_halls else []),
             ])
     meta = {
         "session": state.session_name,
@@ -66,6 +71,10 @@ def build_notice(state: SessionState, vault: Vault, lang: str) -> Notice:
         "lang": lang,
     }
     return Notice(meta, header, rows)
+
+
+def _halls_cell(halls: dict[str, str], lang: str) -> str:
+    return "; ".join(f"{t('stage_' + stage, lang=lang)} {hall}" for stage, hall in halls.items())
 
 
 def _cell(value) -> str:

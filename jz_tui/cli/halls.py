@@ -1,0 +1,69 @@
+"""``jz hall add|export|import|list``: several halls' signed results merged into one session."""
+
+from __future__ import annotations
+
+import argparse
+
+from jz_tui.cli.common import emit, login
+from jz_tui.i18n import t
+from jz_tui.services import halls
+
+
+def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("hall", help="several halls: signed exports and their import / 多考场")
+    hall_sub = p.add_subparsers(dest="hall_command", metavar="ACTION", required=True)
+    q = hall_sub.add_parser("add", parents=[parent], help="register a hall by its admin key fingerprint (admin)")
+    q.add_argument("vault")
+    q.add_argument("name")
+    q.add_argument("--fingerprint", required=True, help="the hall's admin key fingerprint, as jz init printed it")
+    q.set_defaults(handler=cmd_add)
+    q = hall_sub.add_parser("export", parents=[parent], help="this hall's results for some posts, signed (admin)")
+    q.add_argument("vault")
+    q.add_argument("--posts", required=True, help="P1,P2")
+    q.add_argument("--out", required=True, metavar="FILE")
+    q.set_defaults(handler=cmd_export)
+    q = hall_sub.add_parser("import", parents=[parent], help="check and record a hall's export (admin)")
+    q.add_argument("vault")
+    q.add_argument("file")
+    q.set_defaults(handler=cmd_import)
+    q = hall_sub.add_parser("list", parents=[parent], help="the registered halls and what came from each")
+    q.add_argument("vault")
+    q.set_defaults(handler=cmd_list)
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    fingerprint = halls.register(login(args), args.name, args.fingerprint)
+    emit(args, {"hall": args.name.strip(), "fingerprint": fingerprint},
+         t("hall_added", hall=args.name.strip(), fingerprint=fingerprint))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    session = login(args)
+    payload = halls.export(session, args.posts.replace("，", ",").split(","))
+    path = halls.write_export(payload, args.out)
+    posts = [p["code"] for p in payload["posts"]]
+    emit(args, {"file": str(path), "posts": posts, "head": payload["head"],
+                "fingerprint": payload["hall"]["fingerprint"]},
+         t("hall_exported", file=str(path), posts=", ".join(posts), seq=payload["head"]["seq"],
+           fingerprint=payload["hall"]["fingerprint"]))
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    session = login(args)
+    payload = halls.read_export(args.file)
+    hall = halls.import_export(session, payload)
+    posts = [p["code"] for p in payload["posts"]]
+    emit(args, {"hall": hall, "posts": posts, "head": payload["head"]},
+         t("hall_imported", hall=hall, posts=", ".join(posts), seq=payload["head"]["seq"]))
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    session = login(args)
+    rows = halls.progress(session.state)
+    emit(args, [{"hall": r.hall, "fingerprint": r.fingerprint, "posts": list(r.posts), "head_seq": r.head_seq,
+                 "head": r.head_hash} for r in rows],
+         lambda: "\n".join(halls.describe(r) for r in rows) or t("hall_none"))
+    return 0
