@@ -29,6 +29,7 @@ from jz_tui.services.session import Session
 
 from .base import ModeScreen
 from .data import LedgerActivity
+from .printing import PRINT_BINDING, PrintsPaper
 from .tally_entry import BallotEntry
 from .tally_snapshot import PostCount, TallySnapshot, tally_snapshot
 from .tally_steps import TallySteps
@@ -40,7 +41,7 @@ def percent(rate: str | None) -> str:
     return "" if rate is None else f"{Decimal(rate) * 100:.2f}%"
 
 
-class BallotsScreen(BallotEntry, TallySteps, ModeScreen):
+class BallotsScreen(BallotEntry, TallySteps, PrintsPaper, ModeScreen):
     MODE = "ballots"
     CSS_PATH = "ballots.tcss"
     BINDINGS = [
@@ -62,6 +63,7 @@ class BallotsScreen(BallotEntry, TallySteps, ModeScreen):
         Binding("x", "close_tally", "tally_ui_key_close", id="close-tally", tooltip="tally_ui_tip_close"),
         Binding("r", "override", "tally_ui_key_override", id="override", tooltip="tally_ui_tip_override"),
         Binding("u", "unseal", "tally_ui_key_unseal", id="unseal", tooltip="tally_ui_tip_unseal"),
+        PRINT_BINDING,
         Binding("left_square_bracket", "post(-1)", "tally_ui_key_prev", id="post-prev", tooltip="tally_ui_tip_post",
                 key_display="[", show=False),
         Binding("right_square_bracket", "post(1)", "tally_ui_key_next", id="post-next", tooltip="tally_ui_tip_post",
@@ -256,6 +258,32 @@ class BallotsScreen(BallotEntry, TallySteps, ModeScreen):
         if action == "post":
             return len(snapshot.posts) > 1
         return True
+
+    def _print_post(self) -> tuple[str, bool] | None:
+        """The post the print key prints (an officer's post on screen, else the box row under the cursor), closed?"""
+        snapshot = self._snapshot
+        if snapshot is None:
+            return None
+        if snapshot.current is not None:
+            return snapshot.current.post, snapshot.current.closed
+        table = self.query_one("#tally-boxes", TablePanel).table
+        if not table.row_count:
+            return None
+        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        line = next((b for b in snapshot.boxes if b.post == row_key.value), None)
+        return None if line is None else (line.post, line.status == "tally_ui_status_closed")
+
+    def action_print_paper(self) -> None:
+        """The tally record of the post once closed; blank ballots before."""
+        target = self._print_post()
+        if target is None:
+            self._note(t("paper_ui_nothing"), "error")
+            return
+        post, closed = target
+        self.print_paper("tally" if closed else "ballot", post=post)
+
+    def paper_note(self, text: str, error: bool) -> None:
+        self._note(text, "error" if error else "ok")
 
     def action_post(self, step: int) -> None:
         snapshot = self._snapshot

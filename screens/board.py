@@ -41,6 +41,7 @@ from .base import ModeScreen, ShellContext
 from .confirm import ConfirmScreen
 from .data import LedgerActivity, SessionClosed
 from .widgets import Cell, LiveTable, Plain
+from .printing import PRINT_BINDING, PrintsPaper
 
 ROTATE_SECONDS = 8.0  # auto-rotate: a new page of posts this often
 PANEL_MIN_WIDTH = 80  # a post panel needs this many columns; more panels side by side when there is room
@@ -301,7 +302,7 @@ class PostPanel(Vertical):
 # ---------------------------------------------------------------------- the screen
 
 
-class BoardScreen(ModeScreen):
+class BoardScreen(PrintsPaper, ModeScreen):
     MODE = "board"
     CSS_PATH = "board.tcss"
     BINDINGS = [
@@ -317,6 +318,7 @@ class BoardScreen(ModeScreen):
         Binding("v", "toggle_view", "board_key_view", id="board-view", tooltip="board_tip_view"),
         Binding("r", "toggle_rotate", "board_key_rotate", id="board-rotate", tooltip="board_tip_rotate"),
         Binding("z", "freeze", "board_key_freeze", id="board-freeze", tooltip="board_tip_freeze"),
+        PRINT_BINDING,
     ]
 
     class Frozen(Message):
@@ -471,6 +473,10 @@ class BoardScreen(ModeScreen):
         self.set_class(self.view == PUBLIC, "-public")
         self._show_labels()
         self.reload()
+
+    def action_print_paper(self) -> None:
+        """The public notice in the public view; the score summary of every post in the jury view."""
+        self.print_paper("notice" if self.view == PUBLIC else "summary")
 
     def action_freeze(self) -> None:
         freezing = self._frozen_at is None

@@ -34,6 +34,7 @@ from .announcement import HIGH, LOW, AnnouncementScreen, AnnouncementView, annou
 from .base import ModeScreen
 from .confirm import ConfirmScreen
 from .data import LedgerActivity, SessionClosed
+from .printing import PRINT_BINDING, PrintsPaper
 from .reason import ReasonScreen
 from .widgets import Cell, Plain, TablePanel
 
@@ -157,7 +158,7 @@ def candidate_view(state, rules, code: str, own: list[Sheet], signing: dict[str,
     )
 
 
-class ScoringScreen(ModeScreen):
+class ScoringScreen(PrintsPaper, ModeScreen):
     MODE = "scoring"
     CSS_PATH = "scoring.tcss"
     BINDINGS = [
@@ -165,6 +166,7 @@ class ScoringScreen(ModeScreen):
         Binding("r", "reject", "key_sheet_reject", id="sheet-reject", tooltip="tip_sheet_reject"),
         Binding("a", "announce", "key_announce", id="announce", tooltip="tip_announce"),
         Binding("v", "view", "key_announce_view", id="announce-view", tooltip="tip_announce_view"),
+        PRINT_BINDING,
     ]
 
     class Done(Message):
@@ -415,6 +417,14 @@ class ScoringScreen(ModeScreen):
         candidate = self._candidate()
         if candidate is not None and candidate.announced is not None:
             self.app.push_screen(AnnouncementScreen(candidate.announced))
+
+    def action_print_paper(self) -> None:
+        """The candidate's interview summary once announced, else a blank score sheet with their number."""
+        candidate = self._candidate()
+        if candidate is None:
+            self.paper_note(t("paper_ui_nothing"), True)
+            return
+        self.print_paper("summary" if candidate.announced is not None else "sheet", candidate=candidate.code)
 
     @work(thread=True, exclusive=True, group="scoring-action")
     def run_action(self, action: Callable[[Session], str]) -> None:
