@@ -102,7 +102,7 @@ def _officer_tally(session: Session, post: str) -> tuple[str, PostTally, Box]:
     session.refresh()
     post = post.strip().upper()
     tally = session.state.tally.posts.get(post)
-    if tally is None:
+    if tally is None or tally.box not in session.state.tally.boxes:  # none, or counted in another hall
         raise JzError("tally_no_box", post=post)
     box = session.state.tally.boxes[tally.box]
     if session.user not in box.officers:
@@ -236,7 +236,7 @@ def officer_view(session: Session, post: str) -> TallyView:
     session.refresh()
     post = post.strip().upper()
     tally = session.state.tally.posts.get(post)
-    if tally is None:
+    if tally is None or tally.box not in session.state.tally.boxes:  # none, or counted in another hall
         raise JzError("tally_no_box", post=post)
     if tally.closed is None and (session.role != "tally"
                                  or session.user not in session.state.tally.boxes[tally.box].officers):
