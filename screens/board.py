@@ -33,7 +33,7 @@ from textual.widget import Widget
 from jz_tui.errors import JzError
 from jz_tui.i18n import catalogue, error_text, t
 from jz_tui.rules.settings import rules_from
-from jz_tui.services import public_view
+from jz_tui.services import halls, public_view
 from jz_tui.services.public_view import JURY, PUBLIC, BoardPost, BoardRow, PublicSource, StageProgress
 from jz_tui.services.session import Session, may_emit
 
@@ -87,6 +87,7 @@ class BoardSnapshot:
     frozen_at: int | None  # the public view's freeze, whichever view is shown
     stages: tuple[str, ...]
     posts: tuple[BoardPost, ...]  # the posts of this page, at most ``slots``
+    halls: tuple[str, ...] = ()  # each registered hall's progress, in words
 
 
 # ---------------------------------------------------------------------- wording
@@ -347,6 +348,7 @@ class BoardScreen(PrintsPaper, ModeScreen):
             yield Plain("", id="board-view-label")
             yield Plain("", id="board-page")
             yield Plain("", id="board-rotating")
+        yield Plain("", id="board-halls")
         yield Grid(id="board-grid")
         yield Plain(t("board_no_posts"), id="board-empty")
 
@@ -395,7 +397,8 @@ class BoardScreen(PrintsPaper, ModeScreen):
         shown = codes[page * slots:(page + 1) * slots]
         posts = public_view.board_posts(state, public=view == PUBLIC, posts=shown, rules=rules)
         return BoardSnapshot(view, page, pages, slots, len(codes), public_view.frozen_at(session.state),
-                             tuple(rules.active_stages), tuple(posts))
+                             tuple(rules.active_stages), tuple(posts),
+                             tuple(halls.describe(row) for row in halls.progress(session.state)))
 
     def show(self, snapshot: BoardSnapshot) -> None:
         self._frozen_at = snapshot.frozen_at
@@ -410,6 +413,9 @@ class BoardScreen(PrintsPaper, ModeScreen):
         for index, panel in enumerate(panels):
             panel.show_post(snapshot.posts[index] if index < len(snapshot.posts) else None, snapshot.view)
         self.set_class(snapshot.post_count == 0, "-no-posts")
+        hall_line = self.query_one("#board-halls", Plain)
+        hall_line.update(t("hall_board_title") + ": " + "; ".join(snapshot.halls) if snapshot.halls else "")
+        hall_line.set_class(bool(snapshot.halls), "-shown")
         self._show_labels(snapshot)
         self.refresh_bindings()
 

@@ -143,6 +143,12 @@ def test_three_vaults_give_one_ranking(tmp_path, centre, jz):
     listed = json.loads(jz("hall", "list", centre, "--json", user="admin").stdout)
     assert [(h["hall"], h["posts"], h["head_seq"]) for h in listed] == [
         ("east", ["A01"], head_of(built["east"][0])[0]), ("west", ["A02", "B01"], head_of(built["west"][0])[0])]
+    # B01 was counted in the west hall: there is no box for it here to count into or show
+    shown = jz("tally", "show", centre, "--post", "B01", user="t1")
+    assert shown.returncode == 1 and "has no ballot box" in shown.stderr
+    boxed = jz("box", "create", centre, "--posts", "B01", "--officers", "t1,t2", "--seal", "S-9", user="admin")
+    assert boxed.returncode == 1 and "Internal error" not in boxed.stderr
+
     notice = tmp_path / "notice.json"
     assert jz("export", centre, "--format", "json", "--out", notice, user="admin").returncode == 0
     exported = json.loads(notice.read_text(encoding="utf-8"))
@@ -240,3 +246,30 @@ def test_verify_rechecks_every_imported_export(tmp_path, centre, jz):
     ran = jz("verify", centre, user="admin")
     assert ran.returncode == 3 and "east" in ran.stdout + ran.stderr
     assert crypto.fingerprint(bytes.fromhex(payload["hall"]["public_key"])) == east_fp
+
+
+async def test_the_board_shows_each_halls_progress(tmp_path, centre, jz):
+    from _app_helpers import log_in, wait_until
+
+    from jz_tui.apps.app import make_app
+    from screens.board import BoardScreen
+    from screens.widgets import Plain
+
+    built = build_hall_vaults(tmp_path)
+    for name, (path, fingerprint) in built.items():
+        assert jz("hall", "add", centre, name, "--fingerprint", fingerprint, user="admin").returncode == 0
+    out = tmp_path / "east.json"
+    assert jz("hall", "export", built["east"][0], "--posts", "A01", "--out", out, user="admin").returncode == 0
+    assert jz("hall", "import", centre, out, user="admin").returncode == 0
+    east_seq = head_of(built["east"][0])[0]
+
+    app = make_app(centre)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "sup")
+        screen = app.screen
+        assert isinstance(screen, BoardScreen)
+        line = screen.query_one("#board-halls", Plain)
+        await wait_until(pilot, lambda: line.has_class("-shown"))
+        assert str(line.content) == (f"Halls: east: posts A01, ledger at {east_seq} "
+                                     f"({json.loads(out.read_text())['head']['hash'][:12]}); "
+                                     f"west: nothing imported yet (fingerprint {built['west'][1]})")
