@@ -258,3 +258,27 @@ async def test_the_print_key_on_the_tally_screen_writes_the_record_beside_the_va
         await wait_until(pilot, lambda: any(prints.glob("ballot-A02-*.pdf")), timeout=20)
         [ballot] = prints.glob("ballot-A02-*.pdf")
         assert "80.50" not in pdf_text(ballot) and a02[0] in pdf_text(ballot)
+
+
+def fonts_of(path: Path) -> list[tuple[str, bool]]:
+    """(font name, embedded) for each font of the PDF, as pdffonts lists them."""
+    lines = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    return [(line.split()[0], line.split()[-5] == "yes") for line in lines]
+
+
+def test_chinese_is_embedded_when_the_machine_has_a_font(hall, jz, tmp_path):
+    """.ci/run installs WenQuanYi Micro Hei: the forms then carry their own glyphs, and print the
+    same on a computer without any Chinese font."""
+    out = tmp_path / "ballot.pdf"
+    assert jz("print", hall.tv.path, "--form", "ballot", "--post", "A01", "--out", out, user="admin").returncode == 0
+    assert any(embedded and "WenQuanYi" in name for name, embedded in fonts_of(out)), fonts_of(out)
+    assert "测试会话" in pdf_text(out)
+
+
+def test_without_a_chinese_font_the_built_in_one_is_named(hall, jz, tmp_path):
+    out = tmp_path / "ballot.pdf"
+    ran = jz("print", hall.tv.path, "--form", "ballot", "--post", "A01", "--out", out, user="admin",
+             env={"JZ_PDF_FONT": str(tmp_path / "no-such-font.ttf")})
+    assert ran.returncode == 0, ran.stderr
+    assert ("STSong-Light", False) in fonts_of(out)  # named, not embedded: the reader supplies the glyphs
+    assert "测试会话" in pdf_text(out)  # still text, still extractable

@@ -180,7 +180,7 @@ def _ballot(session: Session, post: str | None, _candidate: str | None, count: i
     rows = [[str(i), c.code, c.name, c.unit, BOX, BOX, BOX] for i, c in enumerate(candidates, start=1)]
     table = Table([t("paper_col_no"), t("paper_col_code"), t("paper_col_name"), t("paper_col_unit"),
                    t("paper_mark_satisfied"), t("paper_mark_basic"), t("paper_mark_dissatisfied")],
-                  rows, [0.7, 1.8, 1.8, 3, 1.2, 1.4, 1.2], height=24)
+                  rows, [0.7, 1.6, 1.6, 2.6, 1.4, 1.4, 1.5], height=24)
     copies = ballot_copies(state, post, count)
     page = Page(t("paper_title_ballot"), [_session_line(state), _post_line(state, post)],
                 [t("paper_ballot_instructions"), table, t("paper_ballot_return")], [], [t("paper_footer_blank")])

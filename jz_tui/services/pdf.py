@@ -1,8 +1,10 @@
 """Drawing a printed form (:class:`jz_tui.services.paper.Form`) as an A4 PDF with reportlab.
 
-Chinese is set in reportlab's built-in CID font STSong-Light (Adobe-GB1): the PDF names the
-font and a reader supplies the glyphs, so nothing is embedded and the text stays
-extractable (``pdftotext`` reads it back). Tables are drawn with ruled cells; a cell
+Chinese is set in a TrueType font with Chinese and Latin glyphs when the machine has one
+(WenQuanYi Micro Hei, or another of :data:`EMBEDDABLE`), embedded as a subset: the paper
+then prints the same on any computer. Without one it falls back to reportlab's built-in CID
+font STSong-Light (Adobe-GB1), which the PDF only names: the computer that prints it must
+supply a Chinese font. Either way the text stays extractable (``pdftotext`` reads it back). Tables are drawn with ruled cells; a cell
 holding :data:`paper.BOX` becomes an empty square to tick. A record's QR code is drawn
 as vectors (reportlab's QR widget), beside its fingerprint and ledger head.
 """
@@ -22,6 +24,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
     KeepTogether,
     PageBreak,
@@ -33,15 +36,38 @@ from reportlab.platypus import Table as RLTable
 from reportlab.platypus import TableStyle
 from jz_tui.services.paper import BOX, Form, Page, Table
 
-FONT = "STSong-Light"
+BUILT_IN_FONT = "STSong-Light"
+EMBEDDED_FONT = "jz-cjk"
+# TrueType fonts with both Chinese and Latin glyphs (reportlab embeds TrueType outlines only)
+EMBEDDABLE = (
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/truetype/arphic/uming.ttc",
+    "C:/Windows/Fonts/simsun.ttc",
+    "/System/Library/Fonts/STHeiti Light.ttc",
+)
 MARGIN = 15 * mm
 QR_SIZE = 40 * mm
 
 
+def embedded_font_path() -> Path | None:
+    """The first Chinese TrueType font here, or None (``JZ_PDF_FONT`` names one explicitly)."""
+    chosen = os.environ.get("JZ_PDF_FONT")
+    candidates = [chosen] if chosen else list(EMBEDDABLE)
+    return next((Path(c) for c in candidates if Path(c).is_file()), None)
+
+
 def _font() -> str:
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    return FONT
+    registered = pdfmetrics.getRegisteredFontNames()
+    path = embedded_font_path()
+    if path is None:
+        if BUILT_IN_FONT not in registered:
+            pdfmetrics.registerFont(UnicodeCIDFont(BUILT_IN_FONT))
+        return BUILT_IN_FONT
+    name = f"{EMBEDDED_FONT}-{path.stem}"
+    if name not in registered:
+        pdfmetrics.registerFont(TTFont(name, str(path), subfontIndex=0))
+    return name
 
 
 def _styles() -> dict[str, ParagraphStyle]:
