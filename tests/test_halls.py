@@ -146,6 +146,8 @@ def test_three_vaults_give_one_ranking(tmp_path, centre, jz):
     # B01 was counted in the west hall: there is no box for it here to count into or show
     shown = jz("tally", "show", centre, "--post", "B01", user="t1")
     assert shown.returncode == 1 and "has no ballot box" in shown.stderr
+    printed = jz("print", centre, "--form", "tally", "--post", "B01", "--out", tmp_path / "b01.pdf", user="admin")
+    assert printed.returncode == 1 and "has no ballot box" in printed.stderr
     boxed = jz("box", "create", centre, "--posts", "B01", "--officers", "t1,t2", "--seal", "S-9", user="admin")
     assert boxed.returncode == 1 and "Internal error" not in boxed.stderr
 

@@ -203,7 +203,7 @@ def _tally(session: Session, post: str | None, _candidate: str | None, _count: i
     state = session.state
     post = _post(state, post, "tally")
     tally = state.tally.posts.get(post)
-    if tally is None:
+    if tally is None or tally.box not in state.tally.boxes:  # none, or counted (and printed) in another hall
         raise JzError("tally_no_box", post=post)
     box = state.tally.boxes[tally.box]
     officer = session.role == "tally" and session.user in box.officers
