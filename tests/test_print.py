@@ -282,3 +282,26 @@ def test_without_a_chinese_font_the_built_in_one_is_named(hall, jz, tmp_path):
     assert ran.returncode == 0, ran.stderr
     assert ("STSong-Light", False) in fonts_of(out)  # named, not embedded: the reader supplies the glyphs
     assert "测试会话" in pdf_text(out)  # still text, still extractable
+
+
+async def test_the_print_key_on_the_board_is_listed_under_f1_and_writes_the_summary(hall):
+    from screens.board import BoardScreen
+    from screens.help import HelpScreen
+
+    hall.tv.vault.close()
+    path = hall.tv.path
+    app = make_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "sup")
+        assert isinstance(app.screen, BoardScreen)
+        await pilot.press("f1")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        assert any(row.key == "p" and row.action == "Print" for row in app.screen.rows)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("p")
+        prints = path.parent / "prints"
+        await wait_until(pilot, lambda: any(prints.glob("*.pdf")), timeout=20)
+        [written] = prints.glob("*.pdf")
+        assert "Score summary" in pdf_text(written)
