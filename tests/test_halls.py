@@ -220,6 +220,22 @@ def test_refusals_record_nothing(tmp_path, centre, jz):
     assert jz("hall", "export", west, "--posts", "A01,A02", "--out", both, user="admin").returncode == 0
     refused(both, "another hall cannot claim it")
 
+    # signed by a registered hall, but a score that is not one: refused before it reaches the ranking
+    from conftest import PASSPHRASES
+
+    from jz_tui.services.session import open_session
+
+    session = open_session(east, "admin", PASSPHRASES["admin"])
+    try:
+        forged = halls.export(session, ["A01"])
+        forged["posts"][0]["candidates"][0]["interview"]["result"] = "NaN"
+        body = {k: v for k, v in forged.items() if k != "signature"}
+        forged["signature"] = session.identity.sign(halls._signed_part(body)).hex()
+    finally:
+        session.close()
+    nan = halls.write_export(forged, tmp_path / "nan.json")
+    refused(nan, "do not read as scores")
+
     not_json = tmp_path / "not.json"
     not_json.write_text("{", encoding="utf-8")
     refused(not_json, "not a jz hall export")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -175,10 +176,35 @@ def _posts_of(state: SessionState, payload: dict[str, Any]) -> list[str]:
         theirs = sorted(c["code"] for c in entry["candidates"])
         if theirs != [c.code for c in state.roster.candidates_of(post)] or post in posts:
             raise JzError("hall_export_roster", post=post)
+        if not _results_are_scores(entry):
+            raise JzError("hall_export_results", post=post)
         posts.append(post)
     if not posts:
         raise JzError("hall_no_posts")
     return posts
+
+
+def _results_are_scores(entry: dict[str, Any]) -> bool:
+    """Every score the export brings for a post reads as a score (0 to 100, decimal), and its
+    tally names exactly the post's candidates: what the ranking will compute with."""
+    scores = [c["interview"]["result"] for c in entry["candidates"] if c.get("interview") is not None]
+    tally = entry.get("tally")
+    if tally is not None:
+        if sorted(c["code"] for c in tally["candidates"]) != sorted(c["code"] for c in entry["candidates"]):
+            return False
+        scores += [c["score"] for c in tally["candidates"] if c.get("score") is not None]
+        if any(not _is_decimal(c.get("rate_exact"), Decimal(1)) for c in tally["candidates"]
+               if c.get("rate_exact") is not None):
+            return False
+    return all(_is_decimal(score, Decimal(100)) for score in scores)
+
+
+def _is_decimal(text: Any, high: Decimal) -> bool:
+    try:
+        value = Decimal(text) if isinstance(text, str) else None
+    except InvalidOperation:
+        return False
+    return value is not None and value.is_finite() and Decimal(0) <= value <= high
 
 
 def _scored_here(state: SessionState, entry: dict[str, Any]) -> bool:

@@ -31,9 +31,10 @@ from reportlab.platypus import (
     Paragraph,
     SimpleDocTemplate,
     Spacer,
+    TableStyle,
 )
 from reportlab.platypus import Table as RLTable
-from reportlab.platypus import TableStyle
+
 from jz_tui.services.paper import BOX, Form, Page, Table
 
 BUILT_IN_FONT = "STSong-Light"
