@@ -885,6 +885,13 @@ COMMANDS = [
     ("demo-rebuild", None, ["demo", V, "--rebuild", "--no-open"], st.just("")),
     ("init-admin", None, ["init", "{T}/new-{n}.jz", "--session", "s", "--admin", "{h}"], bad_name),
     ("init-existing", None, ["init", V, "--session", "{h}", "--admin", "x"], hostile_text),
+    ("hall-add-fingerprint", "admin", ["hall", "add", V, "east", "--fingerprint", "{h}"], hostile_text),
+    ("hall-export-posts", "admin", ["hall", "export", V, "--posts", "{h}", "--out", "{T}/hall-{n}.json"],
+     hostile_text),
+    ("hall-import-file", "admin", ["hall", "import", V, "{T}/{h}"], hostile_text),
+    ("print-form", "admin", ["print", V, "--form", "{h}", "--out", "{T}/print-{n}.pdf"], hostile_text),
+    ("print-post", "admin", ["print", V, "--form", "tally", "--post", "{h}", "--out", "{T}/print-{n}.pdf"],
+     hostile_text),
 ]
 
 

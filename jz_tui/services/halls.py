@@ -33,8 +33,9 @@ def _signed_part(export: dict[str, Any]) -> bytes:
 
 
 def normalise_fingerprint(text: str) -> str:
-    digits = "".join(ch for ch in text.lower() if ch in "0123456789abcdef")
-    if len(digits) != 32:
+    """32 hex digits, grouped or not (spaces, colons or dashes between them), as jz init prints them."""
+    digits = "".join(ch for ch in text.lower() if ch not in " :-")
+    if len(digits) != 32 or any(ch not in "0123456789abcdef" for ch in digits):
         raise JzError("hall_bad_fingerprint", value=text.strip())
     return " ".join(digits[i:i + 4] for i in range(0, 32, 4))
 
