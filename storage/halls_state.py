@@ -31,6 +31,7 @@ class HallsState:
     registered: dict[str, str] = field(default_factory=dict)  # hall name -> admin key fingerprint
     imports: dict[str, HallImport] = field(default_factory=dict)  # hall name -> its latest import
     claimed: dict[str, str] = field(default_factory=dict)  # post -> the hall whose results it holds
+    heads: dict[str, int] = field(default_factory=dict)  # post -> the hall's ledger seq its results stand at
 
     def hall_of(self, fingerprint: str) -> str | None:
         return next((name for name, fp in self.registered.items() if fp == fingerprint), None)
@@ -46,6 +47,7 @@ class HallsState:
                                         int(export["head"]["seq"]), export["head"]["hash"], posts, record.seq)
         for post in posts:
             self.claimed[post] = hall
+            self.heads[post] = int(export["head"]["seq"])
 
 
 def imported_results(record: Record) -> tuple[str, list[dict[str, Any]]]:

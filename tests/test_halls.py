@@ -213,6 +213,11 @@ def test_refusals_record_nothing(tmp_path, centre, jz):
     assert jz("hall", "import", centre, newer, user="admin").returncode == 0
     refused(newer, "imported already")
     refused(old, "older than the one imported")
+    # a later export of east's other posts does not make the old A01 export acceptable again
+    a02 = tmp_path / "east-a02.json"
+    assert jz("hall", "export", east, "--posts", "A02", "--out", a02, user="admin").returncode == 0
+    assert jz("hall", "import", centre, a02, user="admin").returncode == 0
+    refused(old, "older than the one imported")
 
     # west registered, claims A01 (east's) along with A02: refused whole
     assert jz("hall", "add", centre, "west", "--fingerprint", west_fp, user="admin").returncode == 0

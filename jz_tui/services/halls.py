@@ -151,11 +151,11 @@ def import_export(session: Session, payload: dict[str, Any]) -> str:
     earlier = state.halls.imports.get(hall)
     if earlier is not None and earlier.vault_id != payload["hall"]["vault_id"]:
         raise JzError("hall_export_other_vault", hall=hall)
-    if earlier is not None and set(posts) & set(earlier.posts):
-        if seq == earlier.head_seq:
-            raise JzError("hall_export_duplicate", hall=hall, seq=seq)
-        if seq < earlier.head_seq:
-            raise JzError("hall_export_stale", hall=hall, seq=seq, imported=earlier.head_seq)
+    held = [state.halls.heads[p] for p in posts if state.halls.claimed.get(p) == hall]  # what we have of these posts
+    if held and seq == max(held):
+        raise JzError("hall_export_duplicate", hall=hall, seq=seq)
+    if held and seq < max(held):
+        raise JzError("hall_export_stale", hall=hall, seq=seq, imported=max(held))
     for entry in payload["posts"]:
         post = entry["code"]
         other = state.halls.claimed.get(post)
