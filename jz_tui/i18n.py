@@ -69,6 +69,12 @@ def t(key: str, /, lang: str | None = None, **params: object) -> str:
     return text.format(**params) if params else text
 
 
+def t_or(key: str, fallback: str, /, lang: str | None = None) -> str:
+    """The message ``key`` if the catalogue has it, else ``fallback`` (a configured stage, a kind
+    a newer vault knows: a name the catalogue may not hold)."""
+    return t(key, lang=lang) if key in catalogue() else fallback
+
+
 def local_time(iso: str, with_date: bool = False) -> str:
     """A ledger timestamp (UTC) as the hall's wall-clock time."""
     try:

@@ -16,15 +16,13 @@ override and unsealing in :mod:`screens.tally_steps` (with the modals
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 
 from jz_tui.i18n import t
-from jz_tui.rules.democratic import KEY_TO_MARK, LETTER_KEYS, MARKS
+from jz_tui.rules.democratic import KEY_TO_MARK, LETTER_KEYS, MARKS, percent_text
 from jz_tui.services.session import Session
 
 from .base import ModeScreen
@@ -37,8 +35,7 @@ from .widgets import LiveTable, Plain, TablePanel, number
 
 
 def percent(rate: str | None) -> str:
-    """A rate kept to 4 places (``0.3000``) as a percentage with 2 (``30.00%``): the same digits."""
-    return "" if rate is None else f"{Decimal(rate) * 100:.2f}%"
+    return "" if rate is None else percent_text(rate)
 
 
 class BallotsScreen(BallotEntry, TallySteps, PrintsPaper, ModeScreen):

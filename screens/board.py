@@ -31,7 +31,7 @@ from textual.message import Message
 from textual.widget import Widget
 
 from jz_tui.errors import JzError
-from jz_tui.i18n import catalogue, error_text, t
+from jz_tui.i18n import error_text, t, t_or
 from jz_tui.rules.settings import rules_from
 from jz_tui.services import halls, public_view
 from jz_tui.services.public_view import JURY, PUBLIC, BoardPost, BoardRow, PublicSource, StageProgress
@@ -40,8 +40,8 @@ from jz_tui.services.session import Session, may_emit
 from .base import ModeScreen, ShellContext
 from .confirm import ConfirmScreen
 from .data import LedgerActivity, SessionClosed
-from .widgets import Cell, LiveTable, Plain
 from .printing import PRINT_BINDING, PrintsPaper
+from .widgets import Cell, LiveTable, Plain
 
 ROTATE_SECONDS = 8.0  # auto-rotate: a new page of posts this often
 PANEL_MIN_WIDTH = 80  # a post panel needs this many columns; more panels side by side when there is room
@@ -104,7 +104,7 @@ def flag_words(flags: tuple[str, ...]) -> str:
 def status_word(status: str) -> str:
     """The board's word for a status: the ranking's, or a shorter one where that is long."""
     key = "board_status_" + status
-    return t(key) if key in catalogue() else t("rank_status_" + status)
+    return t_or(key, t("rank_status_" + status))
 
 
 def status_words(row: BoardRow) -> str:

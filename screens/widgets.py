@@ -21,7 +21,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Input, Label
 from textual.widgets.data_table import ColumnKey
 
-from jz_tui.i18n import catalogue, t
+from jz_tui.i18n import t, t_or
 
 from .data import ActivityRow, PendingRow
 
@@ -41,17 +41,17 @@ class Plain(Label):
 def kind_label(kind: str) -> str:
     """The readable name of an event kind; the kind itself if the catalogue has none."""
     key = "kind_" + kind.replace(".", "_")
-    return t(key) if key in catalogue() else kind
+    return t_or(key, kind)
 
 
 def action_label(action: str) -> str:
     key = "action_" + action.replace(".", "_")
-    return t(key) if key in catalogue() else action
+    return t_or(key, action)
 
 
 def role_label(role: str) -> str:
     key = "role_" + role
-    return t(key) if key in catalogue() else role
+    return t_or(key, role)
 
 
 def missing_text(row: PendingRow) -> str:

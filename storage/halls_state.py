@@ -17,21 +17,26 @@ from .ledger import Record
 
 @dataclass
 class HallImport:
-    hall: str
+    """A hall's latest export imported here: which vault it came from, at which head."""
+
     vault_id: str
-    session: str
     head_seq: int
     head_hash: str
-    posts: list[str]
-    seq: int  # the hall.import event here
+
+
+@dataclass
+class PostClaim:
+    """The hall whose results a post holds, and the head of that hall's ledger they stand at."""
+
+    hall: str
+    head_seq: int
 
 
 @dataclass
 class HallsState:
     registered: dict[str, str] = field(default_factory=dict)  # hall name -> admin key fingerprint
     imports: dict[str, HallImport] = field(default_factory=dict)  # hall name -> its latest import
-    claimed: dict[str, str] = field(default_factory=dict)  # post -> the hall whose results it holds
-    heads: dict[str, int] = field(default_factory=dict)  # post -> the hall's ledger seq its results stand at
+    claimed: dict[str, PostClaim] = field(default_factory=dict)  # post -> whose results it holds
 
     def hall_of(self, fingerprint: str) -> str | None:
         return next((name for name, fp in self.registered.items() if fp == fingerprint), None)
@@ -42,12 +47,10 @@ class HallsState:
     def on_hall_import(self, record: Record) -> None:
         export: dict[str, Any] = record.data["export"]
         hall = record.data["hall"]
-        posts = [p["code"] for p in export["posts"]]
-        self.imports[hall] = HallImport(hall, export["hall"]["vault_id"], export["hall"]["session"],
-                                        int(export["head"]["seq"]), export["head"]["hash"], posts, record.seq)
-        for post in posts:
-            self.claimed[post] = hall
-            self.heads[post] = int(export["head"]["seq"])
+        head_seq = int(export["head"]["seq"])
+        self.imports[hall] = HallImport(export["hall"]["vault_id"], head_seq, export["head"]["hash"])
+        for post in export["posts"]:
+            self.claimed[post["code"]] = PostClaim(hall, head_seq)
 
 
 def imported_results(record: Record) -> tuple[str, list[dict[str, Any]]]:

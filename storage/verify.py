@@ -10,6 +10,7 @@ on) register themselves in :data:`CONTENT_CHECKS`.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,11 +113,8 @@ def _check_grants(
     both public keys and ``added_seq``, so a slot whose keys or role were edited fails it.
     """
     by_seq = {event.seq: event for event in events}
-    claims: dict[int, int] = {}
-    names: dict[str, int] = {}
-    for user in slots:
-        claims[user.added_seq] = claims.get(user.added_seq, 0) + 1
-        names[user.name] = names.get(user.name, 0) + 1
+    claims = Counter(user.added_seq for user in slots)
+    names = Counter(user.name for user in slots)
     for user in slots:
         event = by_seq.get(user.added_seq)
         if event is None or event.kind != ("vault.init" if user.added_seq == 1 else "user.add"):

@@ -43,6 +43,11 @@ class CandidateTally:
         return None if self.rate is None else str(half_up(self.rate, 4))
 
 
+def percent_text(rate: str) -> str:
+    """A rate kept to 4 places (``0.3000``) as a percentage with 2 (``30.00%``): the same digits."""
+    return f"{Decimal(rate) * 100:.2f}%"
+
+
 def valid_marks(text: str, candidates: int) -> bool:
     return len(text) == candidates and all(ch in MARKS for ch in text)
 

@@ -101,10 +101,9 @@ def _officer_tally(session: Session, post: str) -> tuple[str, PostTally, Box]:
     session.require_role("tally", action="ballot.enter")
     session.refresh()
     post = post.strip().upper()
-    tally = session.state.tally.posts.get(post)
-    if tally is None or tally.box not in session.state.tally.boxes:  # none, or counted in another hall
+    tally, box = session.state.tally.posts.get(post), session.state.tally.box_of(post)
+    if box is None:  # no box, or the post was counted in another hall
         raise JzError("tally_no_box", post=post)
-    box = session.state.tally.boxes[tally.box]
     if session.user not in box.officers:
         raise AuthorityError("not_authorised", user=session.user, role=session.role, kind="ballot.enter")
     if tally.closed is not None:
@@ -235,11 +234,10 @@ def officer_view(session: Session, post: str) -> TallyView:
     """Counts before the close are for the box's tally officers only."""
     session.refresh()
     post = post.strip().upper()
-    tally = session.state.tally.posts.get(post)
-    if tally is None or tally.box not in session.state.tally.boxes:  # none, or counted in another hall
+    tally, box = session.state.tally.posts.get(post), session.state.tally.box_of(post)
+    if box is None:  # no box, or the post was counted in another hall
         raise JzError("tally_no_box", post=post)
-    if tally.closed is None and (session.role != "tally"
-                                 or session.user not in session.state.tally.boxes[tally.box].officers):
+    if tally.closed is None and (session.role != "tally" or session.user not in box.officers):
         raise JzError("tally_counting", post=post)
     return view(session.state, post)
 

@@ -151,7 +151,7 @@ def import_export(session: Session, payload: dict[str, Any]) -> str:
     earlier = state.halls.imports.get(hall)
     if earlier is not None and earlier.vault_id != payload["hall"]["vault_id"]:
         raise JzError("hall_export_other_vault", hall=hall)
-    held = [state.halls.heads[p] for p in posts if state.halls.claimed.get(p) == hall]  # what we have of these posts
+    held = [c.head_seq for p in posts if (c := state.halls.claimed.get(p)) is not None and c.hall == hall]
     if held and seq == max(held):
         raise JzError("hall_export_duplicate", hall=hall, seq=seq)
     if held and seq < max(held):
@@ -159,8 +159,8 @@ def import_export(session: Session, payload: dict[str, Any]) -> str:
     for entry in payload["posts"]:
         post = entry["code"]
         other = state.halls.claimed.get(post)
-        if other is not None and other != hall:
-            raise JzError("hall_post_claimed", post=post, hall=other)
+        if other is not None and other.hall != hall:
+            raise JzError("hall_post_claimed", post=post, hall=other.hall)
         if _scored_here(state, entry):
             raise JzError("hall_post_scored_here", post=post)
     session.append("hall.import", {"hall": hall, "export": payload})
@@ -231,7 +231,7 @@ def progress(state: SessionState) -> tuple[HallProgress, ...]:
     rows = []
     for hall, fingerprint in state.halls.registered.items():
         imported = state.halls.imports.get(hall)
-        posts = tuple(sorted(p for p, h in state.halls.claimed.items() if h == hall))
+        posts = tuple(sorted(p for p, claim in state.halls.claimed.items() if claim.hall == hall))
         rows.append(HallProgress(hall, fingerprint, posts, imported.head_seq if imported else None,
                                  ledger.short_hash(bytes.fromhex(imported.head_hash)) if imported else ""))
     return tuple(rows)

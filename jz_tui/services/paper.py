@@ -21,10 +21,10 @@ key's fingerprint and the ledger head they were made from, as text and as a QR c
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 
-from jz_tui.i18n import t
+from jz_tui.i18n import language, t, t_or
+from jz_tui.rules.democratic import percent_text
 from jz_tui.rules.ranking import rank
 from jz_tui.rules.settings import rules_from
 from jz_tui.services import ballots, publication, sheets
@@ -187,11 +187,6 @@ def _ballot(session: Session, post: str | None, _candidate: str | None, count: i
     return Form("ballot", t("paper_title_ballot"), [page] * copies)
 
 
-def _percent(rate: str) -> str:
-    """A rate kept to 4 places (``0.3000``) as a percentage with 2 (``30.00%``): the same digits."""
-    return f"{Decimal(rate) * 100:.2f}%"
-
-
 def _signers(state: SessionState, action: str, key: str, value: str) -> list[tuple[str, str]]:
     for pending in state.pending.values():
         if pending.action == action and pending.params.get(key) == value and pending.done:
@@ -202,10 +197,9 @@ def _signers(state: SessionState, action: str, key: str, value: str) -> list[tup
 def _tally(session: Session, post: str | None, _candidate: str | None, _count: int | None) -> Form:
     state = session.state
     post = _post(state, post, "tally")
-    tally = state.tally.posts.get(post)
-    if tally is None or tally.box not in state.tally.boxes:  # none, or counted (and printed) in another hall
+    tally, box = state.tally.posts.get(post), state.tally.box_of(post)
+    if box is None:  # no box, or the post was counted (and is printed) in another hall
         raise JzError("tally_no_box", post=post)
-    box = state.tally.boxes[tally.box]
     officer = session.role == "tally" and session.user in box.officers
     if tally.closed is None and not officer:
         raise JzError("paper_tally_open", post=post)
@@ -219,7 +213,7 @@ def _tally(session: Session, post: str | None, _candidate: str | None, _count: i
         rate = entry.get("rate")
         rows.append([entry["code"], names.get(entry["code"], ""),
                      *(str(counts.get(k, 0)) for k in ("satisfied", "basic", "dissatisfied", "blank")),
-                     entry.get("score") or "—", "—" if rate is None else _percent(rate)])
+                     entry.get("score") or "—", "—" if rate is None else percent_text(rate)])
     seal = t("paper_seal_intact") if record["seal_intact"] else t("paper_seal_broken")
     lines = [_session_line(state), _post_line(state, post),
              t("paper_line_box", box=box.id, seal_no=box.seal_no, seal=seal),
@@ -269,10 +263,7 @@ def _summary(session: Session, post: str | None, candidate: str | None, _count: 
 
 
 def _stage_name(stage: str) -> str:
-    key = "stage_" + stage
-    from jz_tui import i18n  # noqa: PLC0415 - the catalogue, looked up for a configured stage
-
-    return t(key) if key in i18n.catalogue() else stage
+    return t_or("stage_" + stage, stage)
 
 
 def _officials() -> list[str]:
@@ -308,7 +299,7 @@ def _interview_summary(session: Session, code: str) -> Form:
 def _notice(session: Session, post: str | None, _candidate: str | None, _count: int | None) -> Form:
     """The public notice: the same table as ``jz export --format html``, with its QR."""
     state = session.state
-    notice = publication.build_notice(state, session.vault, _lang())
+    notice = publication.build_notice(state, session.vault, language())
     rows = notice.rows
     if post:
         code = _post(state, post, "notice")
@@ -322,12 +313,6 @@ def _notice(session: Session, post: str | None, _candidate: str | None, _count: 
                 [Table(notice.header, rows, widths), t("paper_notice_intro")],
                 [t("paper_sign_organisation")], footer, publication.qr_text(meta))
     return Form("notice", t("paper_title_notice", session=meta["session"]), [page], head=meta["head"], landscape=True)
-
-
-def _lang() -> str:
-    from jz_tui import i18n  # noqa: PLC0415
-
-    return i18n.language()
 
 
 # ---------------------------------------------------------------------- writing

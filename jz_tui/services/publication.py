@@ -18,7 +18,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from jz_tui import i18n
-from jz_tui.i18n import t
+from jz_tui.i18n import t, t_or
 from jz_tui.rules.ranking import rank
 from jz_tui.rules.settings import rules_from
 from jz_tui.services.roster import is_contract
@@ -44,7 +44,7 @@ def build_notice(state: SessionState, vault: Vault, lang: str) -> Notice:
     stages = rules.active_stages
     header_keys = ["col_post", "col_post_name", "col_code", "col_name", "col_unit",
                    *[f"stage_{s}" for s in stages], "col_composite", "col_rank", "col_status", "col_appointment"]
-    header = [t(k, lang=lang) if k in i18n.catalogue() else k.removeprefix("stage_") for k in header_keys]
+    header = [t_or(k, k.removeprefix("stage_"), lang=lang) for k in header_keys]
     rankings = rank(state, rules)
     from_halls = any(row.halls for post in rankings for row in post.rows)
     if from_halls:  # results imported from other halls say where they came from
