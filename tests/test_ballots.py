@@ -10,7 +10,7 @@ import subprocess
 from decimal import Decimal
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
 from jz_tui.rules import ranking
 from jz_tui.services import ballots, pending
@@ -500,3 +500,20 @@ def test_a_held_ballot_taken_out_or_altered_fails_verify(hall, jz):
     run_sql(hall.tv.path, "DELETE FROM held_ballots WHERE slot = ?", slot)
     result = jz("verify", hall.tv.path)
     assert result.returncode == 3 and "(1) differs from the slips spent (2)" in result.stdout + result.stderr
+
+
+def test_a_held_ballot_put_in_by_hand_is_not_mixed_into_the_box(hall):
+    """The mix signs what it moves as the officer's: a held row swapped in by someone who can
+    write the file (sealed to the officer's public key, but not signed by them) stops it."""
+    box_id = hall.box(["A"])
+    codes = ballots.issue_tokens(hall.s("admin"), box_id, 1)
+    kiosk = hall.s("t1")
+    ballots.cast(kiosk, box_id, codes[0], {"A": "SSS"})
+    vault_id = hall.tv.vault.vault_id
+    box_key = X25519PublicKey.from_public_bytes(bytes.fromhex(hall.state.tally.boxes[box_id].public_key))
+    forged_inner = ballots.SUITE.encrypt(b'{"A":"DDD"}', box_key, info=ballots.ballot_info(vault_id, box_id))
+    forged = ballots.SUITE.encrypt(forged_inner, kiosk.identity.box_key.public_key(),
+                                   info=ballots.held_info(vault_id, box_id, "t1"))
+    run_sql(hall.tv.path, "UPDATE held_ballots SET ciphertext = ?", forged)
+    refused("box_held_not_signed", ballots.mix_held, kiosk, box_id)
+    assert hall.tv.vault.sealed_ballots(box_id) == [] and len(hall.tv.vault.held_ballot_rows()) == 1

@@ -399,7 +399,10 @@ def mix_held(session: Session, box_id: str, officer: Identity | None = None) -> 
     if not rows:
         return 0
     sealed = []
-    for _slot, held, _signature in rows:
+    for slot, held, signature in rows:
+        # re-signed below as the officer's: a row that is not theirs must not be laundered into the box
+        if not crypto.verify_signature(officer.public_key, signature, held_message(vault_id, box.id, slot, held)):
+            raise JzError("box_held_not_signed", box=box.id, officer=officer.name)
         try:
             sealed.append(SUITE.decrypt(held, officer.box_key, info=held_info(vault_id, box.id, officer.name)))
         except InvalidTag as exc:
