@@ -15,21 +15,31 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from storage import crypto
-from storage.vault import Vault, connect
+from storage.vault import BUSY_TIMEOUT_S, Vault, connect
 
 
 @dataclass(frozen=True)
 class Figure:
+    """One measured figure beside its target. ``value`` is None when it could not be measured
+    here (``ok`` is then False and ``note`` says why in one line); ``note`` may also say what
+    was measured against (the SQLCipher version)."""
+
     name: str
-    value: float
+    value: float | None
     unit: str
     target: str
     ok: bool
+    note: str = ""
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    @property
+    def measured(self) -> bool:
+        return self.value is not None
 
 
 BenchFn = Callable[[Path, float], list[Figure]]
@@ -44,52 +54,108 @@ def _sample_body(i: int) -> dict:
             "code": ""}
 
 
+SQLCIPHER_KEY = "bench-passphrase"
+SQLCIPHER_MISSING = "not measured: no SQLCipher 4 binding here (pip install -e '.[bench]' installs sqlcipher3)"
+_BENCH_TABLE = ("CREATE TABLE t (seq INTEGER PRIMARY KEY, kind TEXT, actor TEXT, prev_hash BLOB, hash BLOB,"
+                " signature BLOB, body BLOB)")
+
+
+def open_sqlcipher(path: Path) -> tuple[Any, str]:
+    """A SQLCipher 4 connection keyed with PRAGMA key, with the ledger's pragmas (WAL, FULL).
+
+    Returns ``(connection, "SQLCipher 4.x.y ...")``, or ``(None, reason)`` when there is no
+    SQLCipher 4 binding: the bench then prints the figure as not measured, never fails."""
+    try:
+        import sqlcipher3  # the optional `bench` extra
+    except ImportError:
+        return None, SQLCIPHER_MISSING
+    conn = sqlcipher3.connect(os.fspath(path), timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                              check_same_thread=False)
+    conn.execute(f"PRAGMA key = '{SQLCIPHER_KEY}'")  # must come first; the KDF runs once, at first use
+    version = (conn.execute("PRAGMA cipher_version").fetchone() or ("",))[0] or ""
+    if not version.startswith("4."):
+        conn.close()
+        found = f"SQLCipher {version}" if version else "a binding without SQLCipher"
+        return None, f"not measured: {found}, the target is against SQLCipher 4 (pip install -e '.[bench]')"
+    # the same pragmas as storage.vault.connect, so both sides pay for the same durability
+    conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA secure_delete = ON")
+    if mode.lower() != "wal" or conn.execute("PRAGMA synchronous").fetchone()[0] != 2:
+        conn.close()
+        return None, f"not measured: SQLCipher {version} refused WAL with synchronous=FULL (journal_mode {mode})"
+    return conn, f"SQLCipher {version}"
+
+
+def _plain_insert(conn, body_size: int) -> None:
+    """The row an append writes, with no sealing and no signing: the next seq under the write lock."""
+    conn.execute("BEGIN IMMEDIATE")
+    last = conn.execute("SELECT seq, hash FROM t ORDER BY seq DESC LIMIT 1").fetchone()
+    conn.execute(
+        "INSERT INTO t VALUES (?,?,?,?,?,?,?)",
+        ((last[0] + 1) if last else 1, "sheet.submit", "admin", b"\0" * 32, os.urandom(32), b"\0" * 64,
+         os.urandom(body_size)),
+    )
+    conn.execute("COMMIT")
+
+
 def bench_append(workdir: Path, scale: float) -> list[Figure]:
-    """Append (seal + sign + commit, FULL) against a bare insert+commit of the same size."""
+    """Append (seal + sign + commit, FULL) against a bare SQLite and a SQLCipher 4 insert+commit
+    of the same row, with the same durability (WAL, synchronous=FULL), in the same run."""
     rounds = max(20, int(200 * scale))
     vault, admin = Vault.create(workdir / "append.jz", "bench", "admin", "bench-passphrase")
     bare = connect(workdir / "bare.sqlite")
-    bare.execute(
-        "CREATE TABLE t (seq INTEGER PRIMARY KEY, kind TEXT, actor TEXT, prev_hash BLOB, hash BLOB, signature BLOB,"
-        " body BLOB)"
-    )
+    bare.execute(_BENCH_TABLE)
+    cipher, cipher_note = open_sqlcipher(workdir / "sqlcipher.db")
+    if cipher is not None:
+        cipher.execute(_BENCH_TABLE)
     body_size = len(crypto.canonical_json({"at": "2026-01-01T00:00:00.000+00:00", "data": _sample_body(0)})) + 28
 
-    def bare_insert(i: int) -> None:
-        bare.execute("BEGIN IMMEDIATE")
-        last = bare.execute("SELECT seq, hash FROM t ORDER BY seq DESC LIMIT 1").fetchone()
-        bare.execute(
-            "INSERT INTO t VALUES (?,?,?,?,?,?,?)",
-            ((last[0] + 1) if last else 1, "sheet.submit", "admin", b"\0" * 32, os.urandom(32), b"\0" * 64,
-             os.urandom(body_size)),
-        )
-        bare.execute("COMMIT")
+    sides: dict[str, Callable[[int], None]] = {
+        "bare": lambda i: _plain_insert(bare, body_size),
+        "jz": lambda i: vault.append(admin, BENCH_KIND, _sample_body(i)),
+    }
+    if cipher is not None:
+        sides["sqlcipher"] = lambda i: _plain_insert(cipher, body_size)
+    order = [name for name in ("bare", "sqlcipher", "jz") if name in sides]
 
-    # Both sides first grow their WAL to working size: a session's vault is never empty,
+    # Every side first grows its WAL to working size: a session's vault is never empty,
     # and the first pass over a fresh WAL file measures file growth, not the append.
     for i in range(1000):
-        vault.append(admin, BENCH_KIND, _sample_body(i))
-        bare_insert(i)
-    ours, theirs = [], []
-    block = 25  # alternate blocks, so that disk hiccups hit both sides alike
+        for name in order:
+            sides[name](i)
+    samples: dict[str, list[float]] = {name: [] for name in order}
+    block = 25  # alternate blocks (bare, sqlcipher, jz, bare, ...), so that disk hiccups hit every side alike
     for start_at in range(0, rounds, block):
-        for i in range(start_at, start_at + block):
-            start = time.perf_counter()
-            vault.append(admin, BENCH_KIND, _sample_body(i))
-            ours.append(time.perf_counter() - start)
-        for i in range(start_at, start_at + block):
-            start = time.perf_counter()
-            bare_insert(i)
-            theirs.append(time.perf_counter() - start)
+        for name in order:
+            run, times = sides[name], samples[name]
+            for i in range(start_at, start_at + block):
+                start = time.perf_counter()
+                run(i)
+                times.append(time.perf_counter() - start)
     vault.close()
     bare.close()
-    ours_ms = statistics.median(ours) * 1000
-    bare_ms = statistics.median(theirs) * 1000
+    if cipher is not None:
+        cipher.close()
+    ours_ms = statistics.median(samples["jz"]) * 1000
+    bare_ms = statistics.median(samples["bare"]) * 1000
     ratio = ours_ms / bare_ms
-    return [
+    figures = [
         Figure("append_ms", round_ms(ours_ms), "ms", "-", True),
         Figure("bare_insert_commit_ms", round_ms(bare_ms), "ms", "-", True),
         Figure("append_vs_bare_ratio", round_ms(ratio), "x", "<= 1.5", ratio <= 1.5),
+    ]
+    if cipher is None:
+        return figures + [
+            Figure("sqlcipher_insert_commit_ms", None, "ms", "-", False, cipher_note),
+            Figure("append_vs_sqlcipher_ratio", None, "x", "<= 1.3", False, cipher_note),
+        ]
+    cipher_ms = statistics.median(samples["sqlcipher"]) * 1000
+    cipher_ratio = ours_ms / cipher_ms
+    return figures + [
+        Figure("sqlcipher_insert_commit_ms", round_ms(cipher_ms), "ms", "-", True, cipher_note),
+        Figure("append_vs_sqlcipher_ratio", round_ms(cipher_ratio), "x", "<= 1.3", cipher_ratio <= 1.3, cipher_note),
     ]
 
 

@@ -32,6 +32,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         return 0
     print(f"{t('bench_figure'):<28} {t('bench_value'):>12} {'':<4} {t('bench_target'):<10} {t('bench_ok')}")
     for f in figures:
-        mark = t("bench_yes") if f.ok else t("bench_no")
-        print(f"{f.name:<28} {f.value:>12} {f.unit:<4} {f.target:<10} {mark}")
+        # a figure not measured here shows no value and no verdict, and its note says why
+        value, mark = (f.value, t("bench_yes") if f.ok else t("bench_no")) if f.measured else ("-", "-")
+        note = f"  {f.note}" if f.note else ""
+        print(f"{f.name:<28} {value:>12} {f.unit:<4} {f.target:<10} {mark}{note}".rstrip())
     return 0
