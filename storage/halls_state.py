@@ -10,9 +10,6 @@ before recording it; ``jz verify`` checks it again.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
-
-from .ledger import Record
 
 
 @dataclass
@@ -40,19 +37,3 @@ class HallsState:
 
     def hall_of(self, fingerprint: str) -> str | None:
         return next((name for name, fp in self.registered.items() if fp == fingerprint), None)
-
-    def on_hall_add(self, record: Record) -> None:
-        self.registered.setdefault(record.data["name"], record.data["fingerprint"])
-
-    def on_hall_import(self, record: Record) -> None:
-        export: dict[str, Any] = record.data["export"]
-        hall = record.data["hall"]
-        head_seq = int(export["head"]["seq"])
-        self.imports[hall] = HallImport(export["hall"]["vault_id"], head_seq, export["head"]["hash"])
-        for post in export["posts"]:
-            self.claimed[post["code"]] = PostClaim(hall, head_seq)
-
-
-def imported_results(record: Record) -> tuple[str, list[dict[str, Any]]]:
-    """The hall, and each post's part of its export (for the scoring and tally projections)."""
-    return record.data["hall"], record.data["export"]["posts"]

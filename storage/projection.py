@@ -1,48 +1,33 @@
-"""Projections: state folded from ledger records, incrementally.
+"""Projections: the state folded from the ledger, one judged event at a time.
 
-A projection remembers the last seq it folded; :class:`Follower` feeds it only the
-records after that, and only when the cheap probe says something changed. Projection
-tables or objects are caches: they can always be rebuilt from the ledger.
+Every event reaches the state through :meth:`SessionState.take` (or :meth:`SessionState.apply`
+for an event already opened): its place in the chain, its hash, its signature (by the key
+the ledger itself gave its actor) and then its kind's declaration (``storage.events.judge``)
+decide whether it has any effect. An event that fails is set aside in ``rejected`` with its
+seq and the reason, and changes nothing: what screens and commands show is the verified
+state. :class:`Follower` feeds a state only the events after the last it folded.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import crypto, ledger
+from .errors import JzError
+from .events import KINDS, judge
 from .halls_state import HallsState
 from .inspection_state import InspectionState
-from .keyring import KeyRing
-from .ledger import Record
+from .keyring import KeyRing, as_keyring
+from .ledger import Event, Record
 from .roster_state import RosterState
 from .scoring_state import ScoringState
 from .tally_state import TallyState
-from .vault import Vault
 
-Handler = Callable[[Any, Record], None]
-
-
-class Projection:
-    """Base class: subclasses define ``on_<kind with dots as underscores>`` handlers."""
-
-    def __init__(self) -> None:
-        self.seq = 0
-        self.head_hash = b""
-
-    def apply(self, record: Record) -> None:
-        handler = getattr(self, "on_" + record.kind.replace(".", "_"), None)
-        if handler is not None:
-            handler(record)
-        self.seq = record.seq
-        self.head_hash = record.hash
-
-    def fold(self, records) -> int:
-        count = 0
-        for record in records:
-            self.apply(record)
-            count += 1
-        return count
+# Reasons that concern the event's place in the chain or its signature, not its meaning.
+CHAIN_KEYS = frozenset({"verify_missing", "verify_hash", "verify_prev_hash", "verify_signature",
+                        "verify_unknown_actor", "verify_decrypt"})
 
 
 @dataclass
@@ -54,16 +39,54 @@ class UserInfo:
     box_public_key: str = ""
 
 
-class SessionState(Projection):
-    """What every screen needs: the session and its people. Later domains extend it."""
+@dataclass(frozen=True)
+class RejectedEvent:
+    """An event set aside by the fold: it is in the ledger, and has no effect."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    seq: int
+    kind: str
+    actor: str
+    key: str  # catalogue key of the reason
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Trust:
+    """A prefix of the ledger this user has verified before (a MAC'd mark only they can make):
+    its events' signatures need not be checked again, as long as the prefix chains to ``hash``."""
+
+    seq: int
+    hash: bytes
+    bad_signatures: frozenset[int] = frozenset()
+
+
+class TrustBroken(Exception):
+    """The ledger no longer chains to the trusted mark: fold again, checking every signature."""
+
+
+@dataclass
+class Chain:
+    """What an event's place in the chain is checked against (None on a state folded from records)."""
+
+    vault_id: bytes
+    admin_public_key: bytes
+    trust: Trust | None = None
+
+
+class SessionState:
+    """Everything the screens and commands read: the session, its people, and each domain's state."""
+
+    def __init__(self, chain: Chain | None = None) -> None:
+        if not KINDS:
+            raise RuntimeError("no event kinds are declared: import jz_tui.events before folding a ledger")
+        self.chain = chain
+        self.seq = 0
+        self.head_hash = b""
         self.session_name = ""
         self.users: dict[str, UserInfo] = {}
         self.kinds: dict[str, int] = {}
         self.pending: dict[str, PendingAction] = {}
-        self.malformed: list[int] = []
+        self.rejected: list[RejectedEvent] = []
         self.key_epoch = 0
         self.removed: set[str] = set()  # users a rekey took out of the vault
         self.roster = RosterState()
@@ -71,93 +94,170 @@ class SessionState(Projection):
         self.tally = TallyState()
         self.inspection = InspectionState()
         self.halls = HallsState()
-        self.parts: list[Any] = [self.roster, self.scoring, self.tally, self.inspection, self.halls]  # domain projections; each gets every record
 
-    def apply(self, record: Record) -> None:
+    # ------------------------------------------------------------------ folding
+
+    def role_of(self, actor: str) -> str | None:
+        """The actor's role as the ledger made it, None if they are not (or no longer) a user."""
+        if self.seq == 0 and not self.users:
+            return "admin"  # vault.init: its own declaration checks the actor is the header's admin
+        user = self.users.get(actor)
+        if user is None or actor in self.removed:
+            return None
+        return user.role
+
+    def apply(self, record: Record) -> bool:
+        """Judge an opened event and fold it if allowed; True when it took effect."""
         self.kinds[record.kind] = self.kinds.get(record.kind, 0) + 1
-        handler_name = "on_" + record.kind.replace(".", "_")
         try:
-            for part in self.parts:
-                handler = getattr(part, handler_name, None)
-                if handler is not None:
-                    handler(record)
-            super().apply(record)
-        except (KeyError, TypeError, ValueError, AttributeError):
-            # A signed event whose body is not of its kind's shape: keep folding the rest,
-            # and let verify name it, rather than take every screen down.
-            self.malformed.append(record.seq)
-            self.seq, self.head_hash = record.seq, record.hash
+            kind = judge(self, record, self.role_of(record.actor))
+            if kind.apply is not None:
+                kind.apply(self, record)
+            taken = True
+        except JzError as rejection:  # Rejected, or a domain check's own refusal
+            self._reject(record.seq, record.kind, record.actor, rejection.key, rejection.params)
+            taken = False
+        except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError):
+            # the declaration's check let through a body its effect could not read: a bug, never a crash
+            self._reject(record.seq, record.kind, record.actor, "event_malformed", {})
+            taken = False
+        self.seq, self.head_hash = record.seq, record.hash
+        return taken
 
-    def on_vault_init(self, record: Record) -> None:
-        self.session_name = record.data["session"]
-        admin = record.data["admin"]
-        self.users[admin] = UserInfo(
-            admin, "admin", record.data["public_key"], record.seq, record.data.get("box_public_key", "")
-        )
+    def take(self, event: Event, opener: Callable[[Event], Record]) -> bool:
+        """Check an event's place in the chain and its signature, open it, and :meth:`apply` it."""
+        problem = self._chain_problem(event) if self.chain is not None else None
+        if problem is None:
+            try:
+                record = opener(event)
+            except (crypto.CryptoError, ValueError, KeyError, TypeError):
+                problem = ("verify_decrypt", {})
+            else:
+                return self.apply(record)
+        self.kinds[event.kind] = self.kinds.get(event.kind, 0) + 1
+        self._reject(event.seq, event.kind, event.actor, problem[0], problem[1])
+        self.seq, self.head_hash = event.seq, event.hash
+        return False
 
-    def on_user_add(self, record: Record) -> None:
-        data = record.data
-        self.users[data["name"]] = UserInfo(
-            data["name"], data["role"], data["public_key"], record.seq, data.get("box_public_key", "")
-        )
+    def fold(self, records: Iterable[Record]) -> int:
+        count = 0
+        for record in records:
+            self.apply(record)
+            count += 1
+        return count
 
-    def on_vault_rekey(self, record: Record) -> None:
-        self.key_epoch = int(record.data["epoch"])
-        self.removed.update(record.data.get("removed", []))
+    def _reject(self, seq: int, kind: str, actor: str, key: str, params: dict[str, Any]) -> None:
+        self.rejected.append(RejectedEvent(seq, kind, actor, key, dict(params)))
 
-    def on_pending_create(self, record: Record) -> None:
-        data = record.data
-        if data["id"] in self.pending:
-            return  # ids are random; a clash is refused on replay rather than overwriting
-        action = PendingAction(
-            data["id"], data["action"], data["params"], data.get("reason", ""), record.actor, record.seq,
-            {role: int(n) for role, n in data["required"].items()}, [],
-            {role: list(users) for role, users in data.get("restrict", {}).items()},
-        )
-        creator = self.users.get(record.actor)
-        if data.get("creator_signs") and creator is not None and creator.role in action.required:
-            action.signatures.append((record.actor, creator.role))  # starting it is their signature
-        self.pending[data["id"]] = action
+    def _chain_problem(self, event: Event) -> tuple[str, dict[str, Any]] | None:
+        chain = self.chain
+        assert chain is not None
+        trust = chain.trust
+        trusted = trust is not None and event.seq <= trust.seq
+        problem: tuple[str, dict[str, Any]] | None = None
+        gap = event.seq > self.seq + 1
+        if event.seq <= self.seq:
+            problem = ("verify_missing", {"missing": str(event.seq)})
+        elif gap:  # events were taken out: say which, then judge this one on its own
+            missing = f"{self.seq + 1}" if event.seq == self.seq + 2 else f"{self.seq + 1}-{event.seq - 1}"
+            self._reject(self.seq + 1, "", "", "verify_missing", {"missing": missing})
+        elif event.prev_hash != (self.head_hash if self.seq else ledger.genesis_hash(chain.vault_id)):
+            problem = ("verify_prev_hash", {})
+        if problem is None and ledger.event_hash(chain.vault_id, event.seq, event.kind, event.actor,
+                                                 event.prev_hash, event.body) != event.hash:
+            problem = ("verify_hash", {})
+        if trusted and (problem is not None or gap or (event.seq == trust.seq and event.hash != trust.hash)):
+            raise TrustBroken()
+        if problem is not None:
+            return problem
+        if trusted:
+            return ("verify_signature", {"actor": event.actor}) if event.seq in trust.bad_signatures else None
+        if event.seq == 1:
+            public_key = chain.admin_public_key
+        else:
+            user = self.users.get(event.actor)
+            if user is None:
+                return ("verify_unknown_actor", {"actor": event.actor})
+            public_key = bytes.fromhex(user.public_key)
+        if not crypto.verify_signature(public_key, event.signature, ledger.signed_message(event.hash)):
+            return ("verify_signature", {"actor": event.actor})
+        return None
 
-    def on_pending_sign(self, record: Record) -> None:
-        action = self.pending.get(record.data["id"])
-        user = self.users.get(record.actor)
-        if action is None or user is None or not action.can_sign(record.actor, user.role):
-            return  # the service refuses these before appending; a forged one changes nothing
-        action.signatures.append((record.actor, user.role))
-        if not action.missing():
-            action.done_seq = record.seq
-            effect_name = "on_done_" + action.action.replace(".", "_")
-            for part in self.parts:
-                effect = getattr(part, effect_name, None)
-                if effect is not None:
-                    effect(action.params)
+    # ------------------------------------------------------------------ what was set aside
+
+    def first_rejection(self) -> RejectedEvent | None:
+        return self.rejected[0] if self.rejected else None
+
+    def bad_signatures(self) -> frozenset[int]:
+        return frozenset(r.seq for r in self.rejected if r.key == "verify_signature")
 
 
 class Follower:
-    """Keeps a projection up to date with a vault, cheaply.
+    """Keeps a state up to date with a vault, cheaply.
 
     ``poll()`` costs one primary-key lookup of the head when nothing changed; when
-    something did, it decrypts and folds only the new records.
+    something did, it checks, decrypts and folds only the new events.
     """
 
-    def __init__(self, vault: Vault, keys: bytes | KeyRing, projection: Projection) -> None:
+    def __init__(self, vault: Any, keys: bytes | KeyRing, projection: SessionState) -> None:
         self.vault = vault
-        self.keys = keys
+        self.keys = as_keyring(keys)
         self.projection = projection
 
     def poll(self) -> int:
-        """Fold what is new; returns how many events that was. Records are folded as they
-        are read, never held all at once (the first poll folds the whole ledger)."""
+        """Fold what is new; returns how many events that was. Events are folded as they are
+        read, never held all at once (the first poll folds the whole ledger)."""
         head_seq, _ = self.vault.head()
         if head_seq == self.projection.seq:
             return 0
-        return self.projection.fold(self.vault.records(self.keys, after_seq=self.projection.seq))
+        return fold_events(self.vault, self.keys, self.projection, after_seq=self.projection.seq)
+
+
+def fold_events(vault: Any, keys: bytes | KeyRing, state: SessionState, after_seq: int = 0,
+                upto: int | None = None) -> int:
+    """Fold the vault's events after ``after_seq`` (up to ``upto``) into ``state``, judged."""
+    keyring = as_keyring(keys)
+    for epoch, from_seq, _ in vault.key_chain_rows():
+        keyring.starts[epoch] = from_seq
+    vault_id = vault.vault_id
+
+    def opener(event: Event) -> Record:
+        record = ledger.open_body(keyring.key_for(event.seq), vault_id, event)
+        if record.kind == "vault.rekey":
+            try:
+                keyring.learn(record.seq, record.data)
+            except (crypto.CryptoError, ValueError, KeyError, TypeError):
+                pass  # a rekey this user cannot open: later bodies fail to decrypt, and say so
+        return record
+
+    count = 0
+    for event in vault.events(after_seq):
+        if upto is not None and event.seq > upto:
+            break
+        state.take(event, opener)
+        count += 1
+    return count
+
+
+def verified_state(vault: Any, keys: bytes | KeyRing, upto: int | None = None,
+                   trust: Trust | None = None) -> SessionState:
+    """The judged state of a vault (up to seq ``upto``): what anything shown or published reads."""
+    state = SessionState(Chain(vault.vault_id, vault.admin_public_key, trust))
+    try:
+        fold_events(vault, keys, state, upto=upto)
+    except TrustBroken:
+        state = SessionState(Chain(vault.vault_id, vault.admin_public_key))
+        fold_events(vault, keys, state, upto=upto)
+    return state
 
 
 @dataclass
 class PendingAction:
-    """An action that takes effect only with the last required signature."""
+    """An action that takes effect only with the last required signature.
+
+    Who started it and what it does come from its ``pending.create``; who must sign it
+    comes from its kind's declaration and the rules when it was started, never from a body.
+    """
 
     id: str
     action: str
@@ -188,22 +288,3 @@ class PendingAction:
             and self.missing().get(role, 0) > 0
             and (role not in self.restrict or user in self.restrict[role])
         )
-
-
-def check_shapes(records: list[Record]) -> list:
-    """Part of verify: every event's body has the shape its kind's projection expects."""
-    from .verify import Problem
-
-    state = SessionState()
-    state.fold(records)
-    return [Problem(seq, "verify_malformed") for seq in state.malformed]
-
-
-def _register_check() -> None:
-    from .verify import CONTENT_CHECKS
-
-    if check_shapes not in CONTENT_CHECKS:
-        CONTENT_CHECKS.append(check_shapes)
-
-
-_register_check()

@@ -1,12 +1,12 @@
-"""Projection of the scores: written scores, examiner sheets and their confirmations, announcements."""
+"""Projection of the scores: written scores, examiner sheets and their confirmations, announcements.
+
+Data only: the declarations in jz_tui/events/scores.py say how each event changes it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from .halls_state import imported_results
-from .ledger import Record
 
 SUBMITTED, CONFIRMED, REJECTED, WITHDRAWN = "submitted", "confirmed", "rejected", "withdrawn"
 
@@ -38,50 +38,6 @@ class ScoringState:
     def written(self) -> dict[str, str]:
         return self.stage_scores.get("written", {})
 
-    def on_written_import(self, record: Record) -> None:
-        stage = record.data.get("stage", "written")
-        self.stage_scores.setdefault(stage, {}).update(record.data["scores"])
-
-    def on_sheet_submit(self, record: Record) -> None:
-        key = (record.data["candidate"], record.actor)
-        previous = self.sheets.get(key)
-        if previous is not None and previous.status in (SUBMITTED, CONFIRMED):
-            return  # the service refuses this; a forged duplicate changes nothing
-        sheet = Sheet(key[0], record.actor, list(record.data["items"]), SUBMITTED, record.seq)
-        if previous is not None:
-            sheet.history = [*previous.history, {"seq": previous.submit_seq, "items": previous.items,
-                                                 "status": previous.status, "reason": previous.reason}]
-        self.sheets[key] = sheet
-        self._by_candidate.setdefault(key[0], {})[key[1]] = sheet
-
-    def on_sheet_withdraw(self, record: Record) -> None:
-        sheet = self.sheets.get((record.data["candidate"], record.actor))
-        if sheet is not None and sheet.status == SUBMITTED:
-            sheet.status, sheet.reason = WITHDRAWN, record.data.get("reason", "")
-
-    def on_sheet_confirm(self, record: Record) -> None:
-        sheet = self.sheets.get((record.data["candidate"], record.data["examiner"]))
-        if sheet is not None and sheet.status == SUBMITTED and record.actor != sheet.examiner:
-            sheet.status, sheet.confirmed_by = CONFIRMED, record.actor
-
-    def on_sheet_reject(self, record: Record) -> None:
-        sheet = self.sheets.get((record.data["candidate"], record.data["examiner"]))
-        if sheet is not None and sheet.status == SUBMITTED:
-            sheet.status, sheet.reason = REJECTED, record.data.get("reason", "")
-
-    def on_done_sheet_correct(self, params: dict[str, Any]) -> None:
-        sheet = self.sheets.get((params["candidate"], params["examiner"]))
-        if sheet is not None and sheet.status == CONFIRMED:
-            sheet.history.append({"items": sheet.items, "status": CONFIRMED, "reason": params.get("reason", "")})
-            sheet.items = list(params["items"])
-
-    def on_done_announce(self, params: dict[str, Any]) -> None:
-        self.announced.setdefault(params["candidate"], params)
-
-    def on_hall_import(self, record: Record) -> None:
-        """Another hall's announcements, as signed there (a newer export replaces an older one)."""
-        hall, posts = imported_results(record)
-        for post in posts:
-            for candidate in post["candidates"]:
-                if candidate.get("interview") is not None:
-                    self.announced[candidate["code"]] = {**candidate["interview"], "hall": hall}
+    def put(self, sheet: Sheet) -> None:
+        self.sheets[(sheet.candidate, sheet.examiner)] = sheet
+        self._by_candidate.setdefault(sheet.candidate, {})[sheet.examiner] = sheet

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from . import crypto, ledger
-from .authority import ROLES, may_emit
+from .events import ROLES, may_emit
 from .errors import AuthError, AuthorityError, JzError, VaultError
 from .keyring import KeyRing, as_keyring, chain_aad, seal_key_to
 
@@ -37,6 +37,17 @@ def _ballot_table(name: str) -> str:
     PRIMARY KEY (box, slot)
 ) STRICT, WITHOUT ROWID;"""
 
+
+# Each user's verified mark: the ledger prefix (seq, hash) whose signatures that user's fold
+# has checked, and the seqs among it whose signatures failed, under a MAC only that user can
+# make (storage.projection.Trust). A later open re-checks the chain, not every signature.
+VERIFIED_MARKS = """CREATE TABLE IF NOT EXISTS verified_marks (
+    user TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    hash BLOB NOT NULL,
+    bad TEXT NOT NULL,
+    mac BLOB NOT NULL
+) STRICT;"""
 
 # A ballot cast at a kiosk is held here, sealed to the box key and then again to the kiosk
 # officer's own X25519 key, until that officer mixes the held ballots into sealed_ballots in
@@ -81,11 +92,13 @@ CREATE TABLE ledger (
 {sealed}
 CREATE TABLE spent_tokens (box TEXT NOT NULL, token TEXT NOT NULL, PRIMARY KEY (box, token)) STRICT, WITHOUT ROWID;
 {held}
+{marks}
 CREATE TRIGGER ledger_append_only_update BEFORE UPDATE ON ledger
     BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
 CREATE TRIGGER ledger_append_only_delete BEFORE DELETE ON ledger
     BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
-""".replace("{sealed}", _ballot_table("sealed_ballots")).replace("{held}", HELD_BALLOTS)
+""".replace("{sealed}", _ballot_table("sealed_ballots")).replace("{held}", HELD_BALLOTS).replace(
+    "{marks}", VERIFIED_MARKS)
 
 
 @dataclass(frozen=True)
@@ -129,6 +142,12 @@ class Identity:
     @property
     def public_key(self) -> bytes:
         return crypto.public_bytes(self.signing_key)
+
+    @functools.cached_property
+    def mark_key(self) -> bytes:
+        """The key of this user's verified mark: derived from their private signing key, so
+        nobody else (and nothing written in the file) can make a mark they would trust."""
+        return crypto.sha256(crypto.frame("jz-verified-mark-v1", crypto.private_bytes(self.signing_key)))
 
 
 def grant_message(
@@ -203,6 +222,8 @@ class Vault:
             raise VaultError("vault_newer_format", path=str(path), version=version)
         if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'held_ballots'").fetchone() is None:
             conn.execute(HELD_BALLOTS)  # a vault made before ballots were held
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'verified_marks'").fetchone() is None:
+            conn.execute(VERIFIED_MARKS)  # a vault made before folds were verified
         return cls(path, conn, header)
 
     @classmethod
@@ -364,7 +385,8 @@ class Vault:
                     self.conn.execute("ROLLBACK")
                 raise
 
-    def rekey(self, admin: Identity, remove: list[str] | None = None) -> int:
+    def rekey(self, admin: Identity, remove: list[str] | None = None,
+              judge: Callable[[ledger.Record], None] | None = None) -> int:
         """Start a new data-key epoch, sealed to every user but ``remove``; returns the epoch.
 
         One transaction: the ``vault.rekey`` event, the key chain row, and the removed
@@ -396,7 +418,7 @@ class Vault:
                           " WHERE name = ?", (name,))
 
         record = self.append(admin, "vault.rekey", {"epoch": epoch, "keys": sealed, "removed": remove},
-                             within=record_chain)
+                             within=record_chain, judge=judge)
         admin.keyring.keys[epoch] = new_key
         admin.keyring.starts[epoch] = record.seq + 1
         return epoch
@@ -412,6 +434,7 @@ class Vault:
         role: str,
         passphrase: str,
         kdf: crypto.KdfParams = crypto.PRODUCTION_KDF,
+        judge: Callable[[ledger.Record], None] | None = None,
     ) -> UserRow:
         _check_user_name(name)
         if role not in ROLES:
@@ -439,13 +462,15 @@ class Vault:
             "user.add",
             {"name": name, "role": role, "public_key": public_key.hex(), "box_public_key": box_public_key.hex()},
             within=insert_user,
+            judge=judge,
         )
         user = self.user(name)
         assert user is not None
         return user
 
     def change_passphrase(
-        self, identity: Identity, new_passphrase: str, kdf: crypto.KdfParams = crypto.PRODUCTION_KDF
+        self, identity: Identity, new_passphrase: str, kdf: crypto.KdfParams = crypto.PRODUCTION_KDF,
+        judge: Callable[[ledger.Record], None] | None = None,
     ) -> None:
         """Rewrap only this user's slot; the data key and every other slot stay as they are."""
         if not new_passphrase:
@@ -461,7 +486,7 @@ class Vault:
                 (*slot, identity.keyring.latest_epoch, identity.name),
             )
 
-        self.append(identity, "user.passwd", {"name": identity.name}, within=rewrap)
+        self.append(identity, "user.passwd", {"name": identity.name}, within=rewrap, judge=judge)
 
     # ------------------------------------------------------------------ the one write path
 
@@ -471,11 +496,14 @@ class Vault:
         kind: str,
         data: dict[str, Any],
         within: Callable[[sqlite3.Connection, int], None] | None = None,
+        judge: Callable[[ledger.Record], None] | None = None,
     ) -> ledger.Record:
         """Append one event in a single ``BEGIN IMMEDIATE`` transaction.
 
-        ``within`` runs inside the same transaction with the new seq, for rows that must
-        change atomically with the event. Nothing is written if anything raises.
+        ``judge`` sees the event as it will be recorded, inside the transaction, once the
+        head is read (so nothing can be appended between its verdict and the commit); it
+        raises to refuse. ``within`` runs inside the same transaction with the new seq, for
+        rows that must change atomically with the event. Nothing is written if anything raises.
         """
         if not may_emit(identity.role, kind):
             raise AuthorityError("not_authorised", user=identity.name, role=identity.role, kind=kind)
@@ -496,6 +524,8 @@ class Vault:
                     self._catch_up(identity.keyring)
                     if latest > identity.keyring.latest_epoch:
                         raise AuthError("user_removed", user=identity.name)
+                if judge is not None:
+                    judge(ledger.Record(seq, kind, identity.name, at, stored_data, b""))
                 body = ledger.seal_body(identity.data_key, self.vault_id, seq, kind, plaintext)
                 hash_ = ledger.event_hash(self.vault_id, seq, kind, identity.name, prev, body)
                 signature = identity.sign(ledger.signed_message(hash_))
@@ -556,6 +586,24 @@ class Vault:
             if record.kind == "vault.rekey":
                 keyring.learn(record.seq, record.data)
             yield record
+
+    def read_mark(self, user: str) -> tuple[int, bytes, str, bytes] | None:
+        """The user's verified mark as stored: (seq, hash, bad seqs as JSON, mac)."""
+        with self._lock:
+            return self.conn.execute("SELECT seq, hash, bad, mac FROM verified_marks WHERE user = ?",
+                                     (user,)).fetchone()
+
+    def write_mark(self, user: str, seq: int, hash_: bytes, bad: str, mac: bytes) -> None:
+        with self._lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                self.conn.execute("INSERT OR REPLACE INTO verified_marks(user, seq, hash, bad, mac) VALUES (?,?,?,?,?)",
+                                  (user, seq, hash_, bad, mac))
+                self.conn.execute("COMMIT")
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
 
     def sealed_ballots(self, box: str) -> list[tuple[bytes, bytes]]:
         with self._lock:

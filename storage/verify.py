@@ -2,21 +2,22 @@
 
 Without a data key this checks what anyone can check: the header, every user grant, the
 hash chain, every signature and every actor's authority. With a data key it also opens
-every body and checks that the user rows are exactly those the ledger created. With a
-checkpoint it also catches a ledger cut short. Domain checks (draws recomputed, and so
-on) register themselves in :data:`CONTENT_CHECKS`.
+every body, checks that the user rows are exactly those the ledger created, and folds the
+whole ledger through every event's declaration (``storage.events.judge``), exactly as the
+screens and commands fold it: an event they would set aside is reported here, with its seq
+and the reason. With a checkpoint it also catches a ledger cut short.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import crypto, ledger
-from .authority import may_emit
+from .events import may_emit
 from .ballot_rows import held_message, sealed_message
 from .keyring import KeyRing, as_keyring
 from .vault import Identity, UserRow, Vault, grant_message, header_message
@@ -48,11 +49,6 @@ class Report:
         return {p.seq for p in self.problems if p.seq is not None}
 
 
-# A content check sees every decrypted record in order and returns problems at the end.
-ContentCheck = Callable[[list[ledger.Record]], Iterable[Problem]]
-CONTENT_CHECKS: list[ContentCheck] = []
-
-
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 PROGRESS_EVERY = 2000
 
@@ -74,8 +70,7 @@ def verify(vault: Vault, data_key: bytes | KeyRing | None = None, checkpoint: di
     _check_sealed_ballots(vault, events, users, report)
     if data_key is not None:
         records = _check_contents(vault, events, users, data_key, report, progress)
-        for check in CONTENT_CHECKS:
-            report.problems.extend(check(records))
+        _check_meaning(vault, records, report)
         report.contents_checked = True
     if checkpoint is not None:
         _check_checkpoint(vault, events, users, checkpoint, report)
@@ -84,6 +79,27 @@ def verify(vault: Vault, data_key: bytes | KeyRing | None = None, checkpoint: di
         report.warnings.append(Problem(None, "verify_weak_slot", {"user": ", ".join(weak)}))
     report.problems.sort(key=lambda p: (p.seq is None, p.seq or 0))
     return report
+
+
+def _check_meaning(vault: Vault, records: list[ledger.Record], report: Report) -> None:
+    """Fold every event through its kind's declaration, as every screen does; report what is set aside.
+
+    The chain pass has checked each event's place and signature already: an event it found
+    wrong is not folded here either, so the state judged is the one the screens show.
+    """
+    from .projection import SessionState
+
+    flagged = report.bad_seqs()
+    state = SessionState()
+    for record in records:
+        if record.seq in flagged:
+            state.seq, state.head_hash = record.seq, record.hash
+            continue
+        state.apply(record)
+    for rejected in state.rejected:
+        if rejected.seq not in flagged:
+            params = {"kind": rejected.kind, **rejected.params}
+            report.problems.append(Problem(rejected.seq, rejected.key, params))
 
 
 def _reporting(events: list[ledger.Event], stage: str, progress: Progress | None) -> Iterator[ledger.Event]:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from jz_tui import i18n
+import jz_tui.events  # noqa: F401  (every event kind declared before a test folds a ledger)
 from storage.crypto import KdfParams
 from storage.vault import Identity, Vault
 

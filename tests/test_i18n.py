@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from jz_tui.i18n import LANGUAGES, MESSAGES_DIR, catalogue, detect_language, t
-from storage.authority import KIND_ROLES, ROLES
+import jz_tui.events  # noqa: F401  (declares the kinds)
+from storage.events import KINDS as KIND_ROLES
+from storage.events import ROLES
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DIRS = [ROOT / "jz_tui", ROOT / "screens", ROOT / "storage"]
@@ -59,6 +61,19 @@ def test_the_scan_finds_keys():
     sample = 't("login_failed") t(\'key_help\') t( "a_b", x=1) t(f"no_{x}") t("role_" + role)'
     found = [key for _, key in LITERAL_KEY.findall(sample)]
     assert found == ["login_failed", "key_help", "a_b"]
+
+
+# require(condition, "key", ...) and Rejected("key", ...): the reasons an event is refused or set aside
+REFUSAL_KEY = re.compile(r"""\b(?:require\([^"'\n]*?,\s*|Rejected\(\s*)(["'])([a-z0-9_]+)\1""")
+
+
+def test_every_refusal_of_an_event_has_a_message():
+    used = set()
+    for path in [*(ROOT / "jz_tui" / "events").glob("*.py"), ROOT / "storage" / "events.py"]:
+        used.update(key for _, key in REFUSAL_KEY.findall(path.read_text(encoding="utf-8")))
+    assert len(used) > 40  # the scan sees them: every declaration refuses something
+    known = catalogue()
+    assert sorted(key for key in used if key not in known) == []
 
 
 def test_every_event_kind_and_role_has_a_name_on_screen():

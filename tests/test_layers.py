@@ -17,11 +17,12 @@ MAY_IMPORT = {
     "storage": set(),
     "shared": {"storage.errors"},
     "rules": {"storage.errors"},
-    "services": {"rules", "shared", "storage"},
+    "events": {"rules", "shared", "storage"},
+    "services": {"events", "rules", "shared", "storage"},
     "screens": {"services", "rules", "shared"},
-    "apps": {"screens", "services", "rules", "shared", "storage"},
-    "bench": {"apps", "services", "rules", "shared", "storage"},
-    "cli": {"apps", "bench", "services", "rules", "shared", "storage"},
+    "apps": {"screens", "services", "events", "rules", "shared", "storage"},
+    "bench": {"apps", "services", "events", "rules", "shared", "storage"},
+    "cli": {"apps", "bench", "services", "events", "rules", "shared", "storage"},
 }
 
 
@@ -30,7 +31,7 @@ def room(module: str) -> str:
     parts = module.split(".")
     if parts[0] in ("storage", "screens"):
         return parts[0]
-    if len(parts) > 1 and parts[1] in ("cli", "apps", "rules", "services", "bench"):
+    if len(parts) > 1 and parts[1] in ("cli", "apps", "events", "rules", "services", "bench"):
         return parts[1]
     return "shared"  # jz_tui itself, jz_tui.i18n, jz_tui.progress, jz_tui.errors
 

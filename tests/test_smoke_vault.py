@@ -24,7 +24,7 @@ def test_malformed_body_does_not_stop_the_fold(test_vault):
     good = test_vault.vault.append(test_vault.admin, "config.set", {"changes": {"ranking.decimals": 2}})
     state = SessionState()
     state.fold(test_vault.vault.records(test_vault.admin.data_key))
-    assert state.malformed == [bad.seq]
+    assert [r.seq for r in state.rejected] == [bad.seq]
     assert state.seq == good.seq and state.roster.settings == {"ranking.decimals": 2}
     report = verify(test_vault.vault, test_vault.admin.data_key)
     assert [p.seq for p in report.problems] == [bad.seq]

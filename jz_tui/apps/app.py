@@ -45,7 +45,7 @@ from screens.setup import SetupScreen
 from screens.sheets import SheetsScreen
 from screens.signatures import SignaturesScreen
 from screens.widgets import action_label
-from storage.authority import may_emit
+from storage.events import may_emit
 
 POLL_INTERVAL = 0.1  # seconds between ledger polls (one primary-key lookup): a score on another terminal shows well within 250 ms
 

@@ -17,7 +17,7 @@ from jz_tui.services import (
     publication,
 )
 from storage import verify as verifier
-from storage.authority import ROLES
+from storage.events import ROLES
 from storage.errors import JzError
 from storage.ledger import short_hash
 from storage.vault import Vault
@@ -89,7 +89,8 @@ def _init_passphrase(args: argparse.Namespace) -> str:
 def cmd_user_add(args: argparse.Namespace) -> int:
     session = login(args)
     session.require_role("admin", action="user.add")
-    user = session.vault.add_user(session.identity, args.name, args.role, read_new_passphrase(args.name))
+    user = session.vault.add_user(session.identity, args.name, args.role, read_new_passphrase(args.name),
+                                 judge=session.judge)
     emit(
         args,
         {"name": user.name, "role": user.role, "fingerprint": user.fingerprint, "seq": user.added_seq},
@@ -100,7 +101,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
 def cmd_user_passwd(args: argparse.Namespace) -> int:
     session = login(args)
-    session.vault.change_passphrase(session.identity, read_new_passphrase(session.user))
+    session.vault.change_passphrase(session.identity, read_new_passphrase(session.user), judge=session.judge)
     emit(args, {"name": session.user, "changed": True}, t("passwd_done", user=session.user))
     return 0
 
@@ -207,7 +208,7 @@ def cmd_log(args: argparse.Namespace) -> int:
 def cmd_rekey(args: argparse.Namespace) -> int:
     session = login(args)
     session.require_role("admin", action="vault.rekey")
-    epoch = session.vault.rekey(session.identity, args.remove)
+    epoch = session.vault.rekey(session.identity, args.remove, judge=session.judge)
     removed = t("rekey_removed", users=", ".join(args.remove)) if args.remove else ""
     emit(args, {"epoch": epoch, "removed": sorted(set(args.remove))}, t("rekey_done", epoch=epoch, removed=removed))
     return 0

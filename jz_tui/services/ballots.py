@@ -12,23 +12,22 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from dataclasses import dataclass
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hpke
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
-from jz_tui.rules.democratic import (
-    Ballot,
-    CandidateTally,
-    Reconciliation,
-    counted_ballots,
-    discrepancies,
-    normalise_marks,
-    tally_post,
-    valid_marks,
+from jz_tui.rules.count import (  # noqa: F401  (re-exported: the screens and the CLI read the count here)
+    TallyView,
+    close_pending,
+    close_problems,
+    close_record,
+    codes_of,
+    rules_for,
+    view,
 )
+from jz_tui.rules.democratic import normalise_marks, valid_marks
 from jz_tui.services import pending
 from jz_tui.services.config import current_rules
 from jz_tui.services.session import Session
@@ -111,12 +110,6 @@ def _officer_tally(session: Session, post: str) -> tuple[str, PostTally, Box]:
     return post, tally, box
 
 
-def close_pending(state: SessionState, post: str) -> bool:
-    """A close of the post's tally has been requested and waits for signatures."""
-    return any(a.action == "tally.close" and a.params.get("post") == post and not a.done
-               for a in state.pending.values())
-
-
 def _entries_open(session: Session, post: str) -> tuple[str, PostTally, Box]:
     """An officer may enter ballots once the box is opened and until a close is requested."""
     post, tally, box = _officer_tally(session, post)
@@ -152,11 +145,6 @@ def _entry_number(tally: PostTally, officer: str, number: int | None) -> int:
     return number
 
 
-def codes_of(state: SessionState, post: str) -> list[str]:
-    """The candidates a ballot of this post marks, in code order (withdrawn ones too: the paper lists them)."""
-    return [c.code for c in state.roster.candidates_of(post)]
-
-
 def enter_ballot(session: Session, post: str, marks: str, group: str = "", number: int | None = None) -> int:
     """Store one paper ballot as this officer's entry number ``number`` (default: the next)."""
     post, tally, _ = _entries_open(session, post)
@@ -187,49 +175,6 @@ def void_ballot(session: Session, post: str, reason: str, number: int | None = N
 # ---------------------------------------------------------------------- the count
 
 
-@dataclass(frozen=True)
-class TallyView:
-    """What the tally officers see: the agreed ballots, discrepancies, and the running result."""
-
-    post: str
-    codes: list[str]
-    counters: list[str]  # officers who entered ballots
-    discrepancies: list[int]
-    ballots: list[Ballot]  # valid paper ballots (agreed) plus electronic ones
-    void: int
-    reconciliation: Reconciliation | None
-    results: list[CandidateTally]
-    closed: bool
-
-
-def view(state: SessionState, post: str) -> TallyView:
-    """Pure: the count of a post from the entries so far."""
-    rules = rules_for(state)
-    tally = state.tally.posts[post]
-    codes = codes_of(state, post)
-    counters = sorted(tally.entries)
-    entries = tally.entries.get(counters[0], {}) if counters else {}
-    differing: list[int] = []
-    if len(counters) >= 2:
-        simplify = lambda es: {n: (e.marks, e.group) for n, e in es.items()}  # noqa: E731
-        differing = discrepancies(simplify(tally.entries[counters[0]]), simplify(tally.entries[counters[1]]))
-    paper, blank_void = counted_ballots(
-        [Ballot(e.marks, e.group) for _, e in sorted(entries.items()) if e.marks is not None], rules)
-    void = sum(1 for e in entries.values() if e.marks is None) + blank_void
-    electronic, _ = counted_ballots([Ballot(m) for m in tally.electronic], rules)
-    reconciliation = None
-    if tally.opened is not None:
-        reconciliation = Reconciliation(int(tally.opened["issued"]), int(tally.opened["returned"]), len(paper), void)
-    return TallyView(post, codes, counters, differing, paper + electronic, void, reconciliation,
-                     tally_post(codes, paper + electronic, rules), tally.closed is not None)
-
-
-def rules_for(state: SessionState):
-    from jz_tui.rules.settings import rules_from
-
-    return rules_from(state.roster.settings)
-
-
 def officer_view(session: Session, post: str) -> TallyView:
     """Counts before the close are for the box's tally officers only."""
     session.refresh()
@@ -249,58 +194,13 @@ def request_override(session: Session, post: str, reason: str):
     return pending.create(session, "tally.override", {"post": post}, reason=reason.strip())
 
 
-def close_problems(state: SessionState, post: str) -> list[JzError]:
-    """Why the post's tally cannot be closed now (empty: it can), in the order they are checked."""
-    tally = state.tally.posts[post]
-    box = state.tally.boxes[tally.box]
-    if tally.opened is None:
-        return [JzError("tally_not_open", post=post)]
-    problems = []
-    if close_pending(state, post):
-        problems.append(JzError("tally_close_pending", post=post))
-    current = view(state, post)
-    if current.discrepancies:
-        problems.append(JzError("tally_discrepancies", post=post,
-                                numbers=", ".join(map(str, current.discrepancies[:10]))))
-    if current.reconciliation and current.reconciliation.problems and tally.override is None:
-        problems.append(JzError(current.reconciliation.problems[0], post=post, issued=current.reconciliation.issued,
-                                returned=current.reconciliation.returned, valid=current.reconciliation.valid,
-                                void=current.reconciliation.void))
-    if box.token_hashes and box.unsealed_seq is None:
-        problems.append(JzError("tally_electronic_sealed", post=post, box=box.id))
-    return problems
-
-
 def request_close(session: Session, post: str):
     """Create the close: it takes effect with the rules' number of officers and a supervisor."""
     post, _, box = _officer_tally(session, post)
     problems = close_problems(session.state, post)
     if problems:
         raise problems[0]
-    return pending.create(session, "tally.close", close_record(session.state, post), restrict={"tally": box.officers})
-
-
-def close_record(state: SessionState, post: str) -> dict[str, Any]:
-    """Pure: the record a close of the post's tally signs, from the count as it stands."""
-    tally = state.tally.posts[post]
-    box = state.tally.boxes[tally.box]
-    current = view(state, post)
-    return {
-        "post": post,
-        "box": box.id,
-        "seal_intact": tally.opened["seal_intact"],
-        "issued": current.reconciliation.issued if current.reconciliation else 0,
-        "returned": current.reconciliation.returned if current.reconciliation else 0,
-        "valid": len(current.ballots),
-        "void": current.void,
-        "electronic": len(tally.electronic),
-        "candidates": [
-            {"code": r.code, "counts": r.counts, "by_group": r.counts_by_group,
-             "score": None if r.score is None else str(r.score), "rate": r.rate_shown,
-             "rate_exact": None if r.rate is None else str(r.rate), "excluded": r.excluded}
-            for r in current.results
-        ],
-    }
+    return pending.create(session, "tally.close", close_record(session.state, post))
 
 
 # ---------------------------------------------------------------------- electronic ballots
@@ -383,8 +283,7 @@ def cast(session: Session, box_id: str, token: str, choices: dict[str, str]) -> 
         conn.execute("INSERT INTO held_ballots(box, slot, ciphertext, signer, signature) VALUES (?,?,?,?,?)",
                      (box.id, slot, held, session.user, signature))
 
-    session.vault.append(session.identity, "token.spend", {"box": box.id, "token": hashed}, within=store)
-    session.refresh()
+    session.append("token.spend", {"box": box.id, "token": hashed}, within=store)
 
 
 def mix_held(session: Session, box_id: str, officer: Identity | None = None) -> int:
@@ -416,8 +315,7 @@ def mix_held(session: Session, box_id: str, officer: Identity | None = None) -> 
             [(box.id, slot, ciphertext, officer.name, officer.sign(sealed_message(vault_id, box.id, slot, ciphertext)))
              for slot, ciphertext in shuffled])
 
-    session.vault.append(officer, "box.mix", {"box": box.id, "count": len(shuffled)}, within=move)
-    session.refresh()
+    session.append("box.mix", {"box": box.id, "count": len(shuffled)}, within=move, as_user=officer)
     return len(shuffled)
 
 

@@ -2,36 +2,21 @@
 
 Before the draw the SHA-256 of a fresh random seed is recorded with the list of
 checked-in candidates; then the order is computed from the seed and the seed revealed.
-Anyone can recompute it: sort the candidates by SHA-256(seed ‖ code). ``jz verify``
-does so for every draw (see :func:`check_draws`).
+Anyone can recompute it: sort the candidates by SHA-256(seed ‖ code). The declarations of
+``draw.commit`` and ``draw.reveal`` (jz_tui/events/hall.py) check every draw, on append and
+on every replay, ``jz verify``'s included.
 """
 
 from __future__ import annotations
 
-import hashlib
 import secrets
-from collections.abc import Iterable
 
+from jz_tui.events.hall import eligible_for_draw
+from jz_tui.rules.draw import order_from_seed, seed_hash
 from jz_tui.services.session import Session
 from storage.errors import JzError
-from storage.ledger import Record
-from storage.projection import SessionState
-from storage.verify import CONTENT_CHECKS, Problem
 
-
-def seed_hash(seed_hex: str) -> str:
-    return hashlib.sha256(bytes.fromhex(seed_hex)).hexdigest()
-
-
-def order_from_seed(seed_hex: str, codes: Iterable[str]) -> list[str]:
-    seed = bytes.fromhex(seed_hex)
-    return sorted(codes, key=lambda code: (hashlib.sha256(seed + code.encode("utf-8")).digest(), code))
-
-
-def eligible_for_draw(state: SessionState, post: str) -> list[str]:
-    """The post's candidates checked in and not withdrawn, in code order."""
-    roster = state.roster
-    return sorted(c.code for c in roster.candidates_of(post) if c.code in roster.checkins and c.withdrawn is None)
+__all__ = ["draw", "eligible_for_draw", "order_from_seed", "seed_hash"]
 
 
 def draw(session: Session, post: str) -> list[str]:
@@ -59,40 +44,3 @@ def draw(session: Session, post: str) -> list[str]:
     order = order_from_seed(seed, codes)
     session.append("draw.reveal", {"post": post, "seed": seed, "order": order})
     return order
-
-
-def check_draws(records: list[Record]) -> list[Problem]:
-    """Recompute every draw from its revealed seed; part of ``jz verify``.
-
-    Also checks that a draw orders exactly the post's candidates checked in at that
-    moment, so nobody can be left out of (or slipped into) the order.
-    """
-    commits: dict[str, Record] = {}
-    revealed: set[str] = set()
-    problems: list[Problem] = []
-    state = SessionState()
-    for record in records:
-        if record.kind == "draw.commit":
-            if record.data["post"] in revealed:  # a post's order is drawn once: no seed shopping
-                problems.append(Problem(record.seq, "verify_draw_redrawn"))
-                continue
-            if sorted(record.data["candidates"]) != eligible_for_draw(state, record.data["post"]):
-                problems.append(Problem(record.seq, "verify_draw_candidates"))
-            commits[record.data["post"]] = record
-        elif record.kind == "draw.reveal":
-            commit = commits.get(record.data["post"])
-            if commit is None:
-                problems.append(Problem(record.seq, "verify_draw_no_commit"))
-                continue
-            seed = record.data["seed"]
-            if seed_hash(seed) != commit.data["seed_hash"]:
-                problems.append(Problem(record.seq, "verify_draw_seed"))
-            elif record.data["order"] != order_from_seed(seed, commit.data["candidates"]):
-                problems.append(Problem(record.seq, "verify_draw_order"))
-            revealed.add(record.data["post"])
-        state.apply(record)
-    return problems
-
-
-if check_draws not in CONTENT_CHECKS:
-    CONTENT_CHECKS.append(check_draws)

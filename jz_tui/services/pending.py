@@ -1,47 +1,19 @@
 """Actions that need several people: created pending, effective with the last signature.
 
-The table :data:`ACTIONS` says who may start each action and whose signatures it needs;
-``jz sign`` and the pending-signatures panel both go through :func:`sign`.
+Each action's kind (``jz_tui/events/pending.py``: :data:`ACTIONS`) says who may start it,
+whose signatures it needs and what it does; ``jz sign`` and the pending-signatures panel
+both go through :func:`sign`, and the declaration of ``pending.sign`` judges it.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
+from jz_tui.events.pending import ACTIONS
 from jz_tui.services.session import Session
 from storage.errors import AuthorityError, JzError
 from storage.projection import PendingAction, SessionState
-
-
-@dataclass(frozen=True)
-class ActionRule:
-    starters: frozenset[str]
-    # roles and counts of signatures needed; a callable lets a count come from the rules
-    required: Callable[[SessionState], dict[str, int]]
-    creator_signs: bool = False  # starting the action counts as the starter's signature
-
-
-def _fixed(**required: int) -> Callable[[SessionState], dict[str, int]]:
-    return lambda state: dict(required)
-
-
-def _tally_close(state: SessionState) -> dict[str, int]:
-    from jz_tui.rules.settings import rules_from
-
-    return {"tally": rules_from(state.roster.settings).officers_to_close, "supervisor": 1}
-
-
-ACTIONS: dict[str, ActionRule] = {
-    "checkin.undo": ActionRule(frozenset({"clerk", "admin"}), _fixed(supervisor=1)),
-    "announce": ActionRule(frozenset({"scorer"}), _fixed(supervisor=1)),
-    "sheet.correct": ActionRule(frozenset({"examiner"}), _fixed(scorer=1, supervisor=1)),
-    "candidate.disqualify": ActionRule(frozenset({"admin"}), _fixed(supervisor=1)),
-    "tally.override": ActionRule(frozenset({"tally"}), _fixed(supervisor=1)),
-    "tally.close": ActionRule(frozenset({"tally"}), _tally_close, creator_signs=True),
-}
 
 
 _ID_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud and typed by hand
@@ -54,8 +26,7 @@ def _new_id(state: SessionState) -> str:
             return candidate
 
 
-def create(session: Session, action: str, params: dict[str, Any], reason: str = "",
-           restrict: dict[str, list[str]] | None = None) -> PendingAction:
+def create(session: Session, action: str, params: dict[str, Any], reason: str = "") -> PendingAction:
     rule = ACTIONS.get(action)
     if rule is None:
         raise JzError("pending_action_unknown", action=action)
@@ -69,31 +40,19 @@ def create(session: Session, action: str, params: dict[str, Any], reason: str = 
             "action": action,
             "params": params,
             "reason": reason,
-            "required": rule.required(session.state),
-            "restrict": restrict or {},
-            "creator_signs": rule.creator_signs,
         },
     )
     return session.state.pending[record.data["id"]]
 
 
 def sign(session: Session, action_id: str) -> PendingAction:
+    """Sign a pending action; the declaration of ``pending.sign`` says whether this user may."""
     session.refresh()
-    action = session.state.pending.get(action_id.strip().upper())
-    if action is None:
+    key = action_id.strip().upper()
+    if key not in session.state.pending:
         raise JzError("pending_unknown", id=action_id)
-    if action.done:
-        raise JzError("pending_already_done", id=action.id)
-    if session.user == action.created_by:
-        raise JzError("pending_own", id=action.id)
-    if any(user == session.user for user, _ in action.signatures):
-        raise JzError("pending_already_signed", id=action.id)
-    if action.missing().get(session.role, 0) <= 0:
-        raise JzError("pending_not_your_role", id=action.id, role=session.role)
-    if not action.can_sign(session.user, session.role):  # e.g. a tally officer of another box
-        raise JzError("pending_not_listed", id=action.id, user=session.user)
-    session.append("pending.sign", {"id": action.id})
-    return session.state.pending[action.id]
+    session.append("pending.sign", {"id": key})
+    return session.state.pending[key]
 
 
 def waiting_for(state: SessionState, user: str, role: str) -> list[PendingAction]:

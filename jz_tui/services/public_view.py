@@ -34,7 +34,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from itertools import takewhile
 
 from jz_tui import i18n
 from jz_tui.rules.ranking import PostRanking, Row, rank
@@ -44,7 +43,8 @@ from jz_tui.services.roster import is_contract
 from jz_tui.services.session import Session
 from jz_tui.services.sheets import progress
 from storage.errors import JzError
-from storage.projection import SessionState
+from storage.keyring import KeyRing
+from storage.projection import SessionState, verified_state
 from storage.vault import Vault
 
 JURY, PUBLIC = "jury", "public"
@@ -216,11 +216,9 @@ def freeze(session: Session, frozen: bool) -> None:
     session.append("publication.freeze", {"frozen": frozen})
 
 
-def state_at(vault: Vault, data_key: bytes, seq: int) -> SessionState:
-    """The state folded from the first ``seq`` events (a full replay: done once per freeze)."""
-    state = SessionState()
-    state.fold(takewhile(lambda r: r.seq <= seq, vault.records(data_key)))  # decrypts no further
-    return state
+def state_at(vault: Vault, data_key: bytes | KeyRing, seq: int) -> SessionState:
+    """The verified state folded from the first ``seq`` events (a full replay: done once per freeze)."""
+    return verified_state(vault, data_key, upto=seq)
 
 
 class PublicSource:

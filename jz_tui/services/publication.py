@@ -25,7 +25,7 @@ from jz_tui.services.roster import is_contract
 from storage.errors import JzError
 from storage.keyring import KeyRing
 from storage.ledger import short_hash
-from storage.projection import SessionState
+from storage.projection import SessionState, verified_state
 from storage.vault import Vault
 
 FORMATS = ("xlsx", "csv", "html", "json")
@@ -254,8 +254,7 @@ def check_export(vault: Vault, data_key: bytes | KeyRing, path: str | Path) -> l
     if published.meta["vault_id"] != vault.vault_id.hex():
         return [t("verify_checkpoint_other_vault")]
     head_seq = int(published.meta["head_seq"])
-    state = SessionState()
-    state.fold(r for r in vault.records(data_key) if r.seq <= head_seq)
+    state = verified_state(vault, data_key, upto=head_seq)
     if state.seq != head_seq or state.head_hash.hex() != published.meta["head"]:
         return [t("export_head_mismatch", seq=head_seq)]
     expected = build_notice(state, vault, published.meta.get("lang", "zh"))

@@ -8,18 +8,23 @@ screens never import storage.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import os
+import sqlite3
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import jz_tui.events  # noqa: F401  (declares every event kind before any fold)
 from jz_tui.services.tabular import BIDI_OVERRIDES
 from storage import crypto
-from storage.authority import may_emit
 from storage.errors import AuthError, AuthorityError, JzError
+from storage.events import judge, may_emit
 from storage.ledger import Event, Record, open_body, short_hash
-from storage.projection import Follower, PendingAction, SessionState
+from storage.projection import Follower, PendingAction, SessionState, Trust, verified_state
 from storage.vault import Identity, Vault
 
 __all__ = ["Event", "Identity", "PendingAction", "Session", "SessionState", "Vault", "may_emit", "short_hash",
@@ -28,13 +33,19 @@ __all__ = ["Event", "Identity", "PendingAction", "Session", "SessionState", "Vau
 
 @dataclass
 class Session:
+    """A user's working session. Its state is the verified fold of the ledger: every event
+    checked in its place in the chain, by its signature and by its kind's declaration."""
+
     vault: Vault
     identity: Identity
-    state: SessionState = field(default_factory=SessionState)
+    state: SessionState = field(init=False)
 
     def __post_init__(self) -> None:
+        trust = self._read_trust()
+        self.state = verified_state(self.vault, self.identity.keyring, trust=trust)
         self.follower = Follower(self.vault, self.identity.keyring, self.state)
-        self.follower.poll()
+        self._trusted_seq = trust.seq if trust is not None else 0
+        self.save_trust(min_new=MARK_EVERY)
 
     @property
     def user(self) -> str:
@@ -48,11 +59,19 @@ class Session:
         """Fold whatever other processes appended since the last call; how many events that was."""
         return self.follower.poll()
 
-    def append(self, kind: str, data: dict[str, Any]) -> Record:
+    def append(self, kind: str, data: dict[str, Any], within: Any = None, as_user: Identity | None = None) -> Record:
+        """Append one event, judged by its kind's declaration against the state at the head, inside
+        the write transaction: a refused event raises (a JzError naming why) and writes nothing."""
         check_free_text(data)
-        record = self.vault.append(self.identity, kind, data)
+        identity = as_user or self.identity
+        record = self.vault.append(identity, kind, data, within=within, judge=self.judge)
         self.refresh()
         return record
+
+    def judge(self, record: Record) -> None:
+        """Refuse ``record`` unless its kind's declaration allows it at the head (inside a write)."""
+        self.follower.poll()  # inside the transaction: the state is the head's, and stays so until commit
+        judge(self.state, record, self.state.role_of(record.actor))
 
     def record_of(self, event: Event) -> Record:
         """One event of the ledger, opened with this user's keys."""
@@ -62,8 +81,42 @@ class Session:
         if self.role not in roles:
             raise AuthorityError("not_authorised", user=self.user, role=self.role, kind=action)
 
+    # ------------------------------------------------------------------ the verified mark
+
+    def _read_trust(self) -> Trust | None:
+        row = self.vault.read_mark(self.user)
+        if row is None:
+            return None
+        seq, hash_, bad, mac = row
+        if not hmac.compare_digest(mac, self._mark_mac(seq, hash_, bad)):
+            return None  # not this user's mark (or altered): check every signature again
+        try:
+            return Trust(seq, hash_, frozenset(int(n) for n in json.loads(bad)))
+        except (ValueError, TypeError):
+            return None
+
+    def _mark_mac(self, seq: int, hash_: bytes, bad: str) -> bytes:
+        message = crypto.frame("jz-verified-mark-v1", self.vault.vault_id, self.user, seq, hash_, bad)
+        return hmac.new(self.identity.mark_key, message, hashlib.sha256).digest()
+
+    def save_trust(self, min_new: int = 1) -> None:
+        """Remember the prefix this session has verified, when it has grown by ``min_new`` events."""
+        seq, hash_ = self.state.seq, self.state.head_hash
+        if seq - self._trusted_seq < min_new or seq == 0:
+            return
+        bad = json.dumps(sorted(self.state.bad_signatures()))
+        try:
+            self.vault.write_mark(self.user, seq, hash_, bad, self._mark_mac(seq, hash_, bad))
+        except sqlite3.Error:
+            return  # a read-only copy: the next open checks every signature, nothing worse
+        self._trusted_seq = seq
+
     def close(self) -> None:
+        self.save_trust()
         self.vault.close()
+
+
+MARK_EVERY = 500  # events folded beyond the mark before an open writes a new one
 
 
 _ALLOWED_CONTROLS = frozenset("\t\n")

@@ -7,12 +7,18 @@ its author) confirms it; the announcement (亮分) is a pending action a supervi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 
 from jz_tui.rules.marks import parse_mark
-from jz_tui.rules.scoring import Aggregate, aggregate
-from jz_tui.rules.settings import Rules, rules_from
+from jz_tui.rules.interview import (  # noqa: F401  (re-exported: the screens read progress here)
+    CandidateProgress,
+    announcement,
+    examiners,
+    label,
+    progress,
+    sheet_total,
+)
+from jz_tui.rules.settings import Rules
 from jz_tui.services import pending
 from jz_tui.services.config import current_rules
 from jz_tui.services.roster import withheld
@@ -20,10 +26,6 @@ from jz_tui.services.session import Session
 from storage.errors import AuthorityError, JzError
 from storage.projection import SessionState
 from storage.scoring_state import CONFIRMED, REJECTED, SUBMITTED, WITHDRAWN, Sheet
-
-
-def examiners(state: SessionState) -> list[str]:
-    return sorted(name for name, user in state.users.items() if user.role == "examiner")
 
 
 def resolve(state: SessionState, ref: str) -> str:
@@ -37,11 +39,6 @@ def resolve(state: SessionState, ref: str) -> str:
         if code in state.roster.candidates:
             return code
     raise JzError("sheet_candidate_unknown", ref=withheld(state.roster, ref))
-
-
-def label(state: SessionState, code: str) -> str:
-    """What an examiner may see of a candidate: the interview number, else the code."""
-    return state.roster.interview_numbers().get(code, code)
 
 
 # ---------------------------------------------------------------------- marks
@@ -59,10 +56,6 @@ def parse_items(rules: Rules, items: list[str] | None, total: str | None) -> lis
     if total is None:
         raise JzError("sheet_total_needed")
     return [str(parse_mark(total, "total", Decimal(0), Decimal(100), rules.step))]
-
-
-def sheet_total(sheet_items: list[str]) -> Decimal:
-    return sum((Decimal(v) for v in sheet_items), Decimal(0))
 
 
 # ---------------------------------------------------------------------- examiner actions
@@ -171,46 +164,6 @@ def reject(session: Session, ref: str, examiner: str, reason: str) -> Sheet:
     return sheet
 
 
-@dataclass(frozen=True)
-class CandidateProgress:
-    code: str
-    expected: int
-    submitted: int
-    confirmed: int
-    absent: bool
-    announced: bool
-    aggregate: Aggregate | None  # once every expected sheet is confirmed
-    order: tuple[str, ...] = ()  # the examiners of the aggregate's sheets, in its order (indexes of dropped)
-
-    @property
-    def complete(self) -> bool:
-        return self.aggregate is not None
-
-
-def progress(state: SessionState, code: str, rules: Rules | None = None,
-             candidate_sheets: list[Sheet] | None = None) -> CandidateProgress:
-    """Pure: where a candidate's interview stands, and the aggregate once complete.
-
-    ``candidate_sheets``: the candidate's sheets when the caller already grouped them (a
-    screen listing every candidate groups them once instead of scanning all sheets per candidate).
-    """
-    rules = rules or rules_from(state.roster.settings)
-    expected = examiners(state)
-    if candidate_sheets is None:
-        candidate_sheets = state.scoring.sheets_of(code)
-    sheets = {s.examiner: s for s in candidate_sheets if s.examiner in expected}
-    confirmed = [sheets[e] for e in expected if e in sheets and sheets[e].status == CONFIRMED]
-    result = None
-    if expected and len(confirmed) == len(expected):
-        result = aggregate(rules.method, [[Decimal(v) for v in s.items] for s in confirmed],
-                           rules.drop_when_at_least, rules.decimals)
-    return CandidateProgress(
-        code, len(expected), sum(1 for s in sheets.values() if s.status in (SUBMITTED, CONFIRMED)),
-        len(confirmed), code in state.roster.absent, code in state.scoring.announced, result,
-        tuple(s.examiner for s in confirmed) if result is not None else (),
-    )
-
-
 def announce(session: Session, ref: str):
     """Create the 亮分 pending action; it takes effect when a supervisor signs."""
     session.require_role("scorer", action="announce")
@@ -226,17 +179,7 @@ def announce(session: Session, ref: str):
     if status.aggregate is None:
         raise JzError("announce_incomplete", ref=label(state, code), confirmed=status.confirmed,
                       expected=status.expected)
-    confirmed = [s for s in state.scoring.sheets_of(code) if s.status == CONFIRMED]
-    agg = status.aggregate
-    params = {
-        "candidate": code,
-        "number": label(state, code),
-        "method": agg.method,
-        "sheets": [{"examiner": s.examiner, "total": str(sheet_total(s.items))} for s in confirmed],
-        "dropped": [confirmed[i].examiner for i in agg.dropped],
-        "extremes_dropped": agg.extremes_dropped,  # False when too few sheets to drop any
-        "result": str(agg.result),
-    }
+    params = announcement(state, code, current_rules(session))
     return pending.create(session, "announce", params)
 
 

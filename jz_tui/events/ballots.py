@@ -1,0 +1,200 @@
+"""The ballot box: boxes, their opening, paper-ballot entries, voting slips and the unsealing."""
+
+from __future__ import annotations
+
+from jz_tui.events.common import post_exists, rules_of
+from jz_tui.rules.count import close_pending, codes_of
+from jz_tui.rules.democratic import valid_marks
+from storage.events import (
+    boolean,
+    declare,
+    dict_of,
+    hexstr,
+    integer,
+    list_of,
+    name,
+    obj,
+    require,
+    text,
+)
+from storage.ledger import Record
+from storage.projection import SessionState
+from storage.tally_state import Box, Entry, PostTally
+
+MAX_BALLOTS = 1_000_000  # issued or returned at one post: more is a typing error
+
+
+def _check_create(state: SessionState, record: Record) -> None:
+    data = record.data
+    rules = rules_of(state)
+    require(data["id"] == f"BOX{len(state.tally.boxes) + 1}", "event_box_id")
+    for post in data["posts"]:
+        post_exists(state, post)
+        require(state.roster.posts[post].open, "box_post_not_open", post=post)
+        taken = state.tally.posts.get(post)
+        require(taken is None, "box_post_taken", post=post, box=taken.box if taken else "-")
+    for officer in data["officers"]:
+        user = state.users.get(officer)
+        require(user is not None and user.role == "tally" and officer not in state.removed,
+                "box_not_an_officer", user=officer)
+    require(data["k"] == rules.shares_to_open, "event_box_k")
+    needed = max(data["k"], rules.officers_to_close)
+    require(len(data["officers"]) >= needed, "box_too_few_officers", needed=needed, given=len(data["officers"]))
+    require(sorted(data["shares"]) == sorted(data["officers"]), "event_box_shares")
+
+
+def _apply_create(state: SessionState, record: Record) -> None:
+    d = record.data
+    state.tally.boxes[d["id"]] = Box(d["id"], list(d["posts"]), d["seal_no"], list(d["officers"]), d["k"],
+                                     d["public_key"], dict(d["shares"]), record.seq)
+    for post in d["posts"]:
+        state.tally.posts[post] = PostTally(post, d["id"])
+
+
+declare("box.create", roles={"admin"},
+        body=obj({"id": name, "posts": list_of(name, 1000, 1, unique=True), "seal_no": text(100, empty=False),
+                  "officers": list_of(name, 50, 1, unique=True), "k": integer(1, 9), "public_key": hexstr(32),
+                  "shares": dict_of(name, hexstr(max_bytes=256), 50)}),
+        check=_check_create, apply=_apply_create,
+        doc="A sealed box for some open posts, its officers (tally users), and k as the rules say.")
+
+
+def officer_tally(state: SessionState, actor: str, post: str) -> PostTally:
+    """The post's tally, if ``actor`` is an officer of its box and it is not closed."""
+    tally, box = state.tally.posts.get(post), state.tally.box_of(post)
+    require(tally is not None and box is not None, "tally_no_box", post=post)
+    assert tally is not None and box is not None
+    require(actor in box.officers, "event_not_box_officer", user=actor, box=box.id)
+    require(tally.closed is None, "tally_closed", post=post)
+    return tally
+
+
+def _check_open(state: SessionState, record: Record) -> None:
+    data = record.data
+    tally = officer_tally(state, record.actor, data["post"])
+    require(tally.opened is None, "tally_already_open", post=data["post"])
+    require(data["seal_intact"] or bool(data["note"].strip()), "tally_seal_note_needed")
+
+
+def _apply_open(state: SessionState, record: Record) -> None:
+    state.tally.posts[record.data["post"]].opened = {**record.data, "by": record.actor, "seq": record.seq}
+
+
+declare("box.open", roles={"tally"},
+        body=obj({"post": name, "seal_intact": boolean, "note": text(2000), "issued": integer(0, MAX_BALLOTS),
+                  "returned": integer(0, MAX_BALLOTS)}),
+        check=_check_open, apply=_apply_open,
+        doc="An officer of the post's box opens it: the seal as found, ballots issued and returned.")
+
+
+def _check_entry(state: SessionState, record: Record) -> None:
+    post = record.data["post"]
+    tally = officer_tally(state, record.actor, post)
+    require(tally.opened is not None, "tally_not_open", post=post)
+    require(not close_pending(state, post), "tally_close_pending", post=post)
+    following = len(tally.entries.get(record.actor, {})) + 1
+    require(record.data["no"] <= following, "ballot_bad_number", no=record.data["no"], next=following)
+
+
+def _check_enter(state: SessionState, record: Record) -> None:
+    _check_entry(state, record)
+    data = record.data
+    count = len(codes_of(state, data["post"]))
+    require(valid_marks(data["marks"], count), "ballot_bad_marks", marks=data["marks"], count=count)
+    groups = [group for group, _ in rules_of(state).groups]
+    require(not groups or data["group"] in groups, "ballot_group_needed", groups=", ".join(groups))
+    require(bool(groups) or not data["group"], "ballot_no_groups")
+
+
+def _apply_enter(state: SessionState, record: Record) -> None:
+    d = record.data
+    entries = state.tally.posts[d["post"]].entries.setdefault(record.actor, {})
+    entries[d["no"]] = Entry(d["marks"], d["group"], "", record.seq)
+
+
+def _apply_void(state: SessionState, record: Record) -> None:
+    d = record.data
+    entries = state.tally.posts[d["post"]].entries.setdefault(record.actor, {})
+    entries[d["no"]] = Entry(None, "", d["reason"], record.seq)
+
+
+declare("ballot.enter", roles={"tally"},
+        body=obj({"post": name, "no": integer(1, MAX_BALLOTS), "marks": text(1000, empty=False), "group": text(100)}),
+        check=_check_enter, apply=_apply_enter,
+        doc="One paper ballot as an officer of the box read it (a mark per candidate), or a correction.")
+declare("ballot.void", roles={"tally"},
+        body=obj({"post": name, "no": integer(1, MAX_BALLOTS), "reason": text(2000, empty=False)}),
+        check=_check_entry, apply=_apply_void, doc="One paper ballot recorded as void, with the reason.")
+
+
+def sealed_box(state: SessionState, box_id: str) -> Box:
+    box = state.tally.boxes.get(box_id)
+    require(box is not None, "box_unknown", box=box_id)
+    assert box is not None
+    require(box.unsealed_seq is None, "box_already_unsealed", box=box_id)
+    return box
+
+
+def _check_tokens(state: SessionState, record: Record) -> None:
+    box = sealed_box(state, record.data["box"])
+    require(not box.token_hashes.intersection(record.data["hashes"]), "event_token_reissued")
+
+
+def _apply_tokens(state: SessionState, record: Record) -> None:
+    state.tally.boxes[record.data["box"]].token_hashes.update(record.data["hashes"])
+
+
+declare("tokens.issue", roles={"admin"},
+        body=obj({"box": name, "hashes": list_of(hexstr(32), 10_000, 1, unique=True)}),
+        check=_check_tokens, apply=_apply_tokens, doc="One-time voting slips for a box (their hashes only).")
+
+
+def _check_spend(state: SessionState, record: Record) -> None:
+    box = sealed_box(state, record.data["box"])
+    token = record.data["token"]
+    require(token in box.token_hashes, "token_unknown")
+    require(token not in box.spent, "token_spent")
+
+
+def _apply_spend(state: SessionState, record: Record) -> None:
+    state.tally.boxes[record.data["box"]].spent.add(record.data["token"])
+
+
+declare("token.spend", roles={"tally"}, body=obj({"box": name, "token": hexstr(32)}),
+        check=_check_spend, apply=_apply_spend,
+        doc="A slip spent at the kiosk; its sealed ballot is held in the same transaction.")
+
+
+def _check_mix(state: SessionState, record: Record) -> None:
+    sealed_box(state, record.data["box"])
+
+
+declare("box.mix", roles={"tally"}, body=obj({"box": name, "count": integer(0, MAX_BALLOTS)}),
+        check=_check_mix, doc="A kiosk officer's held ballots moved into the box in one shuffled batch.")
+
+
+def _check_unseal(state: SessionState, record: Record) -> None:
+    data = record.data
+    box = sealed_box(state, data["box"])
+    require(record.actor in box.officers, "event_not_box_officer", user=record.actor, box=box.id)
+    require(sorted(data["ballots"]) == sorted(box.posts), "event_unseal_posts")
+    require(data["count"] == len(box.spent), "event_unseal_count", count=data["count"], spent=len(box.spent))
+    for post, marks in data["ballots"].items():
+        require(len(marks) == data["count"], "event_unseal_count", count=len(marks), spent=len(box.spent))
+        count = len(codes_of(state, post))
+        require(all(valid_marks(m, count) for m in marks), "ballot_bad_marks", marks="-", count=count)
+        require(state.tally.posts[post].closed is None, "tally_closed", post=post)
+
+
+def _apply_unseal(state: SessionState, record: Record) -> None:
+    box = state.tally.boxes[record.data["box"]]
+    box.unsealed_seq = record.seq
+    for post, marks in record.data["ballots"].items():
+        state.tally.posts[post].electronic = list(marks)
+
+
+declare("box.unseal", roles={"tally"},
+        body=obj({"box": name, "ballots": dict_of(name, list_of(text(1000), MAX_BALLOTS), 1000),
+                  "count": integer(0, MAX_BALLOTS)}),
+        check=_check_unseal, apply=_apply_unseal,
+        doc="The electronic ballots of a box, opened: one per slip spent, for each of its posts.")
