@@ -18,7 +18,9 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from jz_tui.apps.app import JzApp, make_app
-from jz_tui.services import pending
+from jz_tui.bench import synthetic
+from jz_tui.services import checkin, pending
+from jz_tui.services.roster import import_roster
 from jz_tui.services.session import Session
 
 # One user of each role in the conftest vault; the first mode listed is the role's home.
@@ -42,13 +44,21 @@ def fixed_clock() -> datetime:
 
 
 def make_app_vault(path: Path, monkeypatch) -> Path:
-    """The conftest users plus two check-in undos waiting for a supervisor, with fixed ids."""
+    """The conftest users, a roster of two posts (A01-02 and B01-01 checked in), and two undos of
+    those check-ins waiting for a supervisor, with fixed ids."""
     ids = iter([CLERK_UNDO, ADMIN_UNDO])
     tv = make_test_vault(path)
     try:
+        roster_csv = path.with_name(path.stem + "-roster.csv")
+        synthetic.write_csv(roster_csv, synthetic.roster_rows([("A01", "岗位A01", "区委办公室", 2),
+                                                               ("B01", "岗位B01", "区委办公室", 1)], seed=3))
+        import_roster(Session(tv.vault, tv.admin), roster_csv)
+        roster_csv.unlink()
         with monkeypatch.context() as patch:
             patch.setattr(pending, "_new_id", lambda state: next(ids))
             clerk = Session(tv.vault, tv.identity("clerk"))
+            for code in ("A01-02", "B01-01"):
+                assert checkin.check_in(clerk, code, terminal="desk-1").ok
             pending.create(clerk, "checkin.undo", {"code": "A01-02"}, reason="scanned the wrong ticket")
             admin = Session(tv.vault, tv.admin)
             pending.create(admin, "checkin.undo", {"code": "B01-01"}, reason="wrong terminal clock")

@@ -31,7 +31,7 @@ if str(HERE.parent) not in sys.path:  # run as a script: the repository root hol
 from jz_tui.services import ballots, checkin, config, pending, sheets  # noqa: E402
 from jz_tui.services.session import Session  # noqa: E402
 from storage.ledger import Record  # noqa: E402
-from storage.projection import SessionState  # noqa: E402
+from storage.projection import SessionState  # noqa: E402,F401
 from storage.scoring_state import CONFIRMED, SUBMITTED  # noqa: E402
 from storage.vault import Vault  # noqa: E402
 
@@ -57,8 +57,8 @@ class RecordingSession(Session):
         self.appended: list[Record] = []
         super().__post_init__()
 
-    def append(self, kind, data):
-        record = super().append(kind, data)
+    def append(self, kind, data, **options):
+        record = super().append(kind, data, **options)
         self.appended.append(record)
         return record
 
@@ -69,13 +69,16 @@ class Writer:
     def __init__(self, vault: Vault, kind: str, passphrases: dict[str, str]) -> None:
         self.vault = vault
         self.kind = kind
-        # Projections do not depend on who reads them: the actors share one, folded once.
-        self.state = SessionState()
         self.sessions = {
-            name: RecordingSession(vault, vault.unlock(name, passphrases[name]), self.state)
+            name: RecordingSession(vault, vault.unlock(name, passphrases[name]))
             for name in ACTORS[kind]
         }
         self.n = 0
+
+    @property
+    def state(self) -> SessionState:
+        """The state the first actor's session folded (every session folds the same verified state)."""
+        return next(iter(self.sessions.values())).state
 
     def s(self, name: str) -> RecordingSession:
         session = self.sessions[name]

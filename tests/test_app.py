@@ -23,7 +23,7 @@ from textual.widgets import Input, Label
 from jz_tui.apps.app import make_app
 from jz_tui.apps.crash import crash_report
 from jz_tui.i18n import t
-from jz_tui.services import pending
+from jz_tui.services import checkin, pending
 from jz_tui.services.session import Session
 from screens.base import ModeScreen
 from screens.confirm import ConfirmScreen
@@ -251,10 +251,11 @@ async def test_screens_follow_what_other_processes_append(vault_path):
         table = screen.query_one("#waiting", TablePanel).table
         table.move_cursor(row=1)
 
-        other = Vault.open(vault_path)  # another terminal: the scorer starts an action
+        other = Vault.open(vault_path)  # another terminal: the clerk checks someone in, then asks to undo it
         try:
-            scorer = Session(other, other.unlock("scorer", PASSPHRASES["scorer"]))
-            started = pending.create(scorer, "announce", {"code": "A01-01"})
+            scorer = Session(other, other.unlock("clerk", PASSPHRASES["clerk"]))
+            assert checkin.check_in(scorer, "A01-01").ok
+            started = pending.create(scorer, "checkin.undo", {"code": "A01-01"}, reason="wrong desk")
         finally:
             other.close()
 
@@ -268,7 +269,8 @@ async def test_user_text_is_shown_as_is_never_as_markup(vault_path):
     vault = Vault.open(vault_path)
     try:
         clerk = Session(vault, vault.unlock("clerk", PASSPHRASES["clerk"]))
-        started = pending.create(clerk, "checkin.undo", {"code": "A01-03"}, reason="[/b] [red]not markup")
+        assert checkin.check_in(clerk, "A01-01").ok
+        started = pending.create(clerk, "checkin.undo", {"code": "A01-01"}, reason="[/b] [red]not markup")
     finally:
         vault.close()
     app = make_app(vault_path)

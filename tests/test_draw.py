@@ -160,7 +160,11 @@ def test_a_draw_that_leaves_someone_out_fails_verify(hall):
     codes = ["A01-01", "A01-03"]  # A01-06 checked in too, and is left out
     commit = tv.vault.append(clerk.identity, "draw.commit",
                              {"post": "A01", "seed_hash": draw.seed_hash(seed), "candidates": codes})
-    tv.vault.append(clerk.identity, "draw.reveal",
-                    {"post": "A01", "seed": seed, "order": draw.order_from_seed(seed, codes)})
+    reveal = tv.vault.append(clerk.identity, "draw.reveal",
+                             {"post": "A01", "seed": seed, "order": draw.order_from_seed(seed, codes)})
     report = verify(tv.vault, clerk.identity.data_key)
-    assert [(p.seq, p.key) for p in report.problems] == [(commit.seq, "verify_draw_candidates")]
+    # the commit is set aside, so its reveal has no commit in force either
+    assert [(p.seq, p.key) for p in report.problems] == [(commit.seq, "verify_draw_candidates"),
+                                                         (reveal.seq, "verify_draw_no_commit")]
+    clerk.refresh()
+    assert "A01" not in clerk.state.roster.draws

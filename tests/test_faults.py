@@ -107,7 +107,7 @@ def test_kill_9_at_random_points_loses_no_acknowledged_event(tmp_path, jz, kind)
                 assert report.contents_checked
                 head = report.head_seq
                 writer = Writer(vault, kind, PASSPHRASES)  # the session's projection, folded from scratch
-                assert writer.state.malformed == [], f"{where}: malformed events {writer.state.malformed}"
+                assert writer.state.rejected == [], f"{where}: events set aside {writer.state.rejected}"
                 assert writer.state.seq == head
 
                 # the next write succeeds, right after whatever the killed writer left
@@ -246,7 +246,7 @@ def test_full_disk_refuses_the_write_plainly_and_keeps_the_vault(tmp_path, small
         assert tv.vault.head()[0] == head[0] + 3
         report = verify(tv.vault, tv.admin.keyring)
         assert report.ok, report.problems
-        assert Session(tv.vault, tv.admin).state.malformed == []
+        assert Session(tv.vault, tv.admin).state.rejected == []
     finally:
         tv.vault.close()
 

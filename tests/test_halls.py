@@ -14,6 +14,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
+
+from storage.errors import JzError
 from _session_helpers import Hall
 from conftest import make_test_vault
 
@@ -263,11 +265,16 @@ def test_verify_rechecks_every_imported_export(tmp_path, centre, jz):
     try:
         session = Session(vault, vault.unlock("admin", PASSPHRASES["admin"]))
         halls.register(session, "east", east_fp)
-        session.append("hall.import", {"hall": "east", "export": payload})
+        with pytest.raises(JzError) as refused:  # the service judges it on append
+            session.append("hall.import", {"hall": "east", "export": payload})
+        assert refused.value.key == "hall_export_altered"
+        forged = vault.append(session.identity, "hall.import", {"hall": "east", "export": payload})  # raw, as an insider
     finally:
         vault.close()
     ran = jz("verify", centre, user="admin")
-    assert ran.returncode == 3 and "east" in ran.stdout + ran.stderr
+    assert ran.returncode == 3 and f"event {forged.seq}:" in ran.stdout
+    ranking = jz("ranking", centre, "--json", user="admin")
+    assert ranking.returncode == 0 and "99.00" not in ranking.stdout
     assert crypto.fingerprint(bytes.fromhex(payload["hall"]["public_key"])) == east_fp
 
 

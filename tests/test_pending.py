@@ -2,9 +2,10 @@
 
 import pytest
 
-from jz_tui.services import pending
+from jz_tui.services import checkin, pending, sheets
 from jz_tui.services.session import Session
 from storage.errors import AuthorityError, JzError
+from tests._session_helpers import Hall
 from tests.conftest import PASSPHRASES
 
 
@@ -12,7 +13,15 @@ def session_of(tv, name):
     return Session(tv.vault, tv.vault.unlock(name, PASSPHRASES[name]))
 
 
-def test_undo_checkin_needs_a_supervisor(test_vault):
+@pytest.fixture
+def hall(test_vault, tmp_path):
+    """A post of three with A01-01 checked in: an undo has a real check-in to undo."""
+    hall = Hall(test_vault, tmp_path, [("A01", 3)])
+    assert checkin.check_in(hall.s("clerk"), "A01-01").ok
+    return hall
+
+
+def test_undo_checkin_needs_a_supervisor(test_vault, hall):
     clerk = session_of(test_vault, "clerk")
     action = pending.create(clerk, "checkin.undo", {"code": "A01-01"}, reason="scanned the wrong ticket")
     assert not action.done and action.missing() == {"supervisor": 1}
@@ -33,15 +42,30 @@ def test_undo_checkin_needs_a_supervisor(test_vault):
         pending.sign(sup, action.id)
     assert again.value.key == "pending_already_done"
     clerk.refresh()
-    assert clerk.state.pending[action.id].done
+    assert clerk.state.pending[action.id].done and "A01-01" not in clerk.state.roster.checkins
 
 
-def test_correction_needs_scorer_and_supervisor(test_vault):
+def test_an_undo_must_name_a_real_check_in(hall):
+    """Started for a candidate not checked in (or not on the roster), an undo is refused: nothing written."""
+    clerk = hall.s("clerk")
+    head = hall.tv.vault.head()
+    for code in ("A01-02", "NOBODY"):
+        with pytest.raises(JzError) as refused:
+            pending.create(clerk, "checkin.undo", {"code": code}, reason="r")
+        assert refused.value.key in ("checkin_not_checked_in", "candidate_unknown")
+    assert hall.tv.vault.head() == head
+
+
+def test_correction_needs_scorer_and_supervisor(test_vault, hall):
+    sheets.submit(hall.s("e1"), "A01-02", total="80")
+    sheets.confirm(hall.s("scorer"), "A01-02", "e1")
     e1 = session_of(test_vault, "e1")
-    action = pending.create(e1, "sheet.correct", {"candidate": "A01-02"}, reason="typo")
+    action = pending.create(e1, "sheet.correct", {"candidate": "A01-02", "examiner": "e1", "items": ["81"]},
+                            reason="typo")
     sup = session_of(test_vault, "sup")
     assert not pending.sign(sup, action.id).done
     assert pending.sign(session_of(test_vault, "scorer"), action.id).done
+    assert hall.s("admin").state.scoring.sheets[("A01-02", "e1")].items == ["81"]
 
 
 def test_only_starters_may_create(test_vault):
@@ -52,8 +76,8 @@ def test_only_starters_may_create(test_vault):
     assert unknown.value.key == "pending_action_unknown"
 
 
-def test_jz_sign_cli(test_vault, jz):
-    action = pending.create(session_of(test_vault, "clerk"), "checkin.undo", {"code": "X"}, reason="r")
+def test_jz_sign_cli(test_vault, hall, jz):
+    action = pending.create(session_of(test_vault, "clerk"), "checkin.undo", {"code": "A01-01"}, reason="r")
     listed = jz("sign", test_vault.path, "--list", "--json", user="sup")
     assert listed.returncode == 0, listed.stderr
     assert '"you_can_sign": true' in listed.stdout and action.id in listed.stdout
@@ -64,7 +88,7 @@ def test_jz_sign_cli(test_vault, jz):
     assert jz("verify", test_vault.path, user="admin").returncode == 0
 
 
-def test_typed_text_cannot_carry_terminal_control_sequences(test_vault):
+def test_typed_text_cannot_carry_terminal_control_sequences(test_vault, hall):
     """A reason is drawn on other people's screens: no escape sequences, no bidi overrides."""
     clerk = session_of(test_vault, "clerk")
     head = test_vault.vault.head()

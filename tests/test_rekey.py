@@ -76,7 +76,7 @@ def test_a_live_session_follows_a_rekey_made_elsewhere(test_vault):
     test_vault.vault.append(test_vault.admin, "config.set", {"changes": {"ranking.decimals": 3}})
     watcher.refresh()
     assert watcher.state.roster.settings == {"ranking.decimals": 3}
-    record = watcher.append("pending.sign", {"id": "PXXXXX"})  # sealed under the new epoch's key
+    record = watcher.append("publication.freeze", {"frozen": True})  # sealed under the new epoch's key
     assert watcher.identity.keyring.epoch_of(record.seq) == 1
     other.close()
 

@@ -45,7 +45,7 @@ from screens.setup import SetupScreen
 from screens.sheets import SheetsScreen
 from screens.signatures import SignaturesScreen
 from screens.widgets import action_label
-from storage.events import may_emit
+from jz_tui.events.pending import SIGNER_ROLES
 
 POLL_INTERVAL = 0.1  # seconds between ledger polls (one primary-key lookup): a score on another terminal shows well within 250 ms
 
@@ -71,7 +71,7 @@ MODE_SPECS: tuple[ModeSpec, ...] = (
 )
 
 # DESIGN.md §1; the first mode is the role's home. "signatures" is added for every role
-# that may sign pending actions (storage.authority decides, not this table).
+# that signs pending actions (jz_tui/events/pending.py decides, not this table).
 ROLE_MODES: dict[str, tuple[str, ...]] = {
     # not "sheets": an examiner's own, blind view; the admin follows sheets in "scoring"
     "admin": ("setup", "checkin", "scoring", "ballots", "board", "roster"),
@@ -85,7 +85,7 @@ ROLE_MODES: dict[str, tuple[str, ...]] = {
 
 def modes_for_role(role: str) -> tuple[ModeSpec, ...]:
     names = ROLE_MODES.get(role, ())
-    if may_emit(role, "pending.sign"):
+    if role in SIGNER_ROLES:
         names += ("signatures",)
     return tuple(spec for spec in MODE_SPECS if spec.mode in names)
 

@@ -52,7 +52,7 @@ def _apply_create(state: SessionState, record: Record) -> None:
 
 
 declare("box.create", roles={"admin"},
-        body=obj({"id": name, "posts": list_of(name, 1000, 1, unique=True), "seal_no": text(100, empty=False),
+        body=obj({"id": name, "posts": list_of(name, 1000, 1, unique=True), "seal_no": text(2000, empty=False),
                   "officers": list_of(name, 50, 1, unique=True), "k": integer(1, 9), "public_key": hexstr(32),
                   "shares": dict_of(name, hexstr(max_bytes=256), 50)}),
         check=_check_create, apply=_apply_create,

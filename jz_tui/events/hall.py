@@ -246,11 +246,12 @@ declare("draw.commit", roles=_HALL,
 
 def _check_reveal(state: SessionState, record: Record) -> None:
     draw = state.roster.draws.get(record.data["post"])
-    require(draw is not None and draw.reveal_seq is None, "verify_draw_no_commit")
+    require(draw is not None, "verify_draw_no_commit")
     assert draw is not None
     seed = record.data["seed"]
     require(seed_hash(seed) == draw.seed_hash, "verify_draw_seed")
     require(record.data["order"] == order_from_seed(seed, draw.candidates), "verify_draw_order")
+    require(draw.reveal_seq is None, "verify_draw_redrawn")
 
 
 def _apply_reveal(state: SessionState, record: Record) -> None:

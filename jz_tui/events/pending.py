@@ -43,6 +43,10 @@ class Action:
     at_completion: Callable[[SessionState, str, Params], None] | None = None
 
 
+# Roles whose screens list the actions waiting for them (the admin oversees them all).
+SIGNER_ROLES = frozenset({"admin", "scorer", "tally", "supervisor"})
+
+
 def _fixed(**required: int) -> Callable[[SessionState, Params], dict[str, int]]:
     return lambda state, params: dict(required)
 
@@ -254,6 +258,7 @@ declare("pending.create", roles={"admin", "clerk", "examiner", "scorer", "tally"
         body=obj({"id": name, "action": one_of(*ACTIONS), "params": json_value, "reason": text(2000)}),
         check=_check_create, apply=_apply_create,
         doc="An action started: who may start it and whose signatures it needs come from ACTIONS.")
-declare("pending.sign", roles={"admin", "scorer", "tally", "supervisor"}, body=obj({"id": name}),
+# Any user may try to sign: whether their signature is one the action needs is its kind's to say.
+declare("pending.sign", roles={"admin", "clerk", "examiner", "scorer", "tally", "supervisor"}, body=obj({"id": name}),
         check=_check_sign, apply=_apply_sign,
         doc="A signature on a pending action; the last one needed makes it take effect.")

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from jz_tui.rules.scoring import Aggregate, aggregate
+from jz_tui.rules.settings import rules_from
 
 if TYPE_CHECKING:
     from jz_tui.rules.settings import Rules
@@ -51,13 +52,14 @@ class CandidateProgress:
         return self.aggregate is not None
 
 
-def progress(state: SessionState, code: str, rules: Rules,
+def progress(state: SessionState, code: str, rules: Rules | None = None,
              candidate_sheets: list[Sheet] | None = None) -> CandidateProgress:
     """Where a candidate's interview stands, and the aggregate once complete.
 
     ``candidate_sheets``: the candidate's sheets when the caller already grouped them (a
     screen listing every candidate groups them once instead of scanning all sheets per candidate).
     """
+    rules = rules or rules_from(state.roster.settings)
     expected = examiners(state)
     if candidate_sheets is None:
         candidate_sheets = state.scoring.sheets_of(code)

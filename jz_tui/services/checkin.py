@@ -17,6 +17,7 @@ from jz_tui.i18n import local_time, t
 from jz_tui.services import pending, tickets
 from jz_tui.services.roster import withheld
 from jz_tui.services.session import Session
+from storage.events import Rejected
 from storage.errors import JzError
 from storage.roster_state import Candidate, CheckIn, RosterState
 
@@ -128,11 +129,14 @@ def check_in(session: Session, code: str, terminal: str | None = None, via: str 
         return _refuse(session, "already", code, terminal, candidate, roster.checkins[code])
     if code in roster.absent:
         return _refuse(session, "absent", code, terminal, candidate)
-    record = session.append("checkin.accept", {"code": code, "terminal": terminal, "via": via})
-    winner = session.state.roster.checkins[code]
-    if winner.seq != record.seq:  # another terminal got there first, a moment earlier
-        return Attempt("already", candidate, winner)
-    return Attempt(SUCCESS, candidate, winner)
+    try:
+        session.append("checkin.accept", {"code": code, "terminal": terminal, "via": via})
+    except Rejected as refused:
+        if refused.key != "checkin_already":
+            raise
+        # another terminal got there first, a moment earlier: its check-in stands
+        return _refuse(session, "already", code, terminal, candidate, session.state.roster.checkins[code])
+    return Attempt(SUCCESS, candidate, session.state.roster.checkins[code])
 
 
 def _refuse(session: Session, outcome: str, text: str, terminal: str, candidate: Candidate | None,
