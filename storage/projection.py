@@ -245,9 +245,13 @@ def verified_state(vault: Any, keys: bytes | KeyRing, upto: int | None = None,
     state = SessionState(Chain(vault.vault_id, vault.admin_public_key, trust))
     try:
         fold_events(vault, keys, state, upto=upto)
+        if trust is not None and state.seq < trust.seq and (upto is None or upto >= trust.seq):
+            raise TrustBroken()  # the ledger never reached the mark: nothing of it can be trusted
     except TrustBroken:
         state = SessionState(Chain(vault.vault_id, vault.admin_public_key))
         fold_events(vault, keys, state, upto=upto)
+        if trust is not None and state.seq < trust.seq and (upto is None or upto >= trust.seq):
+            state._reject(state.seq + 1, "", "", "verify_truncated", {"head": state.seq, "checkpoint": trust.seq})
     return state
 
 

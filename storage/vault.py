@@ -426,6 +426,11 @@ class Vault:
         admin.keyring.starts[epoch] = record.seq + 1
         return epoch
 
+    def removed_users(self) -> set[str]:
+        """Users whose key slot a rekey wiped (readable without a passphrase)."""
+        with self._lock:
+            return {name for (name,) in self.conn.execute("SELECT name FROM users WHERE wrapped_data_key = x''")}
+
     def _is_removed(self, name: str) -> bool:
         row = self.conn.execute("SELECT wrapped_data_key FROM users WHERE name = ?", (name,)).fetchone()
         return row is not None and not row[0]

@@ -67,6 +67,7 @@ def verify(vault: Vault, data_key: bytes | KeyRing | None = None, checkpoint: di
     if events:
         report.head_seq, report.head_hash = events[-1].seq, events[-1].hash
     _check_chain(vault, events, users, report, progress)
+    _check_removed_actors(vault, events, report)
     _check_sealed_ballots(vault, events, users, report)
     if data_key is not None:
         records = _check_contents(vault, events, users, data_key, report, progress)
@@ -77,6 +78,14 @@ def verify(vault: Vault, data_key: bytes | KeyRing | None = None, checkpoint: di
     weak = [user.name for user in users.values() if not user.kdf.meets_production_floor()]
     if weak:
         report.warnings.append(Problem(None, "verify_weak_slot", {"user": ", ".join(weak)}))
+    seen: set[tuple[int | None, str, str]] = set()  # the same problem found by two passes is reported once
+    unique = []
+    for problem in report.problems:
+        key = (problem.seq, problem.key, repr(sorted(problem.params.items())))
+        if key not in seen:
+            seen.add(key)
+            unique.append(problem)
+    report.problems = unique
     report.problems.sort(key=lambda p: (p.seq is None, p.seq or 0))
     return report
 
@@ -208,6 +217,18 @@ def _check_chain(vault: Vault, events: list[ledger.Event], users: dict[str, User
             report.problems.append(Problem(event.seq, "verify_init_position", {"kind": event.kind}))
         expected_seq = event.seq + 1
         prev_hash = event.hash
+
+
+def _check_removed_actors(vault: Vault, events: list[ledger.Event], report: Report) -> None:
+    """Without a passphrase: a user whose slot a rekey wiped has no event after the last rekey
+    (which rekey removed them is inside its sealed body; the contents check names it exactly)."""
+    removed = vault.removed_users()
+    rekeys = [event.seq for event in events if event.kind == "vault.rekey"]
+    if not removed or not rekeys:
+        return
+    for event in events:
+        if event.seq > rekeys[-1] and event.actor in removed:
+            report.problems.append(Problem(event.seq, "verify_removed_actor", {"actor": event.actor}))
 
 
 def _check_sealed_ballots(

@@ -12,7 +12,7 @@ FIGURES = {
     "append_vs_sqlcipher_ratio",
     "checkin_candidates", "checkin_scan_p95_ms",
     "concurrent_appends", "concurrent_lost_events", "concurrent_database_locked",
-    "workload_events", "workload_candidates", "open_and_fold_s", "ranking_ms", "verify_s",
+    "workload_events", "workload_candidates", "open_and_fold_s", "open_and_fold_cold_s", "ranking_ms", "verify_s",
     "board_latency_p95_ms", "app_start_to_first_screen_s", "board_process_peak_rss_mb",
 }
 

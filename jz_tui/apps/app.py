@@ -30,7 +30,9 @@ from textual.widget import AwaitMount
 from textual.worker import Worker, WorkerState
 
 from jz_tui.apps.crash import PlainCrashes
+from jz_tui.events.pending import SIGNER_ROLES
 from jz_tui.i18n import t
+from jz_tui.services.session import rejection_notice
 from screens.ballots import BallotsScreen
 from screens.base import ModeBar, ModeScreen, ModeTab, ShellContext, localise_bindings
 from screens.board import BoardScreen
@@ -45,7 +47,6 @@ from screens.setup import SetupScreen
 from screens.sheets import SheetsScreen
 from screens.signatures import SignaturesScreen
 from screens.widgets import action_label
-from jz_tui.events.pending import SIGNER_ROLES
 
 POLL_INTERVAL = 0.1  # seconds between ledger polls (one primary-key lookup): a score on another terminal shows well within 250 ms
 
@@ -173,6 +174,9 @@ class JzApp(PlainCrashes, App[None]):
         self.allowed_modes = tuple(spec.mode for spec in specs)
         self.switch_mode(self.allowed_modes[0])
         self.refresh_bindings()
+        notice = rejection_notice(shared.session.state)
+        if notice is not None:  # a vault that failed at seq N says so, and shows the state without it
+            self.notify(notice, severity="error", timeout=60)
         self.poll_ledger()
 
     # ------------------------------------------------------------------ modes

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from jz_tui.i18n import t
-from jz_tui.services.session import Session, open_session
+from jz_tui.services.session import Session, open_session, rejection_notice
 from storage.errors import JzError
 
 EXIT_OK, EXIT_REFUSED, EXIT_MISUSE, EXIT_TAMPERED = 0, 1, 2, 3
@@ -57,7 +57,11 @@ def read_new_passphrase(user: str) -> str:
 def login(args: argparse.Namespace) -> Session:
     if not getattr(args, "user", None):
         raise Misuse("user_needed")
-    return open_session(args.vault, args.user, read_passphrase(args, args.user))
+    session = open_session(args.vault, args.user, read_passphrase(args, args.user))
+    notice = rejection_notice(session.state)
+    if notice is not None:  # the command goes on with the verified state, which leaves the event out
+        print(notice, file=sys.stderr)
+    return session
 
 
 # ---------------------------------------------------------------------- output

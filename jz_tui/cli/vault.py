@@ -16,6 +16,7 @@ from jz_tui.services import (
     halls,  # noqa: F401  (registers its check with verify)
     publication,
 )
+from storage import crypto
 from storage import verify as verifier
 from storage.events import ROLES
 from storage.errors import JzError
@@ -189,19 +190,31 @@ def cmd_log(args: argparse.Namespace) -> int:
     session.require_role("admin", "supervisor", action="log")
     if not 0 <= args.after < 2**63:
         raise Misuse("log_bad_after", after=args.after)
-    records = list(session.vault.records(session.identity.keyring, after_seq=args.after))
+    set_aside = {r.seq: r for r in session.state.rejected}
+    rows = []
+    for event in session.vault.events(args.after):
+        try:
+            record = session.record_of(event)
+            at, data = record.at, record.data
+        except (crypto.CryptoError, ValueError, KeyError):
+            at, data = "", None  # a body nobody here can open: listed, never opened
+        rejected = set_aside.get(event.seq)
+        reason = t(rejected.key, **{"kind": rejected.kind, "actor": rejected.actor, **rejected.params}) \
+            if rejected else None
+        rows.append((event, at, data, reason))
     if args.json:
         print(json.dumps(
-            [{"seq": r.seq, "at": r.at, "actor": r.actor, "kind": r.kind, "hash": r.hash.hex(), "data": r.data}
-             for r in records],
+            [{"seq": e.seq, "at": at, "actor": e.actor, "kind": e.kind, "hash": e.hash.hex(), "data": data,
+              "rejected": reason} for e, at, data, reason in rows],
             ensure_ascii=False, indent=2,
         ))
         return 0
-    for r in records:
-        summary = json.dumps(r.data, ensure_ascii=False, separators=(", ", ": "))
+    for e, at, data, reason in rows:
+        summary = t("log_unreadable") if data is None else json.dumps(data, ensure_ascii=False, separators=(", ", ": "))
         if len(summary) > 160:
             summary = summary[:157] + "..."
-        sys.stdout.write(f"{r.seq:>6}  {r.at[:19]}  {short_hash(r.hash)}  {r.actor:<12} {r.kind:<18} {summary}\n")
+        mark = f"  ✗ {reason}" if reason else ""
+        sys.stdout.write(f"{e.seq:>6}  {at[:19]:<19}  {short_hash(e.hash)}  {e.actor:<12} {e.kind:<18} {summary}{mark}\n")
     return 0
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import jz_tui.events  # noqa: F401  (declares every event kind before any fold)
+from jz_tui.i18n import t
 from jz_tui.services.tabular import BIDI_OVERRIDES
 from storage import crypto
 from storage.errors import AuthError, AuthorityError, JzError
@@ -28,7 +29,7 @@ from storage.projection import Follower, PendingAction, SessionState, Trust, ver
 from storage.vault import Identity, Vault
 
 __all__ = ["Event", "Identity", "PendingAction", "Session", "SessionState", "Vault", "may_emit", "short_hash",
-           "check_free_text", "has_terminal_controls", "open_session", "unlock"]
+           "check_free_text", "has_terminal_controls", "open_session", "rejection_notice", "unlock"]
 
 
 @dataclass
@@ -117,6 +118,16 @@ class Session:
 
 
 MARK_EVERY = 500  # events folded beyond the mark before an open writes a new one
+
+
+def rejection_notice(state: SessionState) -> str | None:
+    """In the user's language: the first event the fold set aside, its seq and why; None when
+    every event passed. Shown when a vault is opened: what the screens show leaves it out."""
+    first = state.first_rejection()
+    if first is None:
+        return None
+    reason = t(first.key, **{"kind": first.kind, "actor": first.actor, **first.params})
+    return t("verify_rejected_first", seq=first.seq, kind=first.kind or "-", reason=reason)
 
 
 _ALLOWED_CONTROLS = frozenset("\t\n")
