@@ -2,10 +2,10 @@
 appended the way a user of the session with their own passphrase and write access would.
 
 A forged event goes through ``Vault.append`` **without** a judge: it is chained, sealed under
-the data key and signed with the insider's real key. ``Vault.append`` only asks the
-``Identity`` in hand whether its role may emit the kind; that identity lives in the
-insider's own process, so they hand it the role they want (:func:`as_role`). What they
-cannot change is the role the ledger gave them, and that is what every fold judges.
+the data key and signed with the insider's real key. The ``Identity`` in hand lives in the
+insider's own process, so whatever role it carries is theirs to choose (:func:`as_role`: if
+the write path ever asks that identity's role again, the insider still gets past it). What
+they cannot change is the role the ledger gave them, and that is what every fold judges.
 
 Events that the write path cannot produce at all (a signature of zeros, a body sealed
 under some other key) are written with plain ``sqlite3``: the append-only triggers stop
@@ -36,7 +36,6 @@ from conftest import PASSPHRASES, WEAK_KDF, make_test_vault
 
 import jz_tui.events  # noqa: F401  (every kind declared)
 from jz_tui.bench import synthetic
-from jz_tui.events.pending import ACTIONS
 from jz_tui.services import ballots, checkin, draw, pending, sheets, tickets, written
 from jz_tui.services.roster import import_roster
 from jz_tui.services.session import Session
@@ -59,7 +58,7 @@ LEDGER_COLUMNS = "seq, kind, actor, prev_hash, hash, signature, body"
 
 
 def as_role(identity: Identity, kind: str) -> Identity:
-    """The insider's own identity, telling their own client whatever role lets it emit ``kind``.
+    """The insider's own identity, telling their own client a role that may emit ``kind``.
 
     Same name, same keys: the event is signed with their real key. Only the role the
     ledger gave them differs, and that is what the fold judges.
@@ -282,5 +281,5 @@ def ticket_key_pair() -> tuple[str, str]:
     return crypto.private_bytes(key).hex(), crypto.public_bytes(key).hex()
 
 
-__all__ = ["ACTIONS", "BALLOTS_A", "MARKS", "PASSES", "Site", "altered_scores", "as_role", "build_template",
+__all__ = ["BALLOTS_A", "MARKS", "PASSES", "Site", "altered_scores", "as_role", "build_template",
            "bump", "copy_vault", "digest", "fresh_session_state", "fresh_state", "random_key", "ticket_key_pair"]
