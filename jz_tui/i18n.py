@@ -66,7 +66,16 @@ def t(key: str, /, lang: str | None = None, **params: object) -> str:
         # A missing key is a bug the catalogue test catches; show the key rather than crash a hall.
         return key if not params else f"{key} {params}"
     text = entry[lang or language()]
-    return text.format(**params) if params else text
+    return text.format_map(_Lenient(params)) if params else text
+
+
+class _Lenient(dict):
+    """Parameters for a message: one the caller did not give shows as "-" (a reason recorded by
+    an older jz, or by a declaration that knows less than the screen that first wrote the
+    message), never a crash in the hall."""
+
+    def __missing__(self, key: str) -> str:
+        return "-"
 
 
 def t_or(key: str, fallback: str, /, lang: str | None = None) -> str:

@@ -63,6 +63,10 @@ class Trust:
 class TrustBroken(Exception):
     """The ledger no longer chains to the trusted mark: fold again, checking every signature."""
 
+    def __init__(self, seq: int) -> None:
+        super().__init__(seq)
+        self.seq = seq  # where the ledger stopped being the one the mark covers
+
 
 @dataclass
 class Chain:
@@ -86,6 +90,8 @@ class SessionState:
         self.users: dict[str, UserInfo] = {}
         self.kinds: dict[str, int] = {}
         self.pending: dict[str, PendingAction] = {}
+        # (action, what it is about: a post or a candidate) -> the id of the one waiting for signatures
+        self.waiting: dict[tuple[str, str], str] = {}
         self.rejected: list[RejectedEvent] = []
         self.key_epoch = 0
         self.removed: set[str] = set()  # users a rekey took out of the vault
@@ -167,7 +173,7 @@ class SessionState:
                                                  event.prev_hash, event.body) != event.hash:
             problem = ("verify_hash", {})
         if trusted and (problem is not None or gap or (event.seq == trust.seq and event.hash != trust.hash)):
-            raise TrustBroken()
+            raise TrustBroken(self.seq + 1 if gap else event.seq)
         if problem is not None:
             return problem
         if trusted:
@@ -184,6 +190,12 @@ class SessionState:
         return None
 
     # ------------------------------------------------------------------ what was set aside
+
+    def waiting_for(self, action: str, subject: str) -> PendingAction | None:
+        """The action of this kind about ``subject`` that still waits for signatures, if any."""
+        found = self.waiting.get((action, subject))
+        pending = self.pending.get(found) if found is not None else None
+        return pending if pending is not None and not pending.done else None
 
     def first_rejection(self) -> RejectedEvent | None:
         return self.rejected[0] if self.rejected else None
@@ -220,21 +232,23 @@ def fold_events(vault: Any, keys: bytes | KeyRing, state: SessionState, after_se
     for epoch, from_seq, _ in vault.key_chain_rows():
         keyring.starts[epoch] = from_seq
     vault_id = vault.vault_id
+    opened: list[Record] = []
 
     def opener(event: Event) -> Record:
         record = ledger.open_body(keyring.key_for(event.seq), vault_id, event)
-        if record.kind == "vault.rekey":
-            try:
-                keyring.learn(record.seq, record.data)
-            except (crypto.CryptoError, ValueError, KeyError, TypeError):
-                pass  # a rekey this user cannot open: later bodies fail to decrypt, and say so
+        opened[:] = [record]
         return record
 
     count = 0
     for event in vault.events(after_seq):
         if upto is not None and event.seq > upto:
             break
-        state.take(event, opener)
+        if state.take(event, opener) and event.kind == "vault.rekey":
+            # only a rekey its declaration allowed (an admin's, the next epoch) gives the keyring a key
+            try:
+                keyring.learn(opened[0].seq, opened[0].data)
+            except (crypto.CryptoError, ValueError, KeyError, TypeError):
+                pass  # a rekey this user cannot open: later bodies fail to decrypt, and say so
         count += 1
     return count
 
@@ -246,12 +260,16 @@ def verified_state(vault: Any, keys: bytes | KeyRing, upto: int | None = None,
     try:
         fold_events(vault, keys, state, upto=upto)
         if trust is not None and state.seq < trust.seq and (upto is None or upto >= trust.seq):
-            raise TrustBroken()  # the ledger never reached the mark: nothing of it can be trusted
-    except TrustBroken:
+            raise TrustBroken(state.seq + 1)  # the ledger never reached the mark: nothing of it can be trusted
+    except TrustBroken as broken:
+        assert trust is not None
         state = SessionState(Chain(vault.vault_id, vault.admin_public_key))
         fold_events(vault, keys, state, upto=upto)
-        if trust is not None and state.seq < trust.seq and (upto is None or upto >= trust.seq):
+        if state.seq < trust.seq and (upto is None or upto >= trust.seq):
             state._reject(state.seq + 1, "", "", "verify_truncated", {"head": state.seq, "checkpoint": trust.seq})
+        else:  # the events this user verified up to the mark are not all there as they were
+            state._reject(broken.seq, "", "", "verify_mark_broken", {"checkpoint": trust.seq})
+        state.rejected.sort(key=lambda r: r.seq)
     return state
 
 

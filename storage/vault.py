@@ -369,6 +369,14 @@ class Vault:
                 if row is None:
                     raise crypto.CryptoError("a rekey event is missing")
                 event = ledger.Event(*row)
+                admin = self.user(event.actor)
+                if (event.kind != "vault.rekey" or admin is None or admin.role != "admin"
+                        or ledger.event_hash(self.vault_id, event.seq, event.kind, event.actor, event.prev_hash,
+                                             event.body) != event.hash
+                        or not crypto.verify_signature(admin.public_key, event.signature,
+                                                       ledger.signed_message(event.hash))):
+                    # never seal new events under a key that an admin's signed rekey did not introduce
+                    raise crypto.CryptoError("a key chain row without an admin's rekey")
                 record = ledger.open_body(keyring.keys[epoch - 1], self.vault_id, event)
                 keyring.learn(event.seq, record.data)
 

@@ -96,10 +96,12 @@ def _check_meaning(vault: Vault, records: list[ledger.Record], report: Report) -
     The chain pass has checked each event's place and signature already: an event it found
     wrong is not folded here either, so the state judged is the one the screens show.
     """
-    from .projection import SessionState
+    from .projection import Chain, SessionState
 
     flagged = report.bad_seqs()
-    state = SessionState()
+    # apply() only: the chain pass has checked places and signatures; the Chain is for the
+    # declarations that read the header (the pinned admin key)
+    state = SessionState(Chain(vault.vault_id, vault.admin_public_key))
     for record in records:
         if record.seq in flagged:
             state.seq, state.head_hash = record.seq, record.hash
@@ -275,8 +277,10 @@ def _check_contents(
         if record.kind == "vault.rekey":
             epochs += 1
             epoch = record.data.get("epoch")
-            if epoch != epochs or chain.get(epochs) != record.seq + 1:
+            actor = users.get(record.actor)
+            if epoch != epochs or chain.get(epochs) != record.seq + 1 or actor is None or actor.role != "admin":
                 report.problems.append(Problem(record.seq, "verify_rekey_chain"))
+                continue  # a key nobody may have introduced opens nothing here
             try:
                 keyring.learn(record.seq, record.data)
             except (crypto.CryptoError, ValueError, KeyError):

@@ -1,14 +1,19 @@
 """The basic life of a vault through the Python API: create, add users, append, read back."""
 
-from storage.errors import AuthError, AuthorityError
+from storage.errors import AuthError
 from storage.projection import SessionState
 from storage.verify import verify
 
 
 def test_append_and_fold(test_vault):
-    scorer = test_vault.identity("scorer")
-    with __import__("pytest").raises(AuthorityError):
-        test_vault.vault.append(scorer, "user.add", {"name": "x"})
+    from jz_tui.services.session import Session
+    from storage.errors import JzError
+
+    scorer = Session(test_vault.vault, test_vault.identity("scorer"))
+    head = test_vault.vault.head()
+    with __import__("pytest").raises(JzError) as refused:  # judged inside the write: nothing written
+        scorer.append("user.add", {"name": "x"})
+    assert refused.value.key == "not_authorised" and test_vault.vault.head() == head
     record = test_vault.vault.append(test_vault.admin, "config.set", {"changes": {"ranking.targets_per_post": 3}})
     state = SessionState()
     state.fold(test_vault.vault.records(test_vault.admin.data_key))

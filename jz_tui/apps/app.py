@@ -174,10 +174,14 @@ class JzApp(PlainCrashes, App[None]):
         self.allowed_modes = tuple(spec.mode for spec in specs)
         self.switch_mode(self.allowed_modes[0])
         self.refresh_bindings()
-        notice = rejection_notice(shared.session.state)
-        if notice is not None:  # a vault that failed at seq N says so, and shows the state without it
-            self.notify(notice, severity="error", timeout=60)
+        self.announce_rejections()
         self.poll_ledger()
+
+    def announce_rejections(self) -> None:
+        """A vault that failed at seq N says so on opening, and shows the state without that event."""
+        notice = rejection_notice(self.shared.session.state) if self.shared is not None else None
+        if notice is not None:
+            self.notify(notice, severity="error", timeout=60)
 
     # ------------------------------------------------------------------ modes
 

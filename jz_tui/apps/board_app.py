@@ -61,6 +61,7 @@ class BoardApp(JzApp):
         self.allowed_modes = (BOARD_MODE,)
         self.switch_mode(BOARD_MODE)
         self.refresh_bindings()
+        self.announce_rejections()
         self.poll_ledger()
 
 

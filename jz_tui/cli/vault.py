@@ -11,11 +11,8 @@ from pathlib import Path
 from jz_tui.cli.common import EXIT_TAMPERED, Misuse, emit, login, read_new_passphrase, read_passphrase
 from jz_tui.i18n import t
 from jz_tui.progress import progress_line
-from jz_tui.services import (
-    draw,  # noqa: F401  (registers its check with verify)
-    halls,  # noqa: F401  (registers its check with verify)
-    publication,
-)
+import jz_tui.events  # noqa: F401  (verify folds through every kind's declaration)
+from jz_tui.services import publication
 from storage import crypto
 from storage import verify as verifier
 from storage.events import ROLES

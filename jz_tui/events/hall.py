@@ -170,12 +170,18 @@ declare("tickets.issue", roles={"admin"},
         doc="Admission tickets: a nonce per candidate, and the ticket key the first time.")
 
 
-def _check_checkin(state: SessionState, record: Record) -> None:
-    code = record.data["code"]
+def may_check_in(state: SessionState, code: str) -> None:
+    """Nobody checks in twice, nor after withdrawing or being marked absent (codes only: a
+    refusal may reach a log)."""
     target = candidate(state, code)
-    require(target.withdrawn is None, "checkin_withdrawn", code=code)
-    require(code not in state.roster.checkins, "checkin_already", code=code)
-    require(code not in state.roster.absent, "checkin_absent", code=code)
+    require(target.withdrawn is None, "event_checkin_withdrawn", code=code)
+    earlier = state.roster.checkins.get(code)
+    require(earlier is None, "event_checkin_already", code=code, seq=earlier.seq if earlier else "-")
+    require(code not in state.roster.absent, "event_checkin_absent", code=code)
+
+
+def _check_checkin(state: SessionState, record: Record) -> None:
+    may_check_in(state, record.data["code"])
 
 
 def _apply_checkin(state: SessionState, record: Record) -> None:
@@ -202,8 +208,9 @@ declare("checkin.refuse", roles=_HALL,
 def _check_absent(state: SessionState, record: Record) -> None:
     for code in record.data["codes"]:
         target = candidate(state, code)
-        require(code not in state.roster.checkins, "checkin_already", code=code)
-        require(target.withdrawn is None, "checkin_withdrawn", code=code)
+        earlier = state.roster.checkins.get(code)
+        require(earlier is None, "event_checkin_already", code=code, seq=earlier.seq if earlier else "-")
+        require(target.withdrawn is None, "event_checkin_withdrawn", code=code)
 
 
 def _apply_absent(state: SessionState, record: Record) -> None:

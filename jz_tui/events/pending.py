@@ -17,7 +17,7 @@ from typing import Any
 from jz_tui.events.ballots import officer_tally
 from jz_tui.events.common import candidate, rules_of
 from jz_tui.events.scores import valid_items
-from jz_tui.rules.count import close_pending, close_problems, close_record
+from jz_tui.rules.count import close_problems, close_record
 from jz_tui.rules.interview import announcement, label
 from storage.events import Spec, declare, json_value, list_of, name, obj, one_of, require, text
 from storage.events import decimal as decimal_text
@@ -69,8 +69,7 @@ def _undo(state: SessionState, params: Params) -> None:
 def _check_announce(state: SessionState, starter: str, params: Params) -> None:
     _announceable(state, starter, params)
     code = params["candidate"]
-    require(not any(a.action == "announce" and a.params.get("candidate") == code and not a.done
-                    for a in state.pending.values()), "announce_already_pending", ref=label(state, code))
+    require(state.waiting_for("announce", code) is None, "announce_already_pending", ref=label(state, code))
 
 
 def _announceable(state: SessionState, starter: str, params: Params) -> None:
@@ -193,6 +192,11 @@ ACTIONS: dict[str, Action] = {
 # ---------------------------------------------------------------------- the two events
 
 
+def subject_of(params: Params) -> str:
+    """What an action is about, for finding the one waiting: a post, a candidate, or a check-in's code."""
+    return str(params.get("post") or params.get("candidate") or params.get("code") or "")
+
+
 def _check_create(state: SessionState, record: Record) -> None:
     data = record.data
     action = ACTIONS[data["action"]]
@@ -221,6 +225,7 @@ def _apply_create(state: SessionState, record: Record) -> None:
     if action.creator_signs and role in pending.required:
         pending.signatures.append((record.actor, role))  # starting it is their signature
     state.pending[pending.id] = pending
+    state.waiting[(pending.action, subject_of(pending.params))] = pending.id
     if not pending.missing():
         _complete(state, pending, record.seq)
 

@@ -62,13 +62,19 @@ def _open_for_scores(state: SessionState, code: str) -> None:
     require(target.withdrawn is None, "sheet_candidate_withdrawn", ref=label(state, code))
 
 
-def _check_submit(state: SessionState, record: Record) -> None:
-    code = record.data["candidate"]
+def may_submit(state: SessionState, examiner: str, code: str) -> None:
+    """The candidate is still being scored and this examiner has no sheet standing for them
+    (the service asks before reading the marks, so the reason comes first)."""
     _open_for_scores(state, code)
-    own = state.scoring.sheets.get((code, record.actor))
+    own = state.scoring.sheets.get((code, examiner))
     require(own is None or own.status != SUBMITTED, "sheet_already_submitted", ref=label(state, code))
     require(own is None or own.status != CONFIRMED, "sheet_already_confirmed", ref=label(state, code))
-    require(valid_items(rules_of(state), record.data["items"]), "event_sheet_marks", ref=label(state, code))
+
+
+def _check_submit(state: SessionState, record: Record) -> None:
+    may_submit(state, record.actor, record.data["candidate"])
+    require(valid_items(rules_of(state), record.data["items"]), "event_sheet_marks",
+            ref=label(state, record.data["candidate"]))
 
 
 def _apply_submit(state: SessionState, record: Record) -> None:
@@ -104,12 +110,18 @@ declare("sheet.withdraw", roles={"examiner"}, body=obj({"candidate": name, "reas
         doc="An examiner takes back their own sheet before it is confirmed.")
 
 
-def _check_confirmable(state: SessionState, record: Record) -> None:
-    code, examiner = record.data["candidate"], record.data["examiner"]
+def confirmable(state: SessionState, scorer: str, code: str, examiner: str) -> Sheet:
+    """A submitted sheet someone other than its examiner may confirm or reject."""
     sheet = state.scoring.sheets.get((code, examiner))
     require(sheet is not None and sheet.status == SUBMITTED, "sheet_nothing_to_confirm", ref=code, examiner=examiner)
-    require(examiner != record.actor, "sheet_own_confirmation")
+    assert sheet is not None
+    require(examiner != scorer, "sheet_own_confirmation")
     require(code not in state.scoring.announced, "sheet_already_announced", ref=label(state, code))
+    return sheet
+
+
+def _check_confirmable(state: SessionState, record: Record) -> None:
+    confirmable(state, record.actor, record.data["candidate"], record.data["examiner"])
 
 
 def _apply_confirm(state: SessionState, record: Record) -> None:

@@ -52,8 +52,7 @@ def codes_of(state: SessionState, post: str) -> list[str]:
 
 def close_pending(state: SessionState, post: str) -> bool:
     """A close of the post's tally has been requested and waits for signatures."""
-    return any(a.action == "tally.close" and a.params.get("post") == post and not a.done
-               for a in state.pending.values())
+    return state.waiting_for("tally.close", post) is not None
 
 
 def view(state: SessionState, post: str, rules: Rules | None = None) -> TallyView:

@@ -18,6 +18,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hpke
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
+from jz_tui.events.ballots import officer_tally
 from jz_tui.rules.count import (  # noqa: F401  (re-exported: the screens and the CLI read the count here)
     TallyView,
     close_pending,
@@ -33,7 +34,7 @@ from jz_tui.services.config import current_rules
 from jz_tui.services.session import Session
 from storage import crypto, shamir
 from storage.ballot_rows import held_message, sealed_message
-from storage.errors import AuthorityError, JzError
+from storage.errors import JzError
 from storage.projection import SessionState
 from storage.tally_state import Box, PostTally
 from storage.vault import Identity
@@ -97,17 +98,13 @@ def create_box(session: Session, posts: list[str], officers: list[str], seal_no:
 
 
 def _officer_tally(session: Session, post: str) -> tuple[str, PostTally, Box]:
+    """The post's tally, if this user is an officer of its box and it is still counting (the
+    declarations' own precondition, asked before anything is typed in)."""
     session.require_role("tally", action="ballot.enter")
     session.refresh()
     post = post.strip().upper()
-    tally, box = session.state.tally.posts.get(post), session.state.tally.box_of(post)
-    if box is None:  # no box, or the post was counted in another hall
-        raise JzError("tally_no_box", post=post)
-    if session.user not in box.officers:
-        raise AuthorityError("not_authorised", user=session.user, role=session.role, kind="ballot.enter")
-    if tally.closed is not None:
-        raise JzError("tally_closed", post=post)
-    return post, tally, box
+    tally = officer_tally(session.state, session.user, post)
+    return post, tally, session.state.tally.boxes[tally.box]
 
 
 def _entries_open(session: Session, post: str) -> tuple[str, PostTally, Box]:
@@ -122,10 +119,6 @@ def _entries_open(session: Session, post: str) -> tuple[str, PostTally, Box]:
 
 def open_box(session: Session, post: str, seal_intact: bool, note: str, issued: int, returned: int) -> PostTally:
     post, tally, _ = _officer_tally(session, post)
-    if tally.opened is not None:
-        raise JzError("tally_already_open", post=post)
-    if not seal_intact and not note.strip():
-        raise JzError("tally_seal_note_needed")
     if issued < 0 or returned < 0:
         raise JzError("tally_negative")
     if issued > MAX_BALLOTS or returned > MAX_BALLOTS:

@@ -132,7 +132,7 @@ def check_in(session: Session, code: str, terminal: str | None = None, via: str 
     try:
         session.append("checkin.accept", {"code": code, "terminal": terminal, "via": via})
     except Rejected as refused:
-        if refused.key != "checkin_already":
+        if refused.key != "event_checkin_already":
             raise
         # another terminal got there first, a moment earlier: its check-in stands
         return _refuse(session, "already", code, terminal, candidate, session.state.roster.checkins[code])

@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from jz_tui.rules.marks import parse_mark
+from jz_tui.events.scores import confirmable, may_submit
 from jz_tui.rules.interview import (  # noqa: F401  (re-exported: the screens read progress here)
     CandidateProgress,
     announcement,
@@ -61,27 +62,12 @@ def parse_items(rules: Rules, items: list[str] | None, total: str | None) -> lis
 # ---------------------------------------------------------------------- examiner actions
 
 
-def _require_open(state: SessionState, code: str) -> None:
-    if code in state.scoring.announced:
-        raise JzError("sheet_already_announced", ref=label(state, code))
-    if code in state.roster.absent:
-        raise JzError("sheet_candidate_absent", ref=label(state, code))
-    candidate = state.roster.candidates[code]
-    if candidate.withdrawn is not None:
-        raise JzError("sheet_candidate_withdrawn", ref=label(state, code))
-
-
 def submit(session: Session, ref: str, items: list[str] | None = None, total: str | None = None) -> Sheet:
     session.require_role("examiner", action="sheet.submit")
     session.refresh()
     state = session.state
     code = resolve(state, ref)
-    _require_open(state, code)
-    own = state.scoring.sheets.get((code, session.user))
-    if own is not None and own.status == SUBMITTED:
-        raise JzError("sheet_already_submitted", ref=label(state, code))
-    if own is not None and own.status == CONFIRMED:
-        raise JzError("sheet_already_confirmed", ref=label(state, code))
+    may_submit(state, session.user, code)  # the declaration's own precondition, asked before the marks are read
     marks = parse_items(current_rules(session), items, total)
     session.append("sheet.submit", {"candidate": code, "items": marks})
     return state.scoring.sheets[(code, session.user)]
@@ -142,12 +128,7 @@ def _submitted(session: Session, ref: str, examiner: str) -> tuple[str, Sheet]:
     session.require_role("scorer", action="sheet.confirm")
     session.refresh()
     code = resolve(session.state, ref)
-    sheet = session.state.scoring.sheets.get((code, examiner))
-    if sheet is None or sheet.status != SUBMITTED:
-        raise JzError("sheet_nothing_to_confirm", ref=code, examiner=examiner)
-    if sheet.examiner == session.user:
-        raise JzError("sheet_own_confirmation")
-    return code, sheet
+    return code, confirmable(session.state, session.user, code, examiner)
 
 
 def confirm(session: Session, ref: str, examiner: str) -> Sheet:
@@ -172,8 +153,7 @@ def announce(session: Session, ref: str):
     code = resolve(state, ref)
     if code in state.scoring.announced:
         raise JzError("sheet_already_announced", ref=label(state, code))
-    if any(a.action == "announce" and a.params.get("candidate") == code and not a.done
-           for a in state.pending.values()):
+    if state.waiting_for("announce", code) is not None:
         raise JzError("announce_already_pending", ref=label(state, code))
     status = progress(state, code, current_rules(session))
     if status.aggregate is None:
