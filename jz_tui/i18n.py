@@ -13,6 +13,7 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 
+from jz_tui.display import shown
 from storage.errors import JzError
 
 LANGUAGES = ("zh", "en")
@@ -66,7 +67,10 @@ def t(key: str, /, lang: str | None = None, **params: object) -> str:
         # A missing key is a bug the catalogue test catches; show the key rather than crash a hall.
         return key if not params else f"{key} {params}"
     text = entry[lang or language()]
-    return text.format_map(_Lenient(params)) if params else text
+    if not params:
+        return text
+    # a parameter may come from the file (a name, a reason): shown with its control characters escaped
+    return text.format_map(_Lenient({k: shown(v) if isinstance(v, str) else v for k, v in params.items()}))
 
 
 class _Lenient(dict):

@@ -138,23 +138,53 @@ class KdfParams:
     def to_dict(self) -> dict[str, int]:
         return asdict(self)
 
+    def to_json(self) -> str:
+        return canonical_json(self.to_dict()).decode()
+
     @classmethod
     def from_dict(cls, data: dict[str, int]) -> KdfParams:
         return cls(int(data["memory_kib"]), int(data["iterations"]), int(data["lanes"]))
 
+    @classmethod
+    def parse(cls, text: str) -> KdfParams:
+        """The parameters stored as ``text``; unreadable ones come back as :data:`UNUSABLE_KDF`,
+        which :meth:`usable` refuses (a file writer's garbage must not break listing users)."""
+        try:
+            data = parse_canonical(text.encode("utf-8"))
+            return cls(*(int(data[f]) for f in ("memory_kib", "iterations", "lanes")))
+        except (ValueError, KeyError, TypeError, AttributeError, UnicodeError):
+            return UNUSABLE_KDF
+
+    def meets_floor(self, floor: KdfParams) -> bool:
+        return self.memory_kib >= floor.memory_kib and self.iterations >= floor.iterations and self.lanes >= floor.lanes
+
     def meets_production_floor(self) -> bool:
-        floor = PRODUCTION_KDF
+        return self.meets_floor(PRODUCTION_KDF)
+
+    def usable(self) -> bool:
+        """Argon2id accepts them and they stay under the ceiling: deriving ends in bounded time."""
+        ceiling = KDF_CEILING
         return (
-            self.memory_kib >= floor.memory_kib
-            and self.iterations >= floor.iterations
-            and self.lanes >= floor.lanes
+            1 <= self.iterations <= ceiling.iterations
+            and 1 <= self.lanes <= ceiling.lanes
+            and 8 * self.lanes <= self.memory_kib <= ceiling.memory_kib
         )
 
 
 PRODUCTION_KDF = KdfParams()
+# Above these a login would take minutes or exhaust memory: a slot asking for more is refused
+# before anything is derived (a file writer could otherwise set t = 2^31-1 and hang a login).
+KDF_CEILING = KdfParams(memory_kib=4 * 1024 * 1024, iterations=64, lanes=64)
+UNUSABLE_KDF = KdfParams(0, 0, 0)
+
+
+class KdfOutOfRange(CryptoError):
+    """Argon2id parameters outside what jz derives with (see :meth:`KdfParams.usable`)."""
 
 
 def derive_kek(passphrase: str, salt: bytes, params: KdfParams) -> bytes:
+    if not params.usable():
+        raise KdfOutOfRange("Argon2id parameters out of range")
     return Argon2id(
         salt=salt,
         length=KEY_BYTES,

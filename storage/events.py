@@ -73,6 +73,21 @@ def _plain_name(value: str) -> bool:
     return 0 < len(value) <= 64 and all(ch.isprintable() and not ch.isspace() for ch in value)
 
 
+# A user's login name: letters, digits, "_", "-", "." and CJK ideographs, nothing else. It is in
+# the clear in the ledger's actor column and the users table, and printed by every command.
+_USER_NAME = re.compile("[0-9A-Za-z_.\\-\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]{1,64}")
+
+
+def is_user_name(value: object) -> bool:
+    return type(value) is str and _USER_NAME.fullmatch(value) is not None
+
+
+def user_name(value: Any, path: str) -> None:
+    """A user's name (see :func:`is_user_name`): in vault.init, user.add and wherever a body names a user."""
+    if not is_user_name(value):
+        raise _bad(path)
+
+
 def integer(low: int = 0, high: int = 10**9) -> Spec:
     def check(value: Any, path: str) -> None:
         if type(value) is not int or not low <= value <= high:

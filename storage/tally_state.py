@@ -20,9 +20,13 @@ class Box:
     public_key: str  # X25519, hex
     shares: dict[str, str]  # officer -> share sealed to that officer (HPKE), hex
     created_seq: int
-    token_hashes: set[str] = field(default_factory=set)
-    spent: set[str] = field(default_factory=set)
+    hold_public_key: str = ""  # X25519, hex: what kiosk copies are held under until the mix
+    hold_shares: dict[str, str] = field(default_factory=dict)  # officer -> share of the hold key, sealed
+    commitments: set[str] = field(default_factory=set)  # of the slips issued (storage.ballot_rows)
+    spent: set[str] = field(default_factory=set)  # the slip hashes presented at the kiosk
+    unseal_signed: bool = False  # k officers of the box signed its unsealing
     unsealed_seq: int | None = None
+    private_key: str = ""  # disclosed by the unsealing, once the ballots are counted
 
 
 @dataclass

@@ -14,6 +14,7 @@ import functools
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,9 +25,13 @@ from .events import ROLES
 from .errors import AuthError, JzError, VaultError
 from .keyring import KeyRing, as_keyring, chain_aad, seal_key_to
 
-FORMAT_VERSION = 1
+# 2: key slots bound to their user's epoch and signed by their user, the KDF floor in the header
+FORMAT_VERSION = 2
 BUSY_TIMEOUT_S = 10.0
 HEADER_FIELDS = ("format_version", "vault_id", "session_name", "admin_name", "admin_public_key", "created_at")
+# Signed with the fields above when present: the weakest Argon2id parameters a slot of this vault
+# may have (the production floor, unless a test fixture made the vault through the Python API).
+KDF_FLOOR_FIELD = "kdf_floor"
 
 
 def _ballot_table(name: str) -> str:
@@ -72,7 +77,9 @@ CREATE TABLE users (
     wrapped_data_key BLOB NOT NULL,
     wrapped_signing_key BLOB NOT NULL,
     wrapped_box_key BLOB NOT NULL,
-    key_epoch INTEGER NOT NULL DEFAULT 0  -- the epoch of the data key in this slot
+    key_epoch INTEGER NOT NULL DEFAULT 0,  -- the epoch of the data key in this slot
+    slot_seq INTEGER NOT NULL DEFAULT 0,  -- the event that wrote this slot (user.add, vault.init, user.passwd)
+    slot_signature BLOB NOT NULL DEFAULT x''  -- the user's own signature of the slot (slot_message)
 ) STRICT;
 -- Data-key epochs after the first (see storage/keyring.py): where each starts, and the
 -- previous epoch's key wrapped under it.
@@ -160,11 +167,54 @@ def grant_message(
 
 
 def header_message(header: dict[str, str]) -> bytes:
-    return crypto.frame("jz-header-v1", *(header[f] for f in HEADER_FIELDS))
+    floor = (KDF_FLOOR_FIELD, header[KDF_FLOOR_FIELD]) if KDF_FLOOR_FIELD in header else ()
+    return crypto.frame("jz-header-v1", *(header[f] for f in HEADER_FIELDS), *floor)
 
 
-def _slot_aad(vault_id: bytes, name: str, what: str) -> bytes:
-    return crypto.frame("jz-slot-v1", vault_id, name, what)
+def _slot_aad(vault_id: bytes, name: str, what: str, epoch: int | None = None) -> bytes:
+    """A slot's part opens only in its user's row, and the data key only as the epoch it is."""
+    if what == "data":
+        return crypto.frame("jz-slot-v2", vault_id, name, what, int(epoch or 0))
+    return crypto.frame("jz-slot-v2", vault_id, name, what)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A user's key slot as stored: Argon2id parameters, salt, the wrapped keys, the epoch of
+    the data key, the event that wrote it, and the user's own signature of all of these."""
+
+    kdf: str
+    salt: bytes
+    wrapped_data_key: bytes
+    wrapped_signing_key: bytes
+    wrapped_box_key: bytes
+    key_epoch: int
+    slot_seq: int = 0
+    signature: bytes = b""
+
+    @property
+    def generation(self) -> bytes:
+        """What a passphrase change makes anew and a login's rewrap keeps (the data key part
+        moves to a new epoch under the same passphrase-derived key)."""
+        return crypto.sha256(crypto.frame("jz-slot-generation-v1", self.kdf, self.salt, self.wrapped_signing_key,
+                                          self.wrapped_box_key))
+
+    def message(self, vault_id: bytes, name: str) -> bytes:
+        return crypto.frame("jz-slot-statement-v1", vault_id, name, self.key_epoch, self.slot_seq, self.kdf,
+                            self.salt, self.wrapped_data_key, self.wrapped_signing_key, self.wrapped_box_key)
+
+    def signed(self, vault_id: bytes, name: str, seq: int, signing_key: Any) -> Slot:
+        """This slot as written by the event at ``seq``, signed by its user's own key."""
+        from dataclasses import replace
+
+        at = replace(self, slot_seq=seq)
+        return replace(at, signature=signing_key.sign(at.message(vault_id, name)))
+
+    def signed_by(self, vault_id: bytes, name: str, public_key: bytes) -> bool:
+        return crypto.verify_signature(public_key, self.signature, self.message(vault_id, name))
+
+
+SLOT_COLUMNS = "kdf, salt, wrapped_data_key, wrapped_signing_key, wrapped_box_key, key_epoch, slot_seq, slot_signature"
 
 
 def connect(path: str | os.PathLike[str]) -> sqlite3.Connection:
@@ -223,6 +273,9 @@ class Vault:
         if version > FORMAT_VERSION:
             conn.close()
             raise VaultError("vault_newer_format", path=str(path), version=version)
+        if version < FORMAT_VERSION:  # its key slots are neither bound to their epoch nor signed
+            conn.close()
+            raise VaultError("vault_older_format", path=str(path), version=version)
         if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'held_ballots'").fetchone() is None:
             conn.execute(HELD_BALLOTS)  # a vault made before ballots were held
         if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'verified_marks'").fetchone() is None:
@@ -237,9 +290,17 @@ class Vault:
         admin_name: str,
         passphrase: str,
         kdf: crypto.KdfParams = crypto.PRODUCTION_KDF,
+        kdf_floor: crypto.KdfParams | None = None,
     ) -> tuple[Vault, Identity]:
-        """Create a new vault and its first admin; ``kdf`` is lowered only by test fixtures."""
+        """Create a new vault and its first admin; ``kdf`` is lowered only by test fixtures.
+
+        The vault's KDF floor is signed into its header: the production floor, or (Python API
+        only, for test fixtures and benchmarks) ``kdf_floor``, by default the weaker ``kdf``.
+        No command offers either; a slot below the floor is a ``jz verify`` failure.
+        """
         path = Path(path)
+        floor = kdf_floor or (crypto.PRODUCTION_KDF if kdf.meets_production_floor() else kdf)
+        _check_kdf(kdf, floor, admin_name)
         if path.exists():
             raise VaultError("vault_exists", path=str(path))
         _check_user_name(admin_name)
@@ -258,6 +319,7 @@ class Vault:
             "admin_name": admin_name,
             "admin_public_key": admin_pub.hex(),
             "created_at": ledger.now_iso(),
+            KDF_FLOOR_FIELD: floor.to_json(),
         }
         header["header_signature"] = signing_key.sign(header_message(header)).hex()
         header["admin_fingerprint"] = crypto.fingerprint(admin_pub)
@@ -275,11 +337,12 @@ class Vault:
             path.unlink(missing_ok=True)
             raise
         vault = cls(path, conn, header)
-        slot = _make_slot(vault_id, admin_name, data_key, signing_key, box_key, passphrase, kdf)
+        slot = _make_slot(vault_id, admin_name, data_key, 0, signing_key, box_key, passphrase, kdf)
 
         def insert_admin(c: sqlite3.Connection, seq: int) -> None:
             grant = signing_key.sign(grant_message(vault_id, admin_name, "admin", admin_pub, admin_box_pub, seq))
-            _insert_user(c, admin_name, "admin", admin_pub, admin_box_pub, seq, admin_name, grant, slot)
+            _insert_user(c, admin_name, "admin", admin_pub, admin_box_pub, seq, admin_name, grant,
+                         slot.signed(vault_id, admin_name, seq, signing_key))
 
         vault.append(
             identity,
@@ -301,6 +364,13 @@ class Vault:
     def admin_fingerprint(self) -> str:
         return crypto.fingerprint(self.admin_public_key)
 
+    @property
+    def kdf_floor(self) -> crypto.KdfParams:
+        """The weakest Argon2id parameters a slot may have (in the signed header; production by default)."""
+        stored = self.header.get(KDF_FLOOR_FIELD)
+        floor = crypto.KdfParams.parse(stored) if stored is not None else crypto.PRODUCTION_KDF
+        return floor if floor.usable() else crypto.PRODUCTION_KDF
+
     # ------------------------------------------------------------------ users and key slots
 
     def users(self) -> list[UserRow]:
@@ -308,40 +378,80 @@ class Vault:
             "SELECT name, role, public_key, box_public_key, added_seq, granted_by, grant_signature, kdf"
             " FROM users ORDER BY added_seq"
         ).fetchall()
-        return [
-            UserRow(n, r, pk, bpk, s, g, gs, crypto.KdfParams.from_dict(crypto.parse_canonical(k.encode())))
-            for n, r, pk, bpk, s, g, gs, k in rows
-        ]
+        return [UserRow(n, r, pk, bpk, s, g, gs, crypto.KdfParams.parse(k)) for n, r, pk, bpk, s, g, gs, k in rows]
+
+    def slots(self) -> dict[str, Slot]:
+        """Every user's key slot as stored, by name (a removed user's is wiped: empty blobs)."""
+        with self._lock:
+            rows = self.conn.execute(f"SELECT name, {SLOT_COLUMNS} FROM users").fetchall()
+        return {name: Slot(*rest) for name, *rest in rows}
 
     def user(self, name: str) -> UserRow | None:
         return next((u for u in self.users() if u.name == name), None)
 
     def unlock(self, name: str, passphrase: str) -> Identity:
-        row = self.conn.execute(
-            "SELECT role, kdf, salt, wrapped_data_key, wrapped_signing_key, wrapped_box_key, key_epoch"
-            " FROM users WHERE name = ?",
-            (name,),
-        ).fetchone()
+        """Open ``name``'s key slot. Refused before anything is derived: a slot its user did not
+        sign (another user's, or edited), Argon2id parameters outside the floor and ceiling;
+        refused after: a slot older than its user's last passphrase change (put back)."""
+        with self._lock:
+            row = self.conn.execute(f"SELECT role, public_key, {SLOT_COLUMNS} FROM users WHERE name = ?",
+                                    (name,)).fetchone()
         if row is None:
             raise AuthError("user_unknown", user=name)
-        role, kdf_json, salt, wrapped_data, wrapped_signing, wrapped_box, epoch = row
-        if not wrapped_data:
+        role, public_key, *stored = row
+        slot = Slot(*stored)
+        if not slot.wrapped_data_key:
             raise AuthError("user_removed", user=name)
-        kdf = crypto.KdfParams.from_dict(crypto.parse_canonical(kdf_json.encode()))
-        kek = crypto.derive_kek(passphrase, salt, kdf)
+        if not slot.signed_by(self.vault_id, name, public_key):
+            raise AuthError("slot_not_theirs", user=name)
+        kdf = crypto.KdfParams.parse(slot.kdf)
+        if not kdf.usable():
+            raise AuthError("kdf_out_of_range", user=name)
+        if not kdf.meets_floor(self.kdf_floor):
+            raise AuthError("kdf_below_floor", user=name)
+        kek = crypto.derive_kek(passphrase, slot.salt, kdf)
         try:
-            data_key = crypto.open_sealed(kek, wrapped_data, _slot_aad(self.vault_id, name, "data"))
-            signing_raw = crypto.open_sealed(kek, wrapped_signing, _slot_aad(self.vault_id, name, "signing"))
-            box_raw = crypto.open_sealed(kek, wrapped_box, _slot_aad(self.vault_id, name, "box"))
+            data_key = crypto.open_sealed(kek, slot.wrapped_data_key, _slot_aad(self.vault_id, name, "data",
+                                                                                slot.key_epoch))
+            signing_raw = crypto.open_sealed(kek, slot.wrapped_signing_key, _slot_aad(self.vault_id, name, "signing"))
+            box_raw = crypto.open_sealed(kek, slot.wrapped_box_key, _slot_aad(self.vault_id, name, "box"))
         except crypto.CryptoError as exc:
             raise AuthError("passphrase_wrong", user=name) from exc
+        signing_key = crypto.signing_key_from_bytes(signing_raw)
+        if crypto.public_bytes(signing_key) != public_key:  # signed, yet not this user's keys
+            raise AuthError("slot_not_theirs", user=name)
         box_key = crypto.box_key_from_bytes(box_raw)
-        keyring = KeyRing({epoch: data_key}, user=name, box_key=box_key, vault_id=self.vault_id)
+        keyring = KeyRing({slot.key_epoch: data_key}, user=name, box_key=box_key, vault_id=self.vault_id)
         with self._lock:
             self._catch_up(keyring)
-        if keyring.latest_epoch > epoch:
-            self._rewrap_slot(name, kek, keyring)
-        return Identity(name, role, keyring, crypto.signing_key_from_bytes(signing_raw), box_key)
+            later = self._later_passphrase_change(name, public_key, slot.slot_seq, keyring)
+        if later is not None:
+            raise AuthError("slot_outdated", user=name, seq=later)
+        if keyring.latest_epoch > slot.key_epoch:
+            self._rewrap_slot(name, kek, keyring, slot, signing_key)
+        return Identity(name, role, keyring, signing_key, box_key)
+
+    def _later_passphrase_change(self, name: str, public_key: bytes, slot_seq: int, keyring: KeyRing) -> int | None:
+        """The seq of a passphrase change of ``name``'s after the one that wrote their slot, if any:
+        a ``user.passwd`` they signed whose body names a new slot. Such a slot was put back."""
+        for epoch, from_seq, _ in self._key_chain():
+            keyring.starts[epoch] = from_seq
+        rows = self.conn.execute(
+            "SELECT seq, kind, actor, prev_hash, hash, signature, body FROM ledger"
+            " WHERE kind = 'user.passwd' AND actor = ? AND seq > ? ORDER BY seq", (name, slot_seq)).fetchall()
+        for row in rows:
+            event = ledger.Event(*row)
+            if ledger.event_hash(self.vault_id, event.seq, event.kind, event.actor, event.prev_hash,
+                                 event.body) != event.hash or not crypto.verify_signature(
+                    public_key, event.signature, ledger.signed_message(event.hash)):
+                continue  # not theirs: the fold and jz verify report it
+            try:
+                data = ledger.open_body(keyring.key_for(event.seq), self.vault_id, event).data
+            except (crypto.CryptoError, ValueError, KeyError):
+                continue
+            if isinstance(data, dict) and data.get("slot"):
+                return event.seq
+        return None
 
     def _key_chain(self) -> list[tuple[int, int, bytes]]:
         return self.conn.execute("SELECT epoch, from_seq, wrapped_previous FROM key_chain ORDER BY epoch").fetchall()
@@ -380,15 +490,23 @@ class Vault:
                 record = ledger.open_body(keyring.keys[epoch - 1], self.vault_id, event)
                 keyring.learn(event.seq, record.data)
 
-    def _rewrap_slot(self, name: str, kek: bytes, keyring: KeyRing) -> None:
-        """Move a slot to the latest epoch (at its owner's login: only then is the passphrase at hand)."""
-        wrapped = crypto.seal(kek, keyring.latest, _slot_aad(self.vault_id, name, "data"))
+    def _rewrap_slot(self, name: str, kek: bytes, keyring: KeyRing, slot: Slot, signing_key: Any) -> None:
+        """Move a slot to the latest epoch (at its owner's login: only then is the passphrase at
+        hand), signed again by its owner; the event that wrote it stays the one it names."""
+        from dataclasses import replace
+
+        epoch = keyring.latest_epoch
+        wrapped = crypto.seal(kek, keyring.latest, _slot_aad(self.vault_id, name, "data", epoch))
+        moved = replace(slot, wrapped_data_key=wrapped, key_epoch=epoch).signed(
+            self.vault_id, name, slot.slot_seq, signing_key)
         with self._lock:
             self.conn.execute("BEGIN IMMEDIATE")
             try:
+                # only the slot this kek opened: a passphrase changed meanwhile elsewhere stays
                 self.conn.execute(
-                    "UPDATE users SET wrapped_data_key = ?, key_epoch = ? WHERE name = ? AND wrapped_data_key != x''",
-                    (wrapped, keyring.latest_epoch, name),
+                    "UPDATE users SET wrapped_data_key = ?, key_epoch = ?, slot_signature = ?"
+                    " WHERE name = ? AND wrapped_data_key != x'' AND salt = ? AND slot_seq = ?",
+                    (wrapped, epoch, moved.signature, name, slot.salt, slot.slot_seq),
                 )
                 self.conn.execute("COMMIT")
             except BaseException:
@@ -463,15 +581,16 @@ class Vault:
         box_key = crypto.new_box_key()
         public_key = crypto.public_bytes(signing_key)
         box_public_key = crypto.box_public_bytes(box_key)
+        _check_kdf(kdf, self.kdf_floor, name)
         with self._lock:
             self._catch_up(admin.keyring)
-        slot = _make_slot(self.vault_id, name, admin.data_key, signing_key, box_key, passphrase, kdf)
-        epoch = admin.keyring.latest_epoch
+        slot = _make_slot(self.vault_id, name, admin.data_key, admin.keyring.latest_epoch, signing_key, box_key,
+                          passphrase, kdf)
 
         def insert_user(c: sqlite3.Connection, seq: int) -> None:
             grant = admin.sign(grant_message(self.vault_id, name, role, public_key, box_public_key, seq))
-            _insert_user(c, name, role, public_key, box_public_key, seq, admin.name, grant, slot)
-            c.execute("UPDATE users SET key_epoch = ? WHERE name = ?", (epoch, name))
+            _insert_user(c, name, role, public_key, box_public_key, seq, admin.name, grant,
+                         slot.signed(self.vault_id, name, seq, signing_key))
 
         self.append(
             admin,
@@ -491,18 +610,24 @@ class Vault:
         """Rewrap only this user's slot; the data key and every other slot stay as they are."""
         if not new_passphrase:
             raise JzError("passphrase_empty")
-        slot = _make_slot(
-            self.vault_id, identity.name, identity.data_key, identity.signing_key, identity.box_key, new_passphrase, kdf
-        )
+        _check_kdf(kdf, self.kdf_floor, identity.name)
+        with self._lock:
+            self._catch_up(identity.keyring)
+        slot = _make_slot(self.vault_id, identity.name, identity.data_key, identity.keyring.latest_epoch,
+                          identity.signing_key, identity.box_key, new_passphrase, kdf)
 
         def rewrap(c: sqlite3.Connection, seq: int) -> None:
+            signed = slot.signed(self.vault_id, identity.name, seq, identity.signing_key)
             c.execute(
                 "UPDATE users SET kdf = ?, salt = ?, wrapped_data_key = ?, wrapped_signing_key = ?, wrapped_box_key = ?,"
-                " key_epoch = ? WHERE name = ?",
-                (*slot, identity.keyring.latest_epoch, identity.name),
+                " key_epoch = ?, slot_seq = ?, slot_signature = ? WHERE name = ?",
+                (signed.kdf, signed.salt, signed.wrapped_data_key, signed.wrapped_signing_key, signed.wrapped_box_key,
+                 signed.key_epoch, signed.slot_seq, signed.signature, identity.name),
             )
 
-        self.append(identity, "user.passwd", {"name": identity.name}, within=rewrap, judge=judge)
+        # the body names the new slot: a login, and jz verify, refuse an older one put back
+        self.append(identity, "user.passwd", {"name": identity.name, "slot": slot.generation.hex()},
+                    within=rewrap, judge=judge)
 
     # ------------------------------------------------------------------ the one write path
 
@@ -601,6 +726,19 @@ class Vault:
                 keyring.learn(record.seq, record.data)
             yield record
 
+    def forget_deleted(self, attempts: int = 100, pause_s: float = 0.05) -> None:
+        """Leave nothing deleted anywhere in the file's bytes: checkpoint the WAL into the file
+        (deleted rows are zeroed there: ``secure_delete``) and truncate it to nothing, retried
+        while readers (a board between polls) finish, then checked. Refuses if it cannot."""
+        wal = Path(os.fspath(self.path) + "-wal")
+        for _ in range(attempts):
+            with self._lock:
+                busy, _, _ = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if not busy and (not wal.exists() or wal.stat().st_size == 0):
+                return
+            time.sleep(pause_s)
+        raise VaultError("vault_wal_busy", path=str(self.path))
+
     def read_mark(self, user: str) -> tuple[int, bytes, str, bytes] | None:
         """The user's verified mark as stored: (seq, hash, bad seqs as JSON, mac)."""
         with self._lock:
@@ -682,25 +820,34 @@ def _split_sql(script: str) -> list[str]:
 
 
 def _check_user_name(name: str) -> None:
-    if not name or len(name) > 64 or any(c.isspace() or not c.isprintable() for c in name):
+    from .events import is_user_name  # the declarations' rule (letters, digits, _ - . and CJK)
+    if not is_user_name(name):
         raise JzError("user_name_invalid", user=name)
+
+
+def _check_kdf(kdf: crypto.KdfParams, floor: crypto.KdfParams, name: str) -> None:
+    """Slots are made only with parameters a login will accept (Python API callers included)."""
+    if not kdf.usable() or not kdf.meets_floor(floor):
+        raise JzError("kdf_below_floor", user=name)
 
 
 def _make_slot(
     vault_id: bytes,
     name: str,
     data_key: bytes,
+    epoch: int,
     signing_key: Any,
     box_key: Any,
     passphrase: str,
     kdf: crypto.KdfParams,
-) -> tuple[str, bytes, bytes, bytes, bytes]:
+) -> Slot:
+    """A new slot, not yet signed: :meth:`Slot.signed` names the event that writes it."""
     salt = os.urandom(crypto.SALT_BYTES)
     kek = crypto.derive_kek(passphrase, salt, kdf)
-    wrapped_data = crypto.seal(kek, data_key, _slot_aad(vault_id, name, "data"))
+    wrapped_data = crypto.seal(kek, data_key, _slot_aad(vault_id, name, "data", epoch))
     wrapped_signing = crypto.seal(kek, crypto.private_bytes(signing_key), _slot_aad(vault_id, name, "signing"))
     wrapped_box = crypto.seal(kek, crypto.box_private_bytes(box_key), _slot_aad(vault_id, name, "box"))
-    return crypto.canonical_json(kdf.to_dict()).decode(), salt, wrapped_data, wrapped_signing, wrapped_box
+    return Slot(kdf.to_json(), salt, wrapped_data, wrapped_signing, wrapped_box, epoch)
 
 
 def _insert_user(
@@ -712,10 +859,11 @@ def _insert_user(
     seq: int,
     granted_by: str,
     grant: bytes,
-    slot: tuple[str, bytes, bytes, bytes, bytes],
+    slot: Slot,
 ) -> None:
     c.execute(
-        "INSERT INTO users(name, role, public_key, box_public_key, added_seq, granted_by, grant_signature, kdf, salt,"
-        " wrapped_data_key, wrapped_signing_key, wrapped_box_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-        (name, role, public_key, box_public_key, seq, granted_by, grant, *slot),
+        f"INSERT INTO users(name, role, public_key, box_public_key, added_seq, granted_by, grant_signature,"
+        f" {SLOT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (name, role, public_key, box_public_key, seq, granted_by, grant, slot.kdf, slot.salt, slot.wrapped_data_key,
+         slot.wrapped_signing_key, slot.wrapped_box_key, slot.key_epoch, slot.slot_seq, slot.signature),
     )

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import crypto, ledger
-from .events import may_emit
+from .events import is_user_name, may_emit
 from .ballot_rows import held_message, sealed_message
 from .keyring import KeyRing, as_keyring
 from .vault import Identity, UserRow, Vault, grant_message, header_message
@@ -72,6 +72,7 @@ def verify(vault: Vault, data_key: bytes | KeyRing | None = None, checkpoint: di
     if data_key is not None:
         records = _check_contents(vault, events, users, data_key, report, progress)
         _check_meaning(vault, records, report)
+        _recount_disclosed_boxes(vault, records, users, report)
         report.contents_checked = True
     if checkpoint is not None:
         _check_checkpoint(vault, events, users, checkpoint, report)
@@ -113,6 +114,45 @@ def _check_meaning(vault: Vault, records: list[ledger.Record], report: Report) -
             report.problems.append(Problem(rejected.seq, rejected.key, params))
 
 
+def _recount_disclosed_boxes(vault: Vault, records: list[ledger.Record], users: dict[str, UserRow],
+                             report: Report) -> None:
+    """Every unsealed box, recounted from its sealed ballots with the key its unsealing disclosed:
+    each ballot signed by an officer of the box, and the marks exactly those the unsealing counted."""
+    import json
+
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    from .ballot_rows import SUITE, ballot_info, sealed_message
+
+    officers: dict[str, set[str]] = {}
+    rows: dict[str, list[tuple[bytes, bytes, str, bytes]]] = {}
+    for box, slot, ciphertext, signer, signature in vault.sealed_ballot_rows():
+        rows.setdefault(box, []).append((slot, ciphertext, signer, signature))
+    for record in records:
+        if record.kind == "box.create" and isinstance(record.data.get("officers"), list):
+            officers.setdefault(str(record.data.get("id")), set(record.data["officers"]))
+        if record.kind != "box.unseal" or record.seq in report.bad_seqs() or "private_key" not in record.data:
+            continue
+        box = str(record.data.get("box"))
+        try:
+            private = X25519PrivateKey.from_private_bytes(bytes.fromhex(record.data["private_key"]))
+            counted: dict[str, list[str]] = {post: [] for post in record.data["ballots"]}
+            for slot, ciphertext, signer, signature in rows.get(box, []):
+                user = users.get(signer)
+                if (signer not in officers.get(box, set()) or user is None or not crypto.verify_signature(
+                        user.public_key, signature, sealed_message(vault.vault_id, box, slot, ciphertext))):
+                    report.problems.append(Problem(record.seq, "verify_sealed_ballot", {"box": box}))
+                    continue
+                ballot = json.loads(SUITE.decrypt(ciphertext, private, info=ballot_info(vault.vault_id, box)))
+                for post in counted:
+                    counted[post].append(ballot[post])
+            same = {post: sorted(marks) for post, marks in counted.items()} == record.data["ballots"]
+        except Exception:  # noqa: BLE001  (whatever a tampered row or key does, the recount fails: say so)
+            same = False
+        if not same:
+            report.problems.append(Problem(record.seq, "verify_box_recount", {"box": box}))
+
+
 def _reporting(events: list[ledger.Event], stage: str, progress: Progress | None) -> Iterator[ledger.Event]:
     """``events`` one by one, telling ``progress`` every so often and at the end."""
     total = len(events)
@@ -143,6 +183,9 @@ def _check_grants(
     claims = Counter(user.added_seq for user in slots)
     names = Counter(user.name for user in slots)
     for user in slots:
+        for named in {user.name, user.granted_by} - {None}:
+            if not is_user_name(named):  # a name a terminal would act on, or none jz could have written
+                report.problems.append(Problem(None, "verify_user_name", {"user": named}))
         event = by_seq.get(user.added_seq)
         if event is None or event.kind != ("vault.init" if user.added_seq == 1 else "user.add"):
             report.problems.append(Problem(None, "verify_slot_without_grant", {"user": user.name}))
@@ -202,6 +245,8 @@ def _check_chain(vault: Vault, events: list[ledger.Event], users: dict[str, User
         if recomputed != event.hash:
             report.problems.append(Problem(event.seq, "verify_hash"))
         actor = users.get(event.actor)
+        if not is_user_name(event.actor):
+            report.problems.append(Problem(event.seq, "verify_user_name", {"user": event.actor}))
         if actor is None:
             report.problems.append(Problem(event.seq, "verify_unknown_actor", {"actor": event.actor}))
         else:

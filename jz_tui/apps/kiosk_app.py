@@ -9,18 +9,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual import work
 from textual.app import App
 from textual.binding import Binding
 
 from jz_tui.apps.crash import PlainCrashes
 from jz_tui.i18n import t
-from jz_tui.services import ballots
 from screens.base import localise_bindings
-from screens.data import SessionClosed, SharedSession
+from screens.data import SharedSession
 from screens.kiosk import KioskQuitScreen, KioskScreen
 from screens.login import LoginScreen
-from storage.errors import JzError
 
 
 class KioskApp(PlainCrashes, App[None]):
@@ -43,7 +40,6 @@ class KioskApp(PlainCrashes, App[None]):
         if shared is None:
             return
         self.shared = shared
-        self.mix_held()  # what a kiosk of this officer that crashed left held
         self.push_screen(KioskScreen(shared, self.box))
 
     async def action_quit(self) -> None:
@@ -55,20 +51,9 @@ class KioskApp(PlainCrashes, App[None]):
             self.push_screen(KioskQuitScreen(self.shared), callback=self._quit_answered)
 
     def _quit_answered(self, checked: bool | None) -> None:
+        # the ballots cast here stay held under the box's hold key: the unsealing mixes them in
         if checked:
-            self.mix_held(then_exit=True)
-
-    @work(thread=True, exclusive=True, group="kiosk-mix")
-    def mix_held(self, then_exit: bool = False) -> None:
-        """Move this officer's held ballots into the box, shuffled. If that fails they stay held
-        (nothing is lost) and the unsealing says who must mix them."""
-        try:
-            self.shared.use(lambda session, _activity: ballots.mix_held(session, self.box))
-        except (JzError, SessionClosed):
-            pass
-        finally:
-            if then_exit:
-                self.call_from_thread(self.exit)
+            self.exit()
 
     def action_help_quit(self) -> None:
         self.notify(t("app_how_to_quit"))

@@ -210,7 +210,7 @@ def ballots_step(ctx: DemoContext) -> None:
     for code in codes[:3]:
         ballots.cast(tally1, "BOX2", code, {"A02": "".join(rng.choice("SSSB") for _ in range(4)),
                                            "B01": "".join(rng.choice("SSBD") for _ in range(2))})
-    ballots.mix_held(tally1, "BOX2")  # the kiosk was closed after three voters
+    # three voters so far: their ballots stay held under the box's hold key until the unsealing
     ballots.open_box(tally1, "A02", True, "", 25, 25)
     for number in range(1, 9):
         marks = "".join(rng.choice("SSSBD") for _ in range(4))

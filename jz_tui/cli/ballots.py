@@ -39,11 +39,6 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     q.add_argument("--officers", required=True,
                    help="the officers unlocking shares; each one's passphrase from JZ_PASSPHRASE_<NAME> or a prompt")
     q.set_defaults(handler=cmd_box_unseal)
-    q = box_sub.add_parser("mix", parents=[parent],
-                           help="move the ballots your kiosk holds into the box, shuffled (tally; the kiosk does it on quit)")
-    q.add_argument("vault")
-    q.add_argument("--box", required=True)
-    q.set_defaults(handler=cmd_box_mix)
 
     p = sub.add_parser("ballot", help="paper ballots / 纸质选票")
     ballot_sub = p.add_subparsers(dest="ballot_command", metavar="ACTION", required=True)
@@ -162,13 +157,6 @@ def spell_marks(argv: list[str]) -> list[str]:
             word = "--marks=" + word.removeprefix("--marks=").replace("-", "0")
         spelled.append(word)
     return spelled
-
-
-def cmd_box_mix(args: argparse.Namespace) -> int:
-    session = login(args)
-    count = ballots.mix_held(session, args.box)
-    emit(args, {"box": args.box.upper(), "mixed": count}, t("box_mixed", box=args.box.upper(), count=count))
-    return 0
 
 
 def cmd_ballot_enter(args: argparse.Namespace) -> int:

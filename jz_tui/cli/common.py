@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from jz_tui.display import shown_json, shown_lines
 from jz_tui.i18n import t
 from jz_tui.services.session import Session, open_session, rejection_notice
 from storage.errors import JzError
@@ -70,9 +71,9 @@ def login(args: argparse.Namespace) -> Session:
 def emit(args: argparse.Namespace, payload: Any, text: str | Callable[[], str]) -> None:
     """``--json`` prints ``payload``; otherwise the human text."""
     if getattr(args, "json", False):
-        print(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
-    else:
-        print(text() if callable(text) else text)
+        print(shown_json(json.dumps(payload, ensure_ascii=False, indent=2, default=str)))
+    else:  # what the file said reaches the terminal with its control characters escaped
+        print(shown_lines(text() if callable(text) else text))
 
 
 def common_options() -> argparse.ArgumentParser:

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from jz_tui.cli.common import EXIT_TAMPERED, Misuse, emit, login, read_new_passphrase, read_passphrase
+from jz_tui.display import shown, shown_json
 from jz_tui.i18n import t
 from jz_tui.progress import progress_line
 import jz_tui.events  # noqa: F401  (verify folds through every kind's declaration)
@@ -112,7 +113,7 @@ def cmd_user_list(args: argparse.Namespace) -> int:
     ]
 
     def text() -> str:
-        lines = [f"{u.name:<16} {t('role_' + u.role):<10} {u.fingerprint}" for u in users]
+        lines = [f"{shown(u.name):<16} {t('role_' + u.role):<10} {u.fingerprint}" for u in users]
         return "\n".join(lines)
 
     emit(args, payload, text)
@@ -200,18 +201,20 @@ def cmd_log(args: argparse.Namespace) -> int:
             if rejected else None
         rows.append((event, at, data, reason))
     if args.json:
-        print(json.dumps(
+        print(shown_json(json.dumps(
             [{"seq": e.seq, "at": at, "actor": e.actor, "kind": e.kind, "hash": e.hash.hex(), "data": data,
               "rejected": reason} for e, at, data, reason in rows],
             ensure_ascii=False, indent=2,
-        ))
+        )))
         return 0
     for e, at, data, reason in rows:
-        summary = t("log_unreadable") if data is None else json.dumps(data, ensure_ascii=False, separators=(", ", ": "))
+        summary = t("log_unreadable") if data is None else \
+            shown_json(json.dumps(data, ensure_ascii=False, separators=(", ", ": ")))
         if len(summary) > 160:
             summary = summary[:157] + "..."
         mark = f"  ✗ {reason}" if reason else ""
-        sys.stdout.write(f"{e.seq:>6}  {at[:19]:<19}  {short_hash(e.hash)}  {e.actor:<12} {e.kind:<18} {summary}{mark}\n")
+        sys.stdout.write(f"{e.seq:>6}  {shown(at[:19]):<19}  {short_hash(e.hash)}  {shown(e.actor):<12} "
+                         f"{shown(e.kind):<18} {summary}{mark}\n")
     return 0
 
 

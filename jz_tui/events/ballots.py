@@ -5,6 +5,8 @@ from __future__ import annotations
 from jz_tui.events.common import post_exists, rules_of
 from jz_tui.rules.count import close_pending, codes_of
 from jz_tui.rules.democratic import valid_marks
+from storage import crypto
+from storage.ballot_rows import slip_commitment
 from storage.events import (
     boolean,
     declare,
@@ -40,13 +42,15 @@ def _check_create(state: SessionState, record: Record) -> None:
     require(data["k"] == rules.shares_to_open, "event_box_k")
     needed = max(data["k"], rules.officers_to_close)
     require(len(data["officers"]) >= needed, "box_too_few_officers", needed=needed, given=len(data["officers"]))
-    require(sorted(data["shares"]) == sorted(data["officers"]), "event_box_shares")
+    require(sorted(data["shares"]) == sorted(data["officers"]) == sorted(data["hold_shares"]), "event_box_shares")
+    require(data["hold_public_key"] != data["public_key"], "event_box_shares")
 
 
 def _apply_create(state: SessionState, record: Record) -> None:
     d = record.data
     state.tally.boxes[d["id"]] = Box(d["id"], list(d["posts"]), d["seal_no"], list(d["officers"]), d["k"],
-                                     d["public_key"], dict(d["shares"]), record.seq)
+                                     d["public_key"], dict(d["shares"]), record.seq,
+                                     hold_public_key=d["hold_public_key"], hold_shares=dict(d["hold_shares"]))
     for post in d["posts"]:
         state.tally.posts[post] = PostTally(post, d["id"])
 
@@ -54,9 +58,11 @@ def _apply_create(state: SessionState, record: Record) -> None:
 declare("box.create", roles={"admin"},
         body=obj({"id": name, "posts": list_of(name, 1000, 1, unique=True), "seal_no": text(2000, empty=False),
                   "officers": list_of(name, 50, 1, unique=True), "k": integer(1, 9), "public_key": hexstr(32),
-                  "shares": dict_of(name, hexstr(max_bytes=256), 50)}),
+                  "shares": dict_of(name, hexstr(max_bytes=256), 50), "hold_public_key": hexstr(32),
+                  "hold_shares": dict_of(name, hexstr(max_bytes=256), 50)}),
         check=_check_create, apply=_apply_create,
-        doc="A sealed box for some open posts, its officers (tally users), and k as the rules say.")
+        doc="A sealed box for some open posts, its officers (tally users), k as the rules say, and two keys "
+            "that exist only as k-of-n shares: the box key and the hold key kiosk copies wait under.")
 
 
 def officer_tally(state: SessionState, actor: str, post: str) -> PostTally:
@@ -137,22 +143,25 @@ def sealed_box(state: SessionState, box_id: str) -> Box:
 
 def _check_tokens(state: SessionState, record: Record) -> None:
     box = sealed_box(state, record.data["box"])
-    require(not box.token_hashes.intersection(record.data["hashes"]), "event_token_reissued")
+    require(not box.commitments.intersection(record.data["commitments"]), "event_token_reissued")
 
 
 def _apply_tokens(state: SessionState, record: Record) -> None:
-    state.tally.boxes[record.data["box"]].token_hashes.update(record.data["hashes"])
+    state.tally.boxes[record.data["box"]].commitments.update(record.data["commitments"])
 
 
 declare("tokens.issue", roles={"admin"},
-        body=obj({"box": name, "hashes": list_of(hexstr(32), 10_000, 1, unique=True)}),
-        check=_check_tokens, apply=_apply_tokens, doc="One-time voting slips for a box (their hashes only).")
+        body=obj({"box": name, "commitments": list_of(hexstr(32), 10_000, 1, unique=True)}),
+        check=_check_tokens, apply=_apply_tokens,
+        doc="One-time voting slips for a box: a commitment to each, never what spends it.")
 
 
 def _check_spend(state: SessionState, record: Record) -> None:
     box = sealed_box(state, record.data["box"])
+    require(record.actor in box.officers, "event_not_box_officer", user=record.actor, box=box.id)
+    require(not box.unseal_signed, "box_unsealing", box=box.id)
     token = record.data["token"]
-    require(token in box.token_hashes, "token_unknown")
+    require(slip_commitment(token) in box.commitments, "token_unknown")
     require(token not in box.spent, "token_spent")
 
 
@@ -162,21 +171,28 @@ def _apply_spend(state: SessionState, record: Record) -> None:
 
 declare("token.spend", roles={"tally"}, body=obj({"box": name, "token": hexstr(32)}),
         check=_check_spend, apply=_apply_spend,
-        doc="A slip spent at the kiosk; its sealed ballot is held in the same transaction.")
+        doc="A slip spent at the kiosk by presenting what its printed code hashes to (its commitment's "
+            "preimage); its ballot is held in the same transaction.")
 
 
 def _check_mix(state: SessionState, record: Record) -> None:
-    sealed_box(state, record.data["box"])
+    box = sealed_box(state, record.data["box"])
+    require(box.unseal_signed, "event_unseal_unsigned", box=box.id, k=box.k)
+    require(record.actor in box.officers, "event_not_box_officer", user=record.actor, box=box.id)
 
 
 declare("box.mix", roles={"tally"}, body=obj({"box": name, "count": integer(0, MAX_BALLOTS)}),
-        check=_check_mix, doc="A kiosk officer's held ballots moved into the box in one shuffled batch.")
+        check=_check_mix,
+        doc="At the unsealing, k officers present: the held ballots opened with the hold key and moved "
+            "into the box in one shuffled batch.")
 
 
 def _check_unseal(state: SessionState, record: Record) -> None:
     data = record.data
     box = sealed_box(state, data["box"])
+    require(box.unseal_signed, "event_unseal_unsigned", box=box.id, k=box.k)
     require(record.actor in box.officers, "event_not_box_officer", user=record.actor, box=box.id)
+    require(box_public_key(data["private_key"]) == box.public_key, "event_unseal_key")
     require(sorted(data["ballots"]) == sorted(box.posts), "event_unseal_posts")
     require(data["count"] == len(box.spent), "event_unseal_count", count=data["count"], spent=len(box.spent))
     for post, marks in data["ballots"].items():
@@ -186,15 +202,23 @@ def _check_unseal(state: SessionState, record: Record) -> None:
         require(state.tally.posts[post].closed is None, "tally_closed", post=post)
 
 
+def box_public_key(private_hex: str) -> str:
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    return crypto.box_public_bytes(X25519PrivateKey.from_private_bytes(bytes.fromhex(private_hex))).hex()
+
+
 def _apply_unseal(state: SessionState, record: Record) -> None:
     box = state.tally.boxes[record.data["box"]]
     box.unsealed_seq = record.seq
+    box.private_key = record.data["private_key"]
     for post, marks in record.data["ballots"].items():
         state.tally.posts[post].electronic = list(marks)
 
 
 declare("box.unseal", roles={"tally"},
         body=obj({"box": name, "ballots": dict_of(name, list_of(text(1000), MAX_BALLOTS), 1000),
-                  "count": integer(0, MAX_BALLOTS)}),
+                  "count": integer(0, MAX_BALLOTS), "private_key": hexstr(32)}),
         check=_check_unseal, apply=_apply_unseal,
-        doc="The electronic ballots of a box, opened: one per slip spent, for each of its posts.")
+        doc="The electronic ballots of a box, counted once k officers signed its unsealing: one per slip "
+            "spent, and the box key disclosed so that anyone with the file can recount them.")

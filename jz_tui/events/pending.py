@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from jz_tui.events.ballots import officer_tally
+from jz_tui.events.ballots import officer_tally, sealed_box
 from jz_tui.events.common import candidate, rules_of
 from jz_tui.events.scores import valid_items
 from jz_tui.rules.count import close_problems, close_record
@@ -166,6 +166,33 @@ def _close(state: SessionState, params: Params) -> None:
     state.tally.posts[params["post"]].closed = close_record(state, params["post"])
 
 
+# ---------------------------------------------------------------------- box.unseal
+
+
+def _check_unseal(state: SessionState, starter: str, params: Params) -> None:
+    box = sealed_box(state, params["box"])
+    require(starter in box.officers, "event_not_box_officer", user=starter, box=box.id)
+    require(not box.unseal_signed and state.waiting_for("box.unseal", box.id) is None, "box_unsealing", box=box.id)
+
+
+def _still_sealed(state: SessionState, starter: str, params: Params) -> None:
+    sealed_box(state, params["box"])
+
+
+def _unseal_signed(state: SessionState, params: Params) -> None:
+    state.tally.boxes[params["box"]].unseal_signed = True
+
+
+def _box_officers(state: SessionState, params: Params) -> dict[str, list[str]]:
+    box = state.tally.boxes.get(params["box"])
+    return {"tally": list(box.officers) if box else []}
+
+
+def _box_k(state: SessionState, params: Params) -> dict[str, int]:
+    box = state.tally.boxes.get(params["box"])
+    return {"tally": box.k if box else 1}
+
+
 _CLOSE = obj({"post": name, "box": name, "seal_intact": json_value, "issued": json_value, "returned": json_value,
               "valid": json_value, "void": json_value, "electronic": json_value, "candidates": json_value})
 
@@ -184,6 +211,10 @@ ACTIONS: dict[str, Action] = {
                              _check_override, _override),
     "tally.close": Action(frozenset({"tally"}), _CLOSE, _close_required, _check_close, _close,
                           restrict=_officers, creator_signs=True, at_completion=_closable),
+    # k officers of the box, each unlocking their own share at the unsealing: only then may the
+    # held ballots be mixed in and the box be opened (box.mix, box.unseal)
+    "box.unseal": Action(frozenset({"tally"}), obj({"box": name}), _box_k, _check_unseal, _unseal_signed,
+                         restrict=_box_officers, creator_signs=True, at_completion=_still_sealed),
 }
 
 
@@ -194,7 +225,7 @@ ACTIONS: dict[str, Action] = {
 
 def subject_of(params: Params) -> str:
     """What an action is about, for finding the one waiting: a post, a candidate, or a check-in's code."""
-    return str(params.get("post") or params.get("candidate") or params.get("code") or "")
+    return str(params.get("post") or params.get("candidate") or params.get("code") or params.get("box") or "")
 
 
 def _check_create(state: SessionState, record: Record) -> None:

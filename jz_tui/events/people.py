@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storage.events import ROLES, declare, dict_of, hexstr, integer, list_of, name, obj, one_of, require, text
+from storage.events import ROLES, declare, dict_of, hexstr, integer, list_of, obj, one_of, require, text, user_name
 from storage.ledger import Record
 from storage.projection import SessionState, UserInfo
 
@@ -25,7 +25,7 @@ def _apply_init(state: SessionState, record: Record) -> None:
 
 declare(
     "vault.init", roles={"admin"},
-    body=obj({"session": text(200), "admin": name, "public_key": hexstr(32), "box_public_key": hexstr(32)}),
+    body=obj({"session": text(200), "admin": user_name, "public_key": hexstr(32), "box_public_key": hexstr(32)}),
     check=_check_init, apply=_apply_init,
     doc="The vault's first event: the session and its first admin, whose key the header pins.",
 )
@@ -45,7 +45,7 @@ def _apply_user_add(state: SessionState, record: Record) -> None:
 
 declare(
     "user.add", roles={"admin"},
-    body=obj({"name": name, "role": one_of(*ROLES), "public_key": hexstr(32), "box_public_key": hexstr(32)}),
+    body=obj({"name": user_name, "role": one_of(*ROLES), "public_key": hexstr(32), "box_public_key": hexstr(32)}),
     check=_check_user_add, apply=_apply_user_add,
     doc="A new user and their public keys (their key slot is written in the same transaction).",
 )
@@ -56,8 +56,8 @@ def _check_passwd(state: SessionState, record: Record) -> None:
 
 
 declare(
-    "user.passwd", roles=_ALL, body=obj({"name": name}), check=_check_passwd,
-    doc="A user rewrapped their own key slot under a new passphrase.",
+    "user.passwd", roles=_ALL, body=obj(optional={"slot": hexstr(32)}, required={"name": user_name}), check=_check_passwd,
+    doc="A user rewrapped their own key slot under a new passphrase (``slot``: the new slot's generation).",
 )
 
 
@@ -75,8 +75,8 @@ def _apply_rekey(state: SessionState, record: Record) -> None:
 
 declare(
     "vault.rekey", roles={"admin"},
-    body=obj({"epoch": integer(1, 10**6), "keys": dict_of(name, hexstr(max_bytes=512)),
-              "removed": list_of(name, unique=True)}),
+    body=obj({"epoch": integer(1, 10**6), "keys": dict_of(user_name, hexstr(max_bytes=512)),
+              "removed": list_of(user_name, unique=True)}),
     check=_check_rekey, apply=_apply_rekey,
     doc="A new data key, sealed to every user but the removed ones.",
 )

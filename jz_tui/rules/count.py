@@ -94,7 +94,7 @@ def close_problems(state: SessionState, post: str) -> list[JzError]:
         problems.append(JzError(current.reconciliation.problems[0], post=post, issued=current.reconciliation.issued,
                                 returned=current.reconciliation.returned, valid=current.reconciliation.valid,
                                 void=current.reconciliation.void))
-    if box.token_hashes and box.unsealed_seq is None:
+    if box.commitments and box.unsealed_seq is None:
         problems.append(JzError("tally_electronic_sealed", post=post, box=box.id))
     return problems
 

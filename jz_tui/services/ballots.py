@@ -15,7 +15,6 @@ import secrets
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hpke
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
 from jz_tui.events.ballots import officer_tally
@@ -33,23 +32,21 @@ from jz_tui.services import pending
 from jz_tui.services.config import current_rules
 from jz_tui.services.session import Session
 from storage import crypto, shamir
-from storage.ballot_rows import held_message, sealed_message
+from storage.ballot_rows import SUITE, ballot_info, held_info, held_message, sealed_message, slip_commitment
 from storage.errors import JzError
 from storage.projection import SessionState
 from storage.tally_state import Box, PostTally
 from storage.vault import Identity
 
-SUITE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
 TOKEN_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 MAX_BALLOTS = 1_000_000  # issued or returned at one post: more is a typing error
 
 
-def share_info(vault_id: bytes, box: str, officer: str) -> bytes:
-    return crypto.frame("jz-box-share-v1", vault_id, box, officer)
-
-
-def ballot_info(vault_id: bytes, box: str) -> bytes:
-    return crypto.frame("jz-ballot-v1", vault_id, box)
+def share_info(vault_id: bytes, box: str, officer: str, which: str = "box") -> bytes:
+    """HPKE info of an officer's share of the box key (``box``) or of its hold key (``hold``)."""
+    if which == "box":
+        return crypto.frame("jz-box-share-v1", vault_id, box, officer)
+    return crypto.frame("jz-hold-share-v1", vault_id, box, officer)
 
 
 # ---------------------------------------------------------------------- the box
@@ -83,18 +80,27 @@ def create_box(session: Session, posts: list[str], officers: list[str], seal_no:
     if not seal_no.strip():
         raise JzError("box_seal_needed")
     box_id = f"BOX{len(state.tally.boxes) + 1}"
+    public, sealed = _split_new_key(session, box_id, officers, k, "box")
+    hold_public, hold_sealed = _split_new_key(session, box_id, officers, k, "hold")
+    session.append("box.create", {"id": box_id, "posts": posts, "seal_no": seal_no.strip(), "officers": officers,
+                                  "k": k, "public_key": public, "shares": sealed,
+                                  "hold_public_key": hold_public, "hold_shares": hold_sealed})
+    return session.state.tally.boxes[box_id]
+
+
+def _split_new_key(session: Session, box_id: str, officers: list[str], k: int, which: str) -> tuple[str, dict[str, str]]:
+    """A new X25519 key that from the moment it is made exists only as k-of-n shares, each sealed
+    to one officer's own key: (its public key, officer -> sealed share), both hex."""
     private = X25519PrivateKey.generate()
     shares = shamir.split(crypto.box_private_bytes(private), k, len(officers))
     sealed = {}
     for officer, (x, y) in zip(officers, shares, strict=True):
-        recipient = X25519PublicKey.from_public_bytes(bytes.fromhex(state.users[officer].box_public_key))
+        recipient = X25519PublicKey.from_public_bytes(bytes.fromhex(session.state.users[officer].box_public_key))
         sealed[officer] = SUITE.encrypt(bytes([x]) + y, recipient,
-                                        info=share_info(session.vault.vault_id, box_id, officer)).hex()
-    public = crypto.box_public_bytes(private)
-    del private  # from here on the key exists only as shares
-    session.append("box.create", {"id": box_id, "posts": posts, "seal_no": seal_no.strip(), "officers": officers,
-                                  "k": k, "public_key": public.hex(), "shares": sealed})
-    return session.state.tally.boxes[box_id]
+                                        info=share_info(session.vault.vault_id, box_id, officer, which)).hex()
+    public = crypto.box_public_bytes(private).hex()
+    del private
+    return public, sealed
 
 
 def _officer_tally(session: Session, post: str) -> tuple[str, PostTally, Box]:
@@ -218,13 +224,14 @@ def _unsealed_box(state: SessionState, box_id: str) -> Box:
 
 
 def issue_tokens(session: Session, box_id: str, count: int) -> list[str]:
+    """Slips for a box: the printed codes are returned once; the ledger keeps only a commitment to each."""
     session.require_role("admin", action="tokens.issue")
     session.refresh()
     box = _unsealed_box(session.state, box_id)
     if not 1 <= count <= 10000:
         raise JzError("tokens_bad_count")
     codes = ["".join(secrets.choice(TOKEN_ALPHABET) for _ in range(12)) for _ in range(count)]
-    session.append("tokens.issue", {"box": box.id, "hashes": sorted(token_hash(c) for c in codes)})
+    session.append("tokens.issue", {"box": box.id, "commitments": sorted(slip_commitment(token_hash(c)) for c in codes)})
     return [f"{c[:4]}-{c[4:8]}-{c[8:]}" for c in codes]
 
 
@@ -232,15 +239,13 @@ def check_slip(state: SessionState, box_id: str, token: str) -> tuple[Box, str]:
     """The box and the slip's hash, if the slip may vote in that box now (the kiosk asks before marking)."""
     box = _unsealed_box(state, box_id)
     hashed = token_hash(token)
-    if hashed not in box.token_hashes:
+    if slip_commitment(hashed) not in box.commitments:
         raise JzError("token_unknown")
     if hashed in box.spent:
         raise JzError("token_spent")
+    if box.unseal_signed:
+        raise JzError("box_unsealing", box=box.id)
     return box, hashed
-
-
-def held_info(vault_id: bytes, box: str, officer: str) -> bytes:
-    return crypto.frame("jz-held-v1", vault_id, box, officer)
 
 
 def cast(session: Session, box_id: str, token: str, choices: dict[str, str]) -> None:
@@ -248,8 +253,9 @@ def cast(session: Session, box_id: str, token: str, choices: dict[str, str]) -> 
 
     The transaction that spends the slip must not hold anything the box key opens, or the
     file would pair each ballot with its spend (whose order is in the clear). So the sealed
-    ballot is sealed once more, to the kiosk officer's own key, and held until
-    :func:`mix_held` moves that officer's held ballots into the box in one shuffled batch.
+    ballot is sealed once more, to the box's hold key (which, like the box key, exists only
+    as k-of-n officer shares and is never disclosed), and held until the unsealing mixes the
+    held ballots into the box in one shuffled batch.
     """
     session.require_role("tally", action="token.spend")
     session.refresh()
@@ -264,7 +270,8 @@ def cast(session: Session, box_id: str, token: str, choices: dict[str, str]) -> 
     vault_id = session.vault.vault_id
     public = X25519PublicKey.from_public_bytes(bytes.fromhex(box.public_key))
     sealed = SUITE.encrypt(crypto.canonical_json(ballot), public, info=ballot_info(vault_id, box.id))
-    held = SUITE.encrypt(sealed, session.identity.box_key.public_key(), info=held_info(vault_id, box.id, session.user))
+    hold = X25519PublicKey.from_public_bytes(bytes.fromhex(box.hold_public_key))
+    held = SUITE.encrypt(sealed, hold, info=held_info(vault_id, box.id))
     slot = secrets.token_bytes(16)
     signature = session.identity.sign(held_message(vault_id, box.id, slot, held))
 
@@ -279,81 +286,137 @@ def cast(session: Session, box_id: str, token: str, choices: dict[str, str]) -> 
     session.append("token.spend", {"box": box.id, "token": hashed}, within=store)
 
 
-def mix_held(session: Session, box_id: str, officer: Identity | None = None) -> int:
-    """Move the ballots held for ``officer`` (default: the session's user) into the box, in one
-    transaction, each under a fresh random slot and written in slot order: the box's bytes then
-    grow in an order that has nothing to do with casting. Returns how many were moved."""
-    officer = officer or session.identity
-    session.refresh()
-    box = _unsealed_box(session.state, box_id)
-    vault_id = session.vault.vault_id
-    rows = session.vault.held_ballots(box.id, officer.name)
-    if not rows:
-        return 0
-    sealed = []
-    for slot, held, signature in rows:
-        # re-signed below as the officer's: a row that is not theirs must not be laundered into the box
-        if not crypto.verify_signature(officer.public_key, signature, held_message(vault_id, box.id, slot, held)):
-            raise JzError("box_held_not_signed", box=box.id, officer=officer.name)
-        try:
-            sealed.append(SUITE.decrypt(held, officer.box_key, info=held_info(vault_id, box.id, officer.name)))
-        except InvalidTag as exc:
-            raise JzError("ballot_unopenable", box=box.id) from exc
-    shuffled = sorted((secrets.token_bytes(16), ciphertext) for ciphertext in sealed)
-
-    def move(conn, seq: int) -> None:
-        conn.executemany("DELETE FROM held_ballots WHERE box = ? AND slot = ?", [(box.id, r[0]) for r in rows])
-        conn.executemany(
-            "INSERT INTO sealed_ballots(box, slot, ciphertext, signer, signature) VALUES (?,?,?,?,?)",
-            [(box.id, slot, ciphertext, officer.name, officer.sign(sealed_message(vault_id, box.id, slot, ciphertext)))
-             for slot, ciphertext in shuffled])
-
-    session.append("box.mix", {"box": box.id, "count": len(shuffled)}, within=move, as_user=officer)
-    return len(shuffled)
-
-
-def unlock_share(vault_id: bytes, box: Box, officer: Identity) -> tuple[int, bytes]:
-    sealed = box.shares.get(officer.name)
+def unlock_share(vault_id: bytes, box: Box, officer: Identity, which: str = "box") -> tuple[int, bytes]:
+    sealed = (box.shares if which == "box" else box.hold_shares).get(officer.name)
     if sealed is None:
         raise JzError("box_not_an_officer", user=officer.name)
     try:
-        raw = SUITE.decrypt(bytes.fromhex(sealed), officer.box_key, info=share_info(vault_id, box.id, officer.name))
+        raw = SUITE.decrypt(bytes.fromhex(sealed), officer.box_key,
+                            info=share_info(vault_id, box.id, officer.name, which))
     except InvalidTag as exc:
         raise JzError("box_share_unreadable", user=officer.name) from exc
     return raw[0], raw[1:]
 
 
-def unseal(session: Session, box_id: str, officers: list[Identity]) -> dict[str, list[str]]:
-    """Rebuild the box key from k officers' shares (in memory), open and count every sealed ballot."""
-    session.require_role("tally", action="box.unseal")
-    session.refresh()
-    box = _unsealed_box(session.state, box_id)
-    distinct = {o.name: o for o in officers}
-    if len(distinct) < box.k:
-        raise JzError("box_too_few_shares", k=box.k, given=len(distinct))
-    shares = [unlock_share(session.vault.vault_id, box, o) for o in distinct.values()]
+def _rebuild(vault_id: bytes, box: Box, officers: list[Identity], which: str) -> X25519PrivateKey:
+    """The box key or the hold key, rebuilt in memory from the officers' own shares."""
+    shares = [unlock_share(vault_id, box, o, which) for o in officers]
     try:
         private = X25519PrivateKey.from_private_bytes(shamir.combine(shares))
     except (shamir.ShamirError, ValueError) as exc:
         raise JzError("box_key_not_rebuilt") from exc
-    if crypto.box_public_bytes(private).hex() != box.public_key:
+    if crypto.box_public_bytes(private).hex() != (box.public_key if which == "box" else box.hold_public_key):
         raise JzError("box_key_not_rebuilt")
-    for officer in distinct.values():
-        mix_held(session, box.id, officer)
-    still_held = sorted({signer for held_box, _, _, signer, _ in session.vault.held_ballot_rows() if held_box == box.id})
-    if still_held:
-        raise JzError("box_ballots_held", box=box.id, officers=", ".join(still_held))
-    opened: dict[str, list[str]] = {post: [] for post in box.posts}
-    for _slot, ciphertext in session.vault.sealed_ballots(box.id):
+    return private
+
+
+def _sign_unsealing(session: Session, box: Box, officers: list[Identity]) -> None:
+    """The unsealing as one action: started by this session's officer, signed by each of the others."""
+    state = session.state
+    if box.unseal_signed:
+        return  # signed already: an unsealing interrupted after the signatures goes on from here
+    action = state.waiting_for("box.unseal", box.id)
+    if action is None:
+        action = pending.create(session, "box.unseal", {"box": box.id})
+    for officer in officers:
+        if not action.done and action.can_sign(officer.name, "tally"):
+            session.append("pending.sign", {"id": action.id}, as_user=officer)
+    if not session.state.tally.boxes[box.id].unseal_signed:
+        raise JzError("event_unseal_unsigned", box=box.id, k=box.k)
+
+
+def _mix(session: Session, box: Box, hold: X25519PrivateKey) -> int:
+    """Move every held ballot of the box into it, in one transaction, each under a fresh random
+    slot and written in slot order: the box's bytes grow in an order that has nothing to do with
+    casting. Each held row must carry a kiosk officer's valid signature; the moved rows are
+    signed by this session's officer. Returns how many were moved."""
+    vault_id = session.vault.vault_id
+    rows = session.vault.held_ballot_rows()
+    rows = [r for r in rows if r[0] == box.id]
+    if not rows:
+        return 0
+    keys = {name: session.state.users[name].public_key for name in box.officers if name in session.state.users}
+    sealed = []
+    for _box, slot, held, signer, signature in rows:
+        if signer not in keys or not crypto.verify_signature(bytes.fromhex(keys[signer]), signature,
+                                                           held_message(vault_id, box.id, slot, held)):
+            raise JzError("box_held_not_signed", box=box.id, officer=signer)
         try:
-            ballot = json.loads(SUITE.decrypt(ciphertext, private, info=ballot_info(session.vault.vault_id, box.id)))
+            sealed.append(SUITE.decrypt(held, hold, info=held_info(vault_id, box.id)))
+        except InvalidTag as exc:
+            raise JzError("ballot_unopenable", box=box.id) from exc
+    shuffled = sorted((secrets.token_bytes(16), ciphertext) for ciphertext in sealed)
+    identity = session.identity
+
+    def move(conn, seq: int) -> None:
+        conn.executemany("DELETE FROM held_ballots WHERE box = ? AND slot = ?", [(box.id, r[1]) for r in rows])
+        conn.executemany(
+            "INSERT INTO sealed_ballots(box, slot, ciphertext, signer, signature) VALUES (?,?,?,?,?)",
+            [(box.id, slot, ciphertext, identity.name, identity.sign(sealed_message(vault_id, box.id, slot, ciphertext)))
+             for slot, ciphertext in shuffled])
+
+    session.append("box.mix", {"box": box.id, "count": len(shuffled)}, within=move)
+    return len(shuffled)
+
+
+def open_box_ballots(vault, box: Box, private: X25519PrivateKey, officer_keys: dict[str, str]) -> dict[str, list[str]]:
+    """Every sealed ballot of the box, its signature checked (an officer of the box), opened:
+    post -> marks, sorted (no trace of any order)."""
+    vault_id = vault.vault_id
+    opened: dict[str, list[str]] = {post: [] for post in box.posts}
+    for box_id, slot, ciphertext, signer, signature in vault.sealed_ballot_rows():
+        if box_id != box.id:
+            continue
+        key = officer_keys.get(signer)
+        if key is None or not crypto.verify_signature(bytes.fromhex(key), signature,
+                                                      sealed_message(vault_id, box.id, slot, ciphertext)):
+            raise JzError("box_ballot_not_signed", box=box.id)
+        try:
+            ballot = json.loads(SUITE.decrypt(ciphertext, private, info=ballot_info(vault_id, box.id)))
         except (InvalidTag, ValueError) as exc:
             raise JzError("ballot_unopenable", box=box.id) from exc
         for post in box.posts:
             opened[post].append(ballot[post])
+    return {post: sorted(marks) for post, marks in opened.items()}
+
+
+def unseal(session: Session, box_id: str, officers: list[Identity]) -> dict[str, list[str]]:
+    """Open the electronic ballots with k officers of the box present, each unlocking their own share.
+
+    In order: the officers sign the unsealing as one action; the hold key is rebuilt and the
+    held ballots mixed into the box; the file and its WAL are rid of every held copy; the box
+    key is rebuilt, every sealed ballot checked (signed by an officer of the box, one per slip
+    spent) and opened; then ``box.unseal`` records the count and discloses the box key, so that
+    anyone with the file can recount. The casting order stays as hidden as before: the held
+    copies were under the hold key, which is never disclosed and is gone with them.
+    """
+    session.require_role("tally", action="box.unseal")
+    session.refresh()
+    box = _unsealed_box(session.state, box_id)
+    distinct = list({o.name: o for o in officers}.values())
+    for officer in distinct:
+        if officer.name not in box.officers:
+            raise JzError("box_not_an_officer", user=officer.name)
+    if session.user not in {o.name for o in distinct}:
+        distinct = [session.identity, *distinct]
+    if len(distinct) < box.k:
+        raise JzError("box_too_few_shares", k=box.k, given=len(distinct))
+    vault_id = session.vault.vault_id
+    hold = _rebuild(vault_id, box, distinct[: box.k], "hold")
+    private = _rebuild(vault_id, box, distinct[: box.k], "box")
+    _sign_unsealing(session, box, distinct)
+    _mix(session, box, hold)
+    del hold
+    session.vault.forget_deleted()  # no held copy left in the file or its WAL before the key is disclosed
+    box = session.state.tally.boxes[box.id]
+    keys = {name: session.state.users[name].public_key for name in box.officers if name in session.state.users}
+    result = open_box_ballots(session.vault, box, private, keys)
+    counted = len(result[box.posts[0]]) if box.posts else 0
+    if counted != len(box.spent):
+        raise JzError("event_unseal_count", count=counted, spent=len(box.spent))
+    session.append("box.unseal", {"box": box.id, "ballots": result, "count": counted,
+                                  "private_key": crypto.box_private_bytes(private).hex()})
     del private
-    result = {post: sorted(marks) for post, marks in opened.items()}  # sorted: no trace of any order
-    session.append("box.unseal", {"box": box.id, "ballots": result, "count": len(opened[box.posts[0]])})
     return result
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from jz_tui.events.results import HALL_FORMAT, check_export, check_signature  # noqa: F401  (check_signature: re-exported)
 from jz_tui.events.results import signed_part as _signed_part
+from jz_tui.display import shown_json
 from jz_tui.i18n import t
 from jz_tui.services.session import Session
 from storage import crypto, ledger
@@ -79,7 +80,9 @@ def _own(announced: dict[str, Any] | None) -> dict[str, Any] | None:
 
 def write_export(payload: dict[str, Any], path: str | Path) -> Path:
     path = Path(path)
-    path.write_text(json.dumps(payload, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    # the same JSON, its control characters as \u escapes: a `cat` of the file does not drive the terminal
+    text = shown_json(json.dumps(payload, ensure_ascii=False, indent=1, sort_keys=True))
+    path.write_text(text + "\n", encoding="utf-8")
     return path
 
 

@@ -18,6 +18,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from jz_tui import i18n
+from jz_tui.display import shown
 from jz_tui.i18n import t, t_or
 from jz_tui.rules.ranking import rank
 from jz_tui.rules.settings import rules_from
@@ -62,8 +63,9 @@ def build_notice(state: SessionState, vault: Vault, lang: str) -> Notice:
                 _appointment(state, row.code, is_contract(candidate), lang),
                 *([_halls_cell(row.halls, lang)] if from_halls else []),
             ])
+    rows = [[shown(cell) for cell in row] for row in rows]  # names and notes come from the file
     meta = {
-        "session": state.session_name,
+        "session": shown(state.session_name),
         "vault_id": vault.vault_id.hex(),
         "admin_fingerprint": vault.admin_fingerprint,
         "head_seq": str(state.seq),
