@@ -148,7 +148,7 @@ def _post_count(session: Session, post: str) -> PostCount:
         problems=problems,
         unreconciled=bool(recon and recon.problems),
         override=tally.override is not None,
-        slips=len(box.token_hashes),
+        slips=len(box.commitments),
         cast=len(box.spent),
         unsealed=box.unsealed_seq is not None,
         electronic=len(tally.electronic),
@@ -174,6 +174,6 @@ def _box_lines(session: Session) -> tuple[BoxLine, ...]:
             lines.append(BoxLine(
                 post, state.roster.posts[post].name if post in state.roster.posts else "", box.id, box.seal_no,
                 ", ".join(box.officers), status,
-                f"{len(box.spent)}/{len(box.token_hashes)}" if box.token_hashes else "",
+                f"{len(box.spent)}/{len(box.commitments)}" if box.commitments else "",
             ))
     return tuple(lines)

@@ -171,7 +171,7 @@ def obj(required: dict[str, Spec], optional: dict[str, Spec] | None = None) -> S
         for field, spec in optional.items():
             if field in data:
                 spec(data[field], f"{path}.{field}" if path else field)
-        if len(data) > len(required) and not known.issuperset(data):
+        if len(data) > len(required) and not data.keys() <= known:
             extra = sorted(set(data) - known)[0]
             raise _bad(f"{path}.{extra}" if path else extra)
     return check

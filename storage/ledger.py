@@ -9,6 +9,8 @@ and the signatures can be checked without any passphrase.
 from __future__ import annotations
 
 import functools
+import hashlib
+import struct
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -55,12 +57,28 @@ def _framed(domain: str, vault_id: bytes) -> bytes:
     return crypto.frame(domain, vault_id)
 
 
+# crypto.frame spelled out for the two framings every fold computes per event (the same bytes:
+# tests/test_crypto_frame.py holds them equal): a fold of a session hashes every event.
+_SEQ_HEAD = struct.pack(">I", 8)
+_PACK_SEQ = struct.Struct(">q").pack
+_PACK_LENGTH = struct.Struct(">I").pack
+
+
+@functools.lru_cache(maxsize=256)
+def _framed_text(text: str) -> bytes:
+    encoded = text.encode("utf-8")
+    return _PACK_LENGTH(len(encoded)) + encoded
+
+
 def body_aad(vault_id: bytes, seq: int, kind: str) -> bytes:
-    return _framed("jz-body", vault_id) + crypto.frame(seq, kind)
+    return _framed("jz-body", vault_id) + _SEQ_HEAD + _PACK_SEQ(seq) + _framed_text(kind)
 
 
 def event_hash(vault_id: bytes, seq: int, kind: str, actor: str, prev_hash: bytes, body: bytes) -> bytes:
-    return crypto.sha256(_framed(HASH_DOMAIN, vault_id) + crypto.frame(seq, kind, actor, prev_hash, body))
+    return hashlib.sha256(b"".join((
+        _framed(HASH_DOMAIN, vault_id), _SEQ_HEAD, _PACK_SEQ(seq), _framed_text(kind), _framed_text(actor),
+        _PACK_LENGTH(len(prev_hash)), prev_hash, _PACK_LENGTH(len(body)), body,
+    ))).digest()
 
 
 def signed_message(hash_: bytes) -> bytes:

@@ -69,6 +69,7 @@ class RosterState:
         self.refusals: list[tuple[int, str]] = []  # (seq, reason)
         self.draws: dict[str, Draw] = {}
         self._numbers: dict[str, str] | None = None
+        self._by_post: dict[str, list[Candidate]] | None = None
         self.rules_cache: Any = None  # the rules built from ``settings`` (jz_tui.events.common.rules_of)
 
     def forget_numbers(self) -> None:
@@ -89,5 +90,21 @@ class RosterState:
                     self._numbers[code] = f"{draw.post}-{position}"
         return dict(self._numbers)
 
+    def number_of(self, code: str) -> str | None:
+        """One candidate's interview number (``A01-3``), None before the post's draw."""
+        if self._numbers is None:
+            self.interview_numbers()
+        assert self._numbers is not None
+        return self._numbers.get(code)
+
     def candidates_of(self, post: str) -> list[Candidate]:
-        return sorted((c for c in self.candidates.values() if c.post == post), key=lambda c: c.code)
+        """The post's candidates in code order (kept per post: a fold asks for every ballot)."""
+        if self._by_post is None:
+            self._by_post = {}
+            for c in sorted(self.candidates.values(), key=lambda c: c.code):
+                self._by_post.setdefault(c.post, []).append(c)
+        return list(self._by_post.get(post, ()))
+
+    def roster_changed(self) -> None:
+        """Candidates were added: look them up by post afresh."""
+        self._by_post = None

@@ -46,6 +46,8 @@ class PostTally:
     electronic: list[str] = field(default_factory=list)  # marks of unsealed electronic ballots
     override: dict[str, Any] | None = None  # a supervisor-signed reconciliation override
     closed: dict[str, Any] | None = None  # the signed record
+    version: int = 0  # bumped by every event that changes this count (what the count's cache is keyed on)
+    cache: Any = None  # (key, the count computed from it): jz_tui.rules.count.view
 
 
 class TallyState:

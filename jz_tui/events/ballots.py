@@ -83,7 +83,9 @@ def _check_open(state: SessionState, record: Record) -> None:
 
 
 def _apply_open(state: SessionState, record: Record) -> None:
-    state.tally.posts[record.data["post"]].opened = {**record.data, "by": record.actor, "seq": record.seq}
+    tally = state.tally.posts[record.data["post"]]
+    tally.opened = {**record.data, "by": record.actor, "seq": record.seq}
+    tally.version += 1
 
 
 declare("box.open", roles={"tally"},
@@ -114,14 +116,16 @@ def _check_enter(state: SessionState, record: Record) -> None:
 
 def _apply_enter(state: SessionState, record: Record) -> None:
     d = record.data
-    entries = state.tally.posts[d["post"]].entries.setdefault(record.actor, {})
-    entries[d["no"]] = Entry(d["marks"], d["group"], "", record.seq)
+    tally = state.tally.posts[d["post"]]
+    tally.entries.setdefault(record.actor, {})[d["no"]] = Entry(d["marks"], d["group"], "", record.seq)
+    tally.version += 1
 
 
 def _apply_void(state: SessionState, record: Record) -> None:
     d = record.data
-    entries = state.tally.posts[d["post"]].entries.setdefault(record.actor, {})
-    entries[d["no"]] = Entry(None, "", d["reason"], record.seq)
+    tally = state.tally.posts[d["post"]]
+    tally.entries.setdefault(record.actor, {})[d["no"]] = Entry(None, "", d["reason"], record.seq)
+    tally.version += 1
 
 
 declare("ballot.enter", roles={"tally"},
@@ -214,6 +218,7 @@ def _apply_unseal(state: SessionState, record: Record) -> None:
     box.private_key = record.data["private_key"]
     for post, marks in record.data["ballots"].items():
         state.tally.posts[post].electronic = list(marks)
+        state.tally.posts[post].version += 1
 
 
 declare("box.unseal", roles={"tally"},

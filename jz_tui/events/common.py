@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jz_tui.rules.settings import Rules, rules_from
+from jz_tui.rules.settings import Rules, rules_of_state
 from storage.events import require
 from storage.projection import SessionState
 from storage.roster_state import Candidate
@@ -10,10 +10,7 @@ from storage.roster_state import Candidate
 
 def rules_of(state: SessionState) -> Rules:
     """The rules in force, built once per change of the settings (a fold asks for every sheet)."""
-    cached = state.roster.rules_cache
-    if cached is None:
-        cached = state.roster.rules_cache = rules_from(state.roster.settings)
-    return cached
+    return rules_of_state(state)
 
 
 def candidate(state: SessionState, code: str) -> Candidate:

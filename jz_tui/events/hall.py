@@ -88,6 +88,7 @@ def _apply_roster(state: SessionState, record: Record) -> None:
             c["code"], c["post"], c["name"], c["id_number"], c["unit"], c["establishment"],
             c["department"], c["exam_no"], len(roster.candidates),
         )
+    roster.roster_changed()
 
 
 declare("roster.import", roles={"admin"},

@@ -134,7 +134,9 @@ def _check_override(state: SessionState, starter: str, params: Params) -> None:
 
 
 def _override(state: SessionState, params: Params) -> None:
-    state.tally.posts[params["post"]].override = params
+    tally = state.tally.posts[params["post"]]
+    tally.override = params
+    tally.version += 1
 
 
 def _officers(state: SessionState, params: Params) -> dict[str, list[str]]:
@@ -163,7 +165,9 @@ def _closable(state: SessionState, starter: str, params: Params) -> None:
 
 
 def _close(state: SessionState, params: Params) -> None:
-    state.tally.posts[params["post"]].closed = close_record(state, params["post"])
+    tally = state.tally.posts[params["post"]]
+    tally.closed = close_record(state, params["post"])
+    tally.version += 1
 
 
 # ---------------------------------------------------------------------- box.unseal

@@ -19,7 +19,7 @@ from jz_tui.rules.democratic import (
     discrepancies,
     tally_post,
 )
-from jz_tui.rules.settings import Rules, rules_from
+from jz_tui.rules.settings import Rules, rules_of_state
 from storage.errors import JzError
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ class TallyView:
 
 
 def rules_for(state: SessionState) -> Rules:
-    return rules_from(state.roster.settings)
+    return rules_of_state(state)
 
 
 def codes_of(state: SessionState, post: str) -> list[str]:
@@ -56,10 +56,20 @@ def close_pending(state: SessionState, post: str) -> bool:
 
 
 def view(state: SessionState, post: str, rules: Rules | None = None) -> TallyView:
-    """The count of a post from the entries so far."""
+    """The count of a post from the entries so far (kept until an event changes the count, the
+    roster or the rules: a close is checked against it at its start and at its last signature)."""
     rules = rules or rules_for(state)
     tally = state.tally.posts[post]
     codes = codes_of(state, post)
+    key = (tally.version, id(rules), len(codes), tally.closed is not None)
+    if tally.cache is not None and tally.cache[0] == key:
+        return tally.cache[1]
+    counted = _count(state, post, rules, tally, codes)
+    tally.cache = (key, counted)
+    return counted
+
+
+def _count(state: SessionState, post: str, rules: Rules, tally, codes: list[str]) -> TallyView:
     counters = sorted(tally.entries)
     entries = tally.entries.get(counters[0], {}) if counters else {}
     differing: list[int] = []

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from jz_tui.rules.scoring import Aggregate, aggregate
-from jz_tui.rules.settings import rules_from
+from jz_tui.rules.settings import rules_of_state
 
 if TYPE_CHECKING:
     from jz_tui.rules.settings import Rules
@@ -29,7 +29,7 @@ def examiners(state: SessionState) -> list[str]:
 
 def label(state: SessionState, code: str) -> str:
     """What an examiner may see of a candidate: the interview number, else the code."""
-    return state.roster.interview_numbers().get(code, code)
+    return state.roster.number_of(code) or code
 
 
 def sheet_total(sheet_items: list[str]) -> Decimal:
@@ -59,7 +59,7 @@ def progress(state: SessionState, code: str, rules: Rules | None = None,
     ``candidate_sheets``: the candidate's sheets when the caller already grouped them (a
     screen listing every candidate groups them once instead of scanning all sheets per candidate).
     """
-    rules = rules or rules_from(state.roster.settings)
+    rules = rules or rules_of_state(state)
     expected = examiners(state)
     if candidate_sheets is None:
         candidate_sheets = state.scoring.sheets_of(code)

@@ -199,6 +199,15 @@ def settings_from(overrides: dict[str, Any]) -> dict[str, Any]:
     return {**_validated_defaults(), **overrides}
 
 
+def rules_of_state(state: Any) -> Rules:
+    """The rules in force in a folded state, built once per change of its settings (a fold asks
+    for them on every sheet and ballot; ``config.set`` clears the cache)."""
+    roster = state.roster
+    if roster.rules_cache is None:
+        roster.rules_cache = rules_from(roster.settings)
+    return roster.rules_cache
+
+
 def rules_from(overrides: dict[str, Any]) -> Rules:
     s = settings_from(overrides)
     return Rules(
