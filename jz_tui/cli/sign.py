@@ -6,8 +6,8 @@ import argparse
 
 from jz_tui.cli.common import Misuse, emit, login
 from jz_tui.i18n import t
-from jz_tui.services import pending
-from storage.projection import PendingAction
+from jz_tui.services import pending, tally_secrecy
+from storage.projection import PendingAction, SessionState
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
@@ -18,11 +18,13 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.set_defaults(handler=cmd_sign)
 
 
-def describe(action: PendingAction) -> dict:
+def describe(action: PendingAction, state: SessionState | None = None, viewer: str = "") -> dict:
+    params = action.params if state is None else tally_secrecy.withheld_params(state, viewer, action.action,
+                                                                               action.params)
     return {
         "id": action.id,
         "action": action.action,
-        "params": action.params,
+        "params": params,
         "reason": action.reason,
         "created_by": action.created_by,
         "signatures": [{"user": u, "role": r} for u, r in action.signatures],
@@ -42,7 +44,7 @@ def cmd_sign(args: argparse.Namespace) -> int:
     if args.list:
         actions = pending.open_actions(session.state)
         mine = {a.id for a in pending.waiting_for(session.state, session.user, session.role)}
-        payload = [{**describe(a), "you_can_sign": a.id in mine} for a in actions]
+        payload = [{**describe(a, session.state, session.user), "you_can_sign": a.id in mine} for a in actions]
         lines = [("→ " if a.id in mine else "  ") + summary(a) for a in actions] or [t("pending_none")]
         emit(args, payload, "\n".join(lines))
         return 0
@@ -50,5 +52,5 @@ def cmd_sign(args: argparse.Namespace) -> int:
         raise Misuse("pending_id_needed")
     action = pending.sign(session, args.id)
     key = "pending_signed_done" if action.done else "pending_signed_waiting"
-    emit(args, describe(action), t(key, id=action.id, line=summary(action)))
+    emit(args, describe(action, session.state, session.user), t(key, id=action.id, line=summary(action)))
     return 0

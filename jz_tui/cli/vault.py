@@ -13,7 +13,7 @@ from jz_tui.display import shown, shown_json
 from jz_tui.i18n import t
 from jz_tui.progress import progress_line
 import jz_tui.events  # noqa: F401  (verify folds through every kind's declaration)
-from jz_tui.services import publication
+from jz_tui.services import publication, tally_secrecy
 from storage import crypto
 from storage import verify as verifier
 from storage.events import ROLES
@@ -196,6 +196,9 @@ def cmd_log(args: argparse.Namespace) -> int:
             at, data = record.at, record.data
         except (crypto.CryptoError, ValueError, KeyError):
             at, data = "", None  # a body nobody here can open: listed, never opened
+        # a post's marks and counts: its box's officers only, until its tally is closed
+        data = tally_secrecy.withheld_body(session.state, session.user, event.kind, data,
+                                           tally_secrecy.WITHHELD if args.json else t("log_withheld"))
         rejected = set_aside.get(event.seq)
         reason = t(rejected.key, **{"kind": rejected.kind, "actor": rejected.actor, **rejected.params}) \
             if rejected else None
