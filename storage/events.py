@@ -53,9 +53,16 @@ def _bad(path: str) -> Rejected:
     return Rejected("event_field", field=path or "-")
 
 
+# What a terminal acts on: C0 but tab and newline, DEL, C1, bidi marks, embeddings, overrides and
+# isolates, line and paragraph separators, the BOM. No text in a body holds one (jz_tui.display
+# escapes the same set, and the newline, wherever text from the file is shown).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
+
+
 def text(max_len: int = 2000, empty: bool = True) -> Spec:
     def check(value: Any, path: str) -> None:
-        if type(value) is not str or len(value) > max_len or (not empty and not value.strip()):
+        if type(value) is not str or len(value) > max_len or (not empty and not value.strip()) \
+                or _CONTROL.search(value):
             raise _bad(path)
     return check
 
@@ -161,14 +168,17 @@ def obj(required: dict[str, Spec], optional: dict[str, Spec] | None = None) -> S
     optional = optional or {}
     known = set(required) | set(optional)
 
+    required_items = tuple(required.items())  # a body is checked on every fold: no per-call allocation
+    optional_items = tuple(optional.items())
+
     def check(data: Any, path: str) -> None:
         if type(data) is not dict:
             raise _bad(path)
-        for field, spec in required.items():
+        for field, spec in required_items:
             if field not in data:
                 raise _bad(f"{path}.{field}" if path else field)
             spec(data[field], f"{path}.{field}" if path else field)
-        for field, spec in optional.items():
+        for field, spec in optional_items:
             if field in data:
                 spec(data[field], f"{path}.{field}" if path else field)
         if len(data) > len(required) and not data.keys() <= known:

@@ -69,6 +69,8 @@ class KeyRing:
         return self.keys[self.latest_epoch]
 
     def epoch_of(self, seq: int) -> int:
+        if len(self.starts) <= 1:  # one epoch (most sessions): nothing to search
+            return next(iter(self.starts), 0)
         epochs = sorted(self.starts)
         firsts = [self.starts[e] for e in epochs]
         return epochs[max(0, bisect.bisect_right(firsts, seq) - 1)]

@@ -61,9 +61,10 @@ class RosterState:
         self.settings: dict[str, Any] = {}
         self.posts: dict[str, Post] = {}
         self.candidates: dict[str, Candidate] = {}
-        self.ticket_public_key: str = ""
-        self.ticket_signing_key: str = ""
         self.ticket_nonces: dict[str, str] = {}
+        # code -> public keys (hex) of the admins who issued (or vouched for) its tickets: a ticket is
+        # signed with its issuer's own key, never with a key kept in a body every user reads
+        self.ticket_keys: dict[str, list[str]] = {}
         self.checkins: dict[str, CheckIn] = {}
         self.absent: set[str] = set()
         self.refusals: list[tuple[int, str]] = []  # (seq, reason)
@@ -104,6 +105,13 @@ class RosterState:
             for c in sorted(self.candidates.values(), key=lambda c: c.code):
                 self._by_post.setdefault(c.post, []).append(c)
         return list(self._by_post.get(post, ()))
+
+    def post_size(self, post: str) -> int:
+        """How many candidates a ballot of the post marks (withdrawn ones too)."""
+        if self._by_post is None:
+            self.candidates_of(post)
+        assert self._by_post is not None
+        return len(self._by_post.get(post, ()))
 
     def roster_changed(self) -> None:
         """Candidates were added: look them up by post afresh."""

@@ -57,6 +57,13 @@ VERIFIED_MARKS = """CREATE TABLE IF NOT EXISTS verified_marks (
     mac BLOB NOT NULL
 ) STRICT;"""
 
+# Beside each mark, the state that user's fold had reached there, sealed under a key only that
+# user holds (jz_tui/services/session.py): a later open starts from it instead of folding again.
+VERIFIED_STATES = """CREATE TABLE IF NOT EXISTS verified_states (
+    user TEXT PRIMARY KEY,
+    sealed BLOB NOT NULL
+) STRICT;"""
+
 # A ballot cast at a kiosk is held here, sealed to the box key and then again to the kiosk
 # officer's own X25519 key, until that officer mixes the held ballots into sealed_ballots in
 # one shuffled batch (storage never sees the order of casting in a form the box key opens).
@@ -103,12 +110,13 @@ CREATE TABLE ledger (
 CREATE TABLE spent_tokens (box TEXT NOT NULL, token TEXT NOT NULL, PRIMARY KEY (box, token)) STRICT, WITHOUT ROWID;
 {held}
 {marks}
+{states}
 CREATE TRIGGER ledger_append_only_update BEFORE UPDATE ON ledger
     BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
 CREATE TRIGGER ledger_append_only_delete BEFORE DELETE ON ledger
     BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
 """.replace("{sealed}", _ballot_table("sealed_ballots")).replace("{held}", HELD_BALLOTS).replace(
-    "{marks}", VERIFIED_MARKS)
+    "{marks}", VERIFIED_MARKS).replace("{states}", VERIFIED_STATES)
 
 
 @dataclass(frozen=True)
@@ -280,6 +288,8 @@ class Vault:
             conn.execute(HELD_BALLOTS)  # a vault made before ballots were held
         if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'verified_marks'").fetchone() is None:
             conn.execute(VERIFIED_MARKS)  # a vault made before folds were verified
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'verified_states'").fetchone() is None:
+            conn.execute(VERIFIED_STATES)
         return cls(path, conn, header)
 
     @classmethod
@@ -402,13 +412,13 @@ class Vault:
         slot = Slot(*stored)
         if not slot.wrapped_data_key:
             raise AuthError("user_removed", user=name)
-        if not slot.signed_by(self.vault_id, name, public_key):
-            raise AuthError("slot_not_theirs", user=name)
         kdf = crypto.KdfParams.parse(slot.kdf)
         if not kdf.usable():
             raise AuthError("kdf_out_of_range", user=name)
         if not kdf.meets_floor(self.kdf_floor):
             raise AuthError("kdf_below_floor", user=name)
+        if not slot.signed_by(self.vault_id, name, public_key):
+            raise AuthError("slot_not_theirs", user=name)
         kek = crypto.derive_kek(passphrase, slot.salt, kdf)
         try:
             data_key = crypto.open_sealed(kek, slot.wrapped_data_key, _slot_aad(self.vault_id, name, "data",
@@ -745,12 +755,26 @@ class Vault:
             return self.conn.execute("SELECT seq, hash, bad, mac FROM verified_marks WHERE user = ?",
                                      (user,)).fetchone()
 
-    def write_mark(self, user: str, seq: int, hash_: bytes, bad: str, mac: bytes) -> None:
+    def read_state(self, user: str) -> bytes | None:
+        with self._lock:
+            row = self.conn.execute("SELECT sealed FROM verified_states WHERE user = ?", (user,)).fetchone()
+        return row[0] if row else None
+
+    def hash_at(self, seq: int) -> bytes | None:
+        with self._lock:
+            row = self.conn.execute("SELECT hash FROM ledger WHERE seq = ?", (seq,)).fetchone()
+        return row[0] if row else None
+
+    def write_mark(self, user: str, seq: int, hash_: bytes, bad: str, mac: bytes, state: bytes | None = None) -> None:
         with self._lock:
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 self.conn.execute("INSERT OR REPLACE INTO verified_marks(user, seq, hash, bad, mac) VALUES (?,?,?,?,?)",
                                   (user, seq, hash_, bad, mac))
+                if state is None:
+                    self.conn.execute("DELETE FROM verified_states WHERE user = ?", (user,))
+                else:
+                    self.conn.execute("INSERT OR REPLACE INTO verified_states(user, sealed) VALUES (?, ?)", (user, state))
                 self.conn.execute("COMMIT")
             except BaseException:
                 if self.conn.in_transaction:

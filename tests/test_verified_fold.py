@@ -134,3 +134,34 @@ def test_a_body_nobody_can_open_breaks_no_command(test_vault, tmp_path, jz):
         assert "Internal error" not in ran.stderr and f"Event {seq} of the ledger" in ran.stderr
     verified = jz("verify", test_vault.path, user="admin")
     assert verified.returncode == 3 and f"event {seq}:" in verified.stdout
+
+
+def _public_state(state) -> tuple:
+    return (state.seq, state.head_hash, sorted(state.roster.checkins), sorted(state.users),
+            {k: v.status for k, v in state.scoring.sheets.items()}, [(r.seq, r.key) for r in state.rejected])
+
+
+def test_an_open_starts_from_the_users_own_snapshot_only_while_the_ledger_is_the_one_it_covers(
+        test_vault, tmp_path, monkeypatch):
+    seq = forged_confirmation(test_vault, tmp_path)
+    first = Session(test_vault.vault, test_vault.identity("sup"))
+    first.save_trust()
+    folded = []
+    import jz_tui.services.session as session_module
+
+    real = session_module.verified_state
+    monkeypatch.setattr(session_module, "verified_state", lambda *a, **k: folded.append(1) or real(*a, **k))
+    again = Session(test_vault.vault, test_vault.identity("sup"))
+    assert folded == [] and _public_state(again.state) == _public_state(first.state)  # from the snapshot
+    assert [r.seq for r in again.state.rejected] == [seq]  # what was set aside stays set aside
+    assert checkin.check_in(Session(test_vault.vault, test_vault.identity("clerk")), "A01-02").ok
+    again.refresh()
+    assert "A01-02" in again.state.roster.checkins  # and it follows the ledger from there
+
+    # another user's snapshot, or one sealed for other code, is never taken
+    folded.clear()
+    scorer = Session(test_vault.vault, test_vault.identity("scorer"))
+    assert folded == [1] and _public_state(scorer.state)[2:] == _public_state(again.state)[2:]
+    monkeypatch.setattr(session_module, "fold_code_version", lambda: b"other code")
+    Session(test_vault.vault, test_vault.identity("sup"))
+    assert folded == [1, 1]

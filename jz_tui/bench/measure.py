@@ -102,7 +102,7 @@ def _plain_insert(conn, body_size: int) -> None:
 
 
 def bench_append(workdir: Path, scale: float) -> list[Figure]:
-    """Append (seal + sign + commit, FULL) against a bare SQLite and a SQLCipher 4 insert+commit
+    """Append (judge + seal + sign + commit, FULL) against a bare SQLite and a SQLCipher 4 insert+commit
     of the same row, with the same durability (WAL, synchronous=FULL), in the same run."""
     rounds = max(20, int(200 * scale))
     vault, admin = Vault.create(workdir / "append.jz", "bench", "admin", "bench-passphrase")
@@ -113,9 +113,12 @@ def bench_append(workdir: Path, scale: float) -> list[Figure]:
         cipher.execute(_BENCH_TABLE)
     body_size = len(crypto.canonical_json({"at": "2026-01-01T00:00:00.000+00:00", "data": _sample_body(0)})) + 28
 
+    from jz_tui.services.session import Session
+
+    session = Session(vault, admin)  # the append as every command makes it: judged inside the transaction
     sides: dict[str, Callable[[int], None]] = {
         "bare": lambda i: _plain_insert(bare, body_size),
-        "jz": lambda i: vault.append(admin, BENCH_KIND, _sample_body(i)),
+        "jz": lambda i: session.append(BENCH_KIND, _sample_body(i)),
     }
     if cipher is not None:
         sides["sqlcipher"] = lambda i: _plain_insert(cipher, body_size)

@@ -107,11 +107,15 @@ def _check_entry(state: SessionState, record: Record) -> None:
 def _check_enter(state: SessionState, record: Record) -> None:
     _check_entry(state, record)
     data = record.data
-    count = len(codes_of(state, data["post"]))
-    require(valid_marks(data["marks"], count), "ballot_bad_marks", marks=data["marks"], count=count)
-    groups = [group for group, _ in rules_of(state).groups]
-    require(not groups or data["group"] in groups, "ballot_group_needed", groups=", ".join(groups))
-    require(bool(groups) or not data["group"], "ballot_no_groups")
+    count = state.roster.post_size(data["post"])
+    if not valid_marks(data["marks"], count):
+        require(False, "ballot_bad_marks", marks=data["marks"], count=count)
+    groups = rules_of(state).groups
+    if groups:
+        names = [group for group, _ in groups]
+        require(data["group"] in names, "ballot_group_needed", groups=", ".join(names))
+    else:
+        require(not data["group"], "ballot_no_groups")
 
 
 def _apply_enter(state: SessionState, record: Record) -> None:

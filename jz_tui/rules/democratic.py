@@ -48,8 +48,11 @@ def percent_text(rate: str) -> str:
     return f"{Decimal(rate) * 100:.2f}%"
 
 
+_MARK_LETTERS = frozenset(MARKS)
+
+
 def valid_marks(text: str, candidates: int) -> bool:
-    return len(text) == candidates and all(ch in MARKS for ch in text)
+    return len(text) == candidates and _MARK_LETTERS.issuperset(text)
 
 
 def is_blank_ballot(marks: str) -> bool:

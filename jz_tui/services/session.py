@@ -8,15 +8,21 @@ screens never import storage.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
 import os
+import pickle
 import sqlite3
 import unicodedata
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 import jz_tui.events  # noqa: F401  (declares every event kind before any fold)
 from jz_tui.i18n import t
@@ -25,7 +31,7 @@ from storage import crypto
 from storage.errors import AuthError, AuthorityError, JzError
 from storage.events import judge, may_emit
 from storage.ledger import Event, Record, open_body, short_hash
-from storage.projection import Follower, PendingAction, SessionState, Trust, verified_state
+from storage.projection import Chain, Follower, PendingAction, SessionState, Trust, verified_state
 from storage.vault import Identity, Vault
 
 __all__ = ["Event", "Identity", "PendingAction", "Session", "SessionState", "Vault", "may_emit", "short_hash",
@@ -43,8 +49,12 @@ class Session:
 
     def __post_init__(self) -> None:
         trust = self._read_trust()
-        self.state = verified_state(self.vault, self.identity.keyring, trust=trust)
+        state = self._read_snapshot(trust) if trust is not None else None
+        if state is None:
+            state = verified_state(self.vault, self.identity.keyring, trust=trust)
+        self.state = state
         self.follower = Follower(self.vault, self.identity.keyring, self.state)
+        self.follower.poll()  # what was appended after the mark, checked event by event
         self._trusted_seq = trust.seq if trust is not None else 0
         self.save_trust(min_new=MARK_EVERY)
 
@@ -66,6 +76,10 @@ class Session:
         check_free_text(data)
         identity = as_user or self.identity
         record = self.vault.append(identity, kind, data, within=within, judge=self.judge)
+        if self.state.seq == record.seq - 1:
+            # judged against exactly this state inside the transaction, and signed here: fold it as
+            # written rather than read it back, open it and check our own signature again
+            self.state.apply(record)
         self.refresh()
         return record
 
@@ -100,14 +114,41 @@ class Session:
         message = crypto.frame("jz-verified-mark-v1", self.vault.vault_id, self.user, seq, hash_, bad)
         return hmac.new(self.identity.mark_key, message, hashlib.sha256).digest()
 
+    def _snapshot_cipher(self) -> AESGCM:
+        return AESGCM(crypto.sha256(crypto.frame("jz-verified-state-v1", self.identity.mark_key)))
+
+    def _snapshot_aad(self, seq: int, hash_: bytes) -> bytes:
+        return crypto.frame("jz-verified-state-v1", self.vault.vault_id, self.user, seq, hash_, fold_code_version())
+
+    def _read_snapshot(self, trust: Trust) -> SessionState | None:
+        """The state this user's own fold had reached at the mark, if it is still the ledger's
+        (the event there has the marked hash) and was folded by this very code; else None."""
+        sealed = self.vault.read_state(self.user)
+        if not sealed or self.vault.hash_at(trust.seq) != trust.hash:
+            return None
+        try:
+            plain = self._snapshot_cipher().decrypt(sealed[:12], sealed[12:], self._snapshot_aad(trust.seq, trust.hash))
+            state = pickle.loads(zlib.decompress(plain))  # noqa: S301  (sealed under this user's own key, above)
+        except (InvalidTag, ValueError, zlib.error, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            return None
+        if not isinstance(state, SessionState) or state.seq != trust.seq or state.head_hash != trust.hash:
+            return None
+        state.chain = Chain(self.vault.vault_id, self.vault.admin_public_key)
+        return state
+
     def save_trust(self, min_new: int = 1) -> None:
-        """Remember the prefix this session has verified, when it has grown by ``min_new`` events."""
+        """Remember the prefix this session has verified, when it has grown by ``min_new`` events:
+        the mark, and the state reached there (sealed under a key only this user holds)."""
         seq, hash_ = self.state.seq, self.state.head_hash
         if seq - self._trusted_seq < min_new or seq == 0:
             return
         bad = json.dumps(sorted(self.state.bad_signatures()))
+        nonce = os.urandom(12)
+        snapshot = nonce + self._snapshot_cipher().encrypt(
+            nonce, zlib.compress(pickle.dumps(self.state, protocol=pickle.HIGHEST_PROTOCOL), 1),
+            self._snapshot_aad(seq, hash_))
         try:
-            self.vault.write_mark(self.user, seq, hash_, bad, self._mark_mac(seq, hash_, bad))
+            self.vault.write_mark(self.user, seq, hash_, bad, self._mark_mac(seq, hash_, bad), snapshot)
         except sqlite3.Error:
             return  # a read-only copy: the next open checks every signature, nothing worse
         self._trusted_seq = seq
@@ -118,6 +159,20 @@ class Session:
 
 
 MARK_EVERY = 500  # events folded beyond the mark before an open writes a new one
+
+
+@functools.cache
+def fold_code_version() -> bytes:
+    """A digest of the code that folds and judges (storage, the declarations, the rules): a state
+    snapshot folded by other code is never reused."""
+    import jz_tui.rules
+    import storage
+
+    digest = hashlib.sha256()
+    for package in (storage, jz_tui.events, jz_tui.rules):
+        for path in sorted(Path(package.__file__).parent.glob("*.py")):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.digest()
 
 
 def rejection_notice(state: SessionState) -> str | None:
@@ -165,7 +220,8 @@ def unlock(vault: Vault, user: str, passphrase: str) -> Identity:
             # Spend the time a real key slot takes, so the delay does not reveal who exists.
             users = vault.users()
             if users:
-                crypto.derive_kek(passphrase, os.urandom(crypto.SALT_BYTES), users[0].kdf)
+                kdf = users[0].kdf if users[0].kdf.usable() else crypto.PRODUCTION_KDF  # never a file's ceiling
+                crypto.derive_kek(passphrase, os.urandom(crypto.SALT_BYTES), kdf)
         raise
 
 
