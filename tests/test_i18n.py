@@ -92,3 +92,10 @@ def test_language_follows_jz_lang_then_the_locale():
 
 def test_chinese_and_english_differ_where_it_matters():
     assert t("login_failed", lang="zh") != t("login_failed", lang="en")
+
+
+def test_every_action_has_a_name():
+    from jz_tui.events.pending import ACTIONS
+
+    known = catalogue()
+    assert [a for a in ACTIONS if "action_" + a.replace(".", "_") not in known] == []
