@@ -130,6 +130,13 @@ class SessionState:
         self.seq, self.head_hash = record.seq, record.hash
         return taken
 
+    def take_judged(self, record: Record, kind: Any) -> None:
+        """Fold an event this process judged against this very state and then wrote itself."""
+        self.kinds[record.kind] = self.kinds.get(record.kind, 0) + 1
+        if kind.apply is not None:
+            kind.apply(self, record)
+        self.seq, self.head_hash = record.seq, record.hash
+
     def take(self, event: Event, opener: Callable[[Event], Record]) -> bool:
         """Check an event's place in the chain and its signature, open it, and :meth:`apply` it."""
         problem = self._chain_problem(event) if self.chain is not None else None

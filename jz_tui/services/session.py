@@ -55,6 +55,7 @@ class Session:
         self.state = state
         self.follower = Follower(self.vault, self.identity.keyring, self.state)
         self.follower.poll()  # what was appended after the mark, checked event by event
+        self._judged: tuple[int, Any] | None = None  # (seq, kind) of the event judged in the open write
         self._trusted_seq = trust.seq if trust is not None else 0
         self.save_trust(min_new=MARK_EVERY)
 
@@ -76,17 +77,19 @@ class Session:
         check_free_text(data)
         identity = as_user or self.identity
         record = self.vault.append(identity, kind, data, within=within, judge=self.judge)
-        if self.state.seq == record.seq - 1:
-            # judged against exactly this state inside the transaction, and signed here: fold it as
-            # written rather than read it back, open it and check our own signature again
-            self.state.apply(record)
-        self.refresh()
+        judged, self._judged = self._judged, None
+        if judged is not None and judged[0] == record.seq and self.state.seq == record.seq - 1:
+            # judged against exactly this state inside the transaction, and signed here: take its
+            # effect as written rather than read it back, open it and check our own signature again
+            self.state.take_judged(record, judged[1])
+        else:
+            self.refresh()
         return record
 
     def judge(self, record: Record) -> None:
         """Refuse ``record`` unless its kind's declaration allows it at the head (inside a write)."""
         self.follower.poll()  # inside the transaction: the state is the head's, and stays so until commit
-        judge(self.state, record, self.state.role_of(record.actor))
+        self._judged = (record.seq, judge(self.state, record, self.state.role_of(record.actor)))
 
     def record_of(self, event: Event) -> Record:
         """One event of the ledger, opened with this user's keys."""
