@@ -157,11 +157,12 @@ class Session:
         self._trusted_seq = seq
 
     def close(self) -> None:
-        self.save_trust()
+        self.save_trust(min_new=MARK_ON_CLOSE)
         self.vault.close()
 
 
 MARK_EVERY = 500  # events folded beyond the mark before an open writes a new one
+MARK_ON_CLOSE = 20  # ... and before a close does (a command that appended one event does not re-seal the state)
 
 
 @functools.cache
