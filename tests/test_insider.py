@@ -563,9 +563,11 @@ CASES: list[Case] = [
          field=lambda st: st.roster.candidates["A-01"].withdrawn),
     Case("candidate.withdraw", "unknown_candidate", lambda s, _: s.forge(
         "admin", "candidate.withdraw", {"code": "Z-99", "reason": "left"})),
-    Case("tickets.issue", "second_ticket_key", lambda s, _: s.forge("admin", "tickets.issue", dict(
+    Case("tickets.issue", "ticket_key_in_the_body", lambda s, _: s.forge("admin", "tickets.issue", dict(
         zip(("signing_key", "public_key"), ticket_key_pair(), strict=True), nonces={"A-01": "44" * 8})),
-         field=lambda st: (st.roster.ticket_public_key, st.roster.ticket_nonces.get("A-01"))),
+         field=lambda st: (st.roster.ticket_keys.get("A-01"), st.roster.ticket_nonces.get("A-01"))),
+    Case("tickets.issue", "clerk_issues", lambda s, _: s.forge("clerk", "tickets.issue", {"nonces": {"A-01": "44" * 8}}),
+         field=lambda st: (st.roster.ticket_keys.get("A-01"), st.roster.ticket_nonces.get("A-01"))),
     Case("checkin.accept", "unknown_code", lambda s, _: s.forge(
         "clerk", "checkin.accept", {"code": "Z-99", "terminal": "desk", "via": "pick"}),
          field=lambda st: sorted(st.roster.checkins)),

@@ -141,34 +141,26 @@ declare("candidate.withdraw", roles={"admin"}, body=obj({"code": name, "reason":
 
 
 def _check_tickets(state: SessionState, record: Record) -> None:
-    roster = state.roster
-    data = record.data
-    require(bool(data["nonces"]) or "signing_key" in data, "tickets_no_roster")
-    for code in data["nonces"]:
+    require(bool(record.data["nonces"]), "tickets_no_roster")
+    for code in record.data["nonces"]:
         candidate(state, code)
-    require(("signing_key" in data) == ("public_key" in data), "event_ticket_key")
-    if "signing_key" in data:
-        from storage import crypto
-
-        require(not roster.ticket_signing_key, "event_ticket_key")
-        key = crypto.signing_key_from_bytes(bytes.fromhex(data["signing_key"]))
-        require(crypto.public_bytes(key).hex() == data["public_key"], "event_ticket_key")
-    else:
-        require(bool(roster.ticket_signing_key), "event_ticket_key")
 
 
 def _apply_tickets(state: SessionState, record: Record) -> None:
     roster = state.roster
-    if "signing_key" in record.data:
-        roster.ticket_signing_key = record.data["signing_key"]
-        roster.ticket_public_key = record.data["public_key"]
-    roster.ticket_nonces.update(record.data["nonces"])
+    issuer = state.users[record.actor].public_key  # the judge has found the actor an admin
+    for code, nonce in record.data["nonces"].items():
+        roster.ticket_nonces[code] = nonce  # a new nonce revokes the ticket before it
+        keys = roster.ticket_keys.setdefault(code, [])
+        if issuer not in keys:  # an admin who issued (or vouched for) a ticket of this candidate
+            keys.append(issuer)
 
 
 declare("tickets.issue", roles={"admin"},
-        body=obj({"nonces": dict_of(name, hexstr(8))}, {"signing_key": hexstr(32), "public_key": hexstr(32)}),
+        body=obj({"nonces": dict_of(name, hexstr(8))}),
         check=_check_tickets, apply=_apply_tickets,
-        doc="Admission tickets: a nonce per candidate, and the ticket key the first time.")
+        doc="Admission tickets: a nonce per candidate, signed by the issuing admin's own key (no ticket key in "
+            "the body: every user reads it).")
 
 
 def may_check_in(state: SessionState, code: str) -> None:

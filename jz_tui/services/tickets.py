@@ -1,9 +1,14 @@
-"""Admission tickets: a QR code holding a compact payload signed with the session's ticket key.
+"""Admission tickets: a QR code holding a compact payload signed by the admin who issued it.
 
 Payload: ``JZ1:<base32(vault id ‖ nonce ‖ candidate code)>:<base32(Ed25519 signature)>``.
 Base32 keeps the code in the QR alphanumeric alphabet (denser than bytes, and what a
-keyboard-wedge scanner types reliably). Verification needs only the public key and the
-current nonces: it works offline, refuses another session's code, an altered code, and a
+keyboard-wedge scanner types reliably). The signature is made with the issuing admin's own
+signing key (under a ticket domain of its own), which only that admin's passphrase unwraps:
+no ticket key is ever written into a body, which every user of the session can read. The
+``tickets.issue`` event records the nonce of each candidate's current ticket; the fold records
+which admins' public keys vouch for it. Verification needs only those public keys and the
+current nonces: it works offline, for any clerk (one added later too), refuses another
+session's code, an altered code, a ticket signed by anyone but an admin who issued it, and a
 ticket that was reissued (its nonce revoked).
 """
 
@@ -13,6 +18,7 @@ import base64
 import errno
 import html
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,10 +43,10 @@ def _unb32(text: str) -> bytes:
     return base64.b32decode(text + "=" * (-len(text) % 8))
 
 
-def encode_payload(signing_key_hex: str, vault_id: bytes, nonce: bytes, code: str) -> str:
+def encode_payload(sign: Callable[[bytes], bytes], vault_id: bytes, nonce: bytes, code: str) -> str:
+    """The ticket of ``code``, signed by ``sign`` (the issuing admin's ``Identity.sign``)."""
     body = vault_id + nonce + code.encode("utf-8")
-    key = crypto.signing_key_from_bytes(bytes.fromhex(signing_key_hex))
-    return f"{PREFIX}:{_b32(body)}:{_b32(key.sign(SIGNATURE_DOMAIN + body))}"
+    return f"{PREFIX}:{_b32(body)}:{_b32(sign(SIGNATURE_DOMAIN + body))}"
 
 
 @dataclass(frozen=True)
@@ -69,9 +75,8 @@ def check_payload(text: str, vault_id: bytes, roster: RosterState) -> TicketChec
         return TicketCheck("forged")
     if body[:VAULT_ID_BYTES] != vault_id:
         return TicketCheck("other_session", code)
-    if not roster.ticket_public_key or not crypto.verify_signature(
-        bytes.fromhex(roster.ticket_public_key), signature, SIGNATURE_DOMAIN + body
-    ):
+    keys = roster.ticket_keys.get(code, ())
+    if not any(crypto.verify_signature(bytes.fromhex(key), signature, SIGNATURE_DOMAIN + body) for key in keys):
         return TicketCheck("forged", code)
     if code not in roster.candidates:
         return TicketCheck("unknown", code)
@@ -98,21 +103,23 @@ def issue(session: Session, reissue: list[str] | None = None) -> dict[str, str]:
         if code not in roster.candidates:
             raise JzError("candidate_unknown", code=withheld(roster, code))
     wanted = [c for c in roster.candidates if c not in roster.ticket_nonces or c in (reissue or [])]
-    body: dict[str, object] = {"nonces": {code: os.urandom(NONCE_BYTES).hex() for code in wanted}}
-    if not roster.ticket_signing_key:
-        key = crypto.new_signing_key()
-        body["signing_key"] = crypto.private_bytes(key).hex()
-        body["public_key"] = crypto.public_bytes(key).hex()
-    if body["nonces"] or "signing_key" in body:
-        session.append("tickets.issue", body)
+    nonces = {code: os.urandom(NONCE_BYTES).hex() for code in wanted}
+    mine = session.identity.public_key.hex()
+    for code, nonce in roster.ticket_nonces.items():  # issued by another admin: vouched for by this one too
+        if code not in nonces and mine not in roster.ticket_keys.get(code, ()):
+            nonces[code] = nonce
+    if nonces:
+        session.append("tickets.issue", {"nonces": nonces})
     return current_payloads(session)
 
 
 def current_payloads(session: Session) -> dict[str, str]:
+    """The current ticket of every candidate this admin has issued or vouched for."""
     roster = session.state.roster
+    mine = session.identity.public_key.hex()
     return {
-        code: encode_payload(roster.ticket_signing_key, session.vault.vault_id, bytes.fromhex(nonce), code)
-        for code, nonce in sorted(roster.ticket_nonces.items())
+        code: encode_payload(session.identity.sign, session.vault.vault_id, bytes.fromhex(nonce), code)
+        for code, nonce in sorted(roster.ticket_nonces.items()) if mine in roster.ticket_keys.get(code, ())
     }
 
 
