@@ -137,3 +137,26 @@ def test_every_printing_command_in_a_real_terminal(tmp_path):
         assert "\\u202e" in screens[name] and "\\u009b" in screens[name] or "\\x9b" in screens[name], screens[name]
         assert (tmp_path / f"rc-{name}").read_text().strip() == "0"
     assert (tmp_path / "rc-sign").read_text().strip() == "0"
+
+
+def test_a_body_text_holding_controls_is_set_aside(tmp_path, jz):
+    """The declarations' ``text`` refuses what a terminal would act on: append, fold and verify."""
+    tv = make_test_vault(tmp_path / "v.jz")
+    admin = tv.admin
+    tv.vault.close()
+    with raw(tv.path) as conn:
+        seq = forge_append(conn, "candidate.withdraw", "admin", {"code": "A-01", "reason": "left" + CONCEAL},
+                           admin.sign, admin.data_key)
+    done = jz("verify", str(tv.path), "--json", user="admin")
+    assert done.returncode == 3
+    problems = json.loads(done.stdout)["problems"]
+    assert [(p["seq"], p["reason"]) for p in problems] == [(seq, "event_field")]
+    assert "\x1b" not in done.stdout
+    record = Record(seq, "candidate.withdraw", "admin", "", {"code": "A-01", "reason": "left\u202e"}, b"")
+    with pytest.raises(Rejected) as refused:
+        judge(SessionState(), record, "admin")
+    assert refused.value.params == {"field": "reason"}
+    judge_ok = Record(seq, "candidate.withdraw", "admin", "", {"code": "A-01", "reason": "left\nearly"}, b"")
+    with pytest.raises(Rejected) as refused:  # a newline is text: only the candidate is unknown here
+        judge(SessionState(), judge_ok, "admin")
+    assert refused.value.key != "event_field"
