@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from jz_tui.display import shown
 from jz_tui.errors import JzError
 from jz_tui.services import pending
 from jz_tui.services.session import Event, PendingAction, Session, SessionState, short_hash
@@ -132,7 +133,7 @@ class SharedSession:
 
     @property
     def session_name(self) -> str:
-        return self.session.vault.session_name
+        return shown(self.session.vault.session_name)  # the header's, from the file: escaped to be shown
 
     def use(self, build: Callable[[Session, LedgerActivity], T]) -> T:
         """Run ``build`` with exclusive use of the session. Call from a worker thread only."""

@@ -17,6 +17,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, LoadingIndicator
 
+from jz_tui.display import shown
 from jz_tui.errors import AuthError, JzError
 from jz_tui.i18n import error_text, t
 from jz_tui.services.session import Session, Vault, unlock
@@ -101,7 +102,7 @@ class LoginScreen(Screen[SharedSession]):
             self.query_one("#login-submit", Button).disabled = True
             return
         self.vault = message.vault
-        self.query_one("#login-session", Plain).update(message.vault.session_name)
+        self.query_one("#login-session", Plain).update(shown(message.vault.session_name))  # from the file
         if self._submit_when_open:
             self.submit()
 

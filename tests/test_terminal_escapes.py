@@ -160,3 +160,25 @@ def test_a_body_text_holding_controls_is_set_aside(tmp_path, jz):
     with pytest.raises(Rejected) as refused:  # a newline is text: only the candidate is unknown here
         judge(SessionState(), judge_ok, "admin")
     assert refused.value.key != "event_field"
+
+
+async def test_the_app_shows_a_forged_session_name_escaped(tmp_path):
+    """The header's session name is in the clear: a forged one reaches the login screen and every
+    screen's header as text (and jz verify fails on the header's signature)."""
+    from _app_helpers import log_in, settle
+    from textual.widgets import Label
+
+    from jz_tui.apps.app import make_app
+
+    tv = make_test_vault(tmp_path / "v.jz")
+    tv.vault.close()
+    with raw(tv.path) as conn:
+        conn.execute("UPDATE header SET value = ? WHERE key = 'session_name'", ("会话" + CONCEAL,))
+    app = make_app(tv.path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        texts = [str(label.render()) for label in app.screen.query(Label)]
+        assert any("\\x1b[2K" in text for text in texts) and not any("\x1b" in text for text in texts)
+        await log_in(pilot, "admin")
+        texts = [str(label.render()) for label in app.screen.query(Label)]
+        assert any("\\x1b[2K" in text for text in texts) and not any("\x1b" in text for text in texts)
