@@ -63,6 +63,7 @@ def verify(vault: Vault, data_key: bytes | KeyRing | None = None, checkpoint: di
     _check_header(vault, report)
     events = list(vault.events())
     _check_grants(vault, slots, users, events, report)
+    _check_slots(vault, users, events, report)
     report.events = len(events)
     if events:
         report.head_seq, report.head_hash = events[-1].seq, events[-1].hash
@@ -76,9 +77,6 @@ def verify(vault: Vault, data_key: bytes | KeyRing | None = None, checkpoint: di
         report.contents_checked = True
     if checkpoint is not None:
         _check_checkpoint(vault, events, users, checkpoint, report)
-    weak = [user.name for user in users.values() if not user.kdf.meets_production_floor()]
-    if weak:
-        report.warnings.append(Problem(None, "verify_weak_slot", {"user": ", ".join(weak)}))
     seen: set[tuple[int | None, str, str]] = set()  # the same problem found by two passes is reported once
     unique = []
     for problem in report.problems:
@@ -202,6 +200,47 @@ def _check_grants(
             report.problems.append(problem)
 
 
+def _check_slots(vault: Vault, users: dict[str, UserRow], events: list[ledger.Event], report: Report) -> None:
+    """Each key slot is its user's, as its user last wrote it. Needs no passphrase.
+
+    A slot is signed by its own user (at ``jz user add`` by the key made for them, at a
+    passphrase change and at the login that moves it to a new epoch by themselves) over its
+    name, epoch, Argon2id parameters, salt, wrapped keys and the event that wrote it. Another
+    user's slot, or an edited one, fails the signature; the event must be the user's grant or a
+    passphrase change they signed; the epoch lies between the one in force at that event and
+    the latest. Argon2id parameters lie between the vault's floor (in its signed header) and
+    the ceiling. A slot put back from before a passphrase change needs the bodies: see
+    :func:`_check_contents`. A removed user's slot is wiped and checked there too.
+    """
+    floor = vault.kdf_floor
+    by_seq = {event.seq: event for event in events}
+    # a row whose grant failed is reported as such: its public key, and so its slot, mean nothing
+    ungranted = {p.params.get("user") for p in report.problems
+                 if p.key in ("verify_grant", "verify_slot_without_grant", "verify_slot_duplicate")}
+    chain = sorted((from_seq, epoch) for epoch, from_seq, _ in vault.key_chain_rows())
+    latest = max((epoch for _, epoch in chain), default=0)
+    for name, slot in vault.slots().items():
+        user = users.get(name)
+        if user is None or not slot.wrapped_data_key or name in ungranted:
+            continue
+        kdf = crypto.KdfParams.parse(slot.kdf)
+        if not kdf.usable():
+            report.problems.append(Problem(None, "verify_kdf_ceiling", {"user": name}))
+        elif not kdf.meets_floor(floor):
+            report.problems.append(Problem(None, "verify_weak_slot", {"user": name}))
+        if not slot.signed_by(vault.vault_id, name, user.public_key):
+            report.problems.append(Problem(None, "verify_slot_signature", {"user": name}))
+            continue
+        event = by_seq.get(slot.slot_seq)
+        if event is None or not (slot.slot_seq == user.added_seq or (event.kind == "user.passwd"
+                                                                     and event.actor == name)):
+            report.problems.append(Problem(None, "verify_slot_seq", {"user": name, "seq": slot.slot_seq}))
+            continue
+        in_force = max((epoch for from_seq, epoch in chain if from_seq <= slot.slot_seq), default=0)
+        if not in_force <= slot.key_epoch <= latest:
+            report.problems.append(Problem(None, "verify_slot_epoch", {"user": name, "epoch": slot.key_epoch}))
+
+
 def _grant_is_valid(vault: Vault, user: UserRow, users: dict[str, UserRow], event: ledger.Event) -> bool:
     """``user``'s slot is signed by the admin who emitted its grant event, before it."""
     message = grant_message(vault.vault_id, user.name, user.role, user.public_key, user.box_public_key, user.added_seq)
@@ -305,6 +344,8 @@ def _check_contents(
     records: list[ledger.Record] = []
     created: dict[str, int] = {}
     removed: dict[str, int] = {}  # user -> seq of the rekey that removed them
+    passwd: dict[str, tuple[int, str]] = {}  # user -> their last passphrase change: (seq, new slot)
+    unsigned = report.bad_seqs()
     keyring = as_keyring(keys)
     epochs = 0
     chain = {epoch: from_seq for epoch, from_seq, _ in vault.key_chain_rows()}
@@ -332,6 +373,9 @@ def _check_contents(
                 report.problems.append(Problem(record.seq, "verify_decrypt"))
             for name in record.data.get("removed", []):
                 removed.setdefault(name, record.seq)
+        if (record.kind == "user.passwd" and record.seq not in unsigned and isinstance(record.data, dict)
+                and record.data.get("name") == record.actor and isinstance(record.data.get("slot"), str)):
+            passwd[record.actor] = (record.seq, record.data["slot"])
         if record.kind in ("vault.init", "user.add"):
             name = record.data.get("admin" if record.kind == "vault.init" else "name")
             role = "admin" if record.kind == "vault.init" else record.data.get("role")
@@ -354,7 +398,25 @@ def _check_contents(
     for name in users:
         if name not in created:
             report.problems.append(Problem(None, "verify_user_not_in_ledger", {"user": name}))
+    _check_slot_generations(vault, users, removed, passwd, report)
     return records
+
+
+def _check_slot_generations(vault: Vault, users: dict[str, UserRow], removed: dict[str, int],
+                            passwd: dict[str, tuple[int, str]], report: Report) -> None:
+    """With the bodies: each slot is the one its user's last passphrase change wrote (or their
+    grant, if they never changed it), and only users a rekey removed have their slot wiped."""
+    for name, slot in vault.slots().items():
+        user = users.get(name)
+        if user is None:
+            continue
+        if not slot.wrapped_data_key:
+            if name not in removed:
+                report.problems.append(Problem(None, "verify_slot_wiped", {"user": name}))
+            continue
+        seq, generation = passwd.get(name, (user.added_seq, None))
+        if slot.slot_seq != seq or (generation is not None and slot.generation.hex() != generation):
+            report.problems.append(Problem(None, "verify_slot_old", {"user": name, "seq": seq}))
 
 
 # ---------------------------------------------------------------------- checkpoints

@@ -278,7 +278,8 @@ def test_change_passphrase_rewraps_only_that_slot(old, new, who):
             assert renewed.public_key == me.public_key
             assert vault.head()[0] == head_before + 1
             records = list(vault.records(admin.data_key, after_seq=head_before))
-            assert [(r.kind, r.actor, r.data) for r in records] == [("user.passwd", who, {"name": who})]
+            new_slot = vault.slots()[who].generation.hex()  # the body names the slot it wrote
+            assert [(r.kind, r.actor, r.data) for r in records] == [("user.passwd", who, {"name": who, "slot": new_slot})]
             assert verify(vault, admin.data_key).ok
         finally:
             vault.close()
