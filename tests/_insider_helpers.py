@@ -220,7 +220,8 @@ def copy_vault(source: Path, target: Path) -> Path:
 
 # ---------------------------------------------------------------------- what a state shows
 
-_NOT_STATE = frozenset({"seq", "head_hash", "kinds", "rejected", "chain", "rules_cache"})
+# a count's cache (PostTally.cache) is how a state was folded, not what it holds
+_NOT_STATE = frozenset({"seq", "head_hash", "kinds", "rejected", "chain", "rules_cache", "cache"})
 
 
 def digest(value: Any, *, seqs: bool = True, _key: str = "") -> Any:

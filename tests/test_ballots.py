@@ -10,6 +10,7 @@ import subprocess
 from decimal import Decimal
 
 import pytest
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
 from jz_tui.rules import ranking
@@ -77,8 +78,20 @@ def test_box_key_exists_only_as_shares_and_any_k_rebuild_it(hall):
         assert crypto.box_public_bytes(X25519PrivateKey.from_private_bytes(shamir.combine(one))).hex() != box.public_key
     # the ledger holds the public key and the sealed shares, never the private key
     (created,) = [r for r in hall.tv.vault.records(hall.tv.admin.data_key) if r.kind == "box.create"]
-    assert set(created.data) == {"id", "posts", "seal_no", "officers", "k", "public_key", "shares"}
+    assert set(created.data) == {"id", "posts", "seal_no", "officers", "k", "public_key", "shares",
+                                 "hold_public_key", "hold_shares"}
     assert all(len(bytes.fromhex(share)) > 66 for share in created.data["shares"].values())  # HPKE-sealed
+    assert all(len(bytes.fromhex(share)) > 66 for share in created.data["hold_shares"].values())
+    # the hold key is a second key, shared the same way: any k officers rebuild it, one does not
+    assert box.hold_public_key != box.public_key and set(box.hold_shares) == {"t1", "t2", "t3"}
+    vault_id = hall.tv.vault.vault_id
+    for pair in (["t1", "t2"], ["t3", "t1"]):
+        shares = [ballots.unlock_share(vault_id, box, hall.s(name).identity, "hold") for name in pair]
+        hold = X25519PrivateKey.from_private_bytes(shamir.combine(shares))
+        assert crypto.box_public_bytes(hold).hex() == box.hold_public_key
+    # a box share does not open as a hold share, nor the other way round (each is bound to its key)
+    crossed = box.__class__(**{**box.__dict__, "hold_shares": dict(box.shares)})
+    refused("box_share_unreadable", ballots.unlock_share, vault_id, crossed, hall.s("t1").identity, "hold")
     # a share is sealed to its officer: another officer's key cannot unlock it
     stolen = box.__class__(**{**box.__dict__, "shares": {"t3": box.shares["t1"]}})
     refused("box_share_unreadable", ballots.unlock_share, hall.tv.vault.vault_id, stolen, hall.s("t3").identity)
@@ -112,12 +125,13 @@ def test_sealed_ballots_round_trip_and_count_with_the_paper_ones(hall):
     # paper ballots of A cannot close while electronic ones are still sealed
     hall.paper("A", ["SSS"])
     refused("tally_electronic_sealed", ballots.request_close, hall.s("t1"), "A")
-    # the kiosk officer's held ballots go into the box before it can be opened without them
-    refused("box_ballots_held", ballots.unseal, hall.s("t1"), box_id, [hall.s("t1").identity, hall.s("t2").identity])
-    assert ballots.mix_held(kiosk, box_id) == 3
-    assert ballots.mix_held(kiosk, box_id) == 0
+    # the ballots stay held under the hold key until the unsealing mixes them into the box
+    assert len(hall.tv.vault.held_ballot_rows()) == 3 and hall.tv.vault.sealed_ballots(box_id) == []
 
     opened = ballots.unseal(hall.s("t1"), box_id, [hall.s("t1").identity, hall.s("t2").identity])
+    assert hall.tv.vault.held_ballot_rows() == [] and len(hall.tv.vault.sealed_ballots(box_id)) == 3
+    mixes = [r for r in hall.tv.vault.records(hall.tv.admin.data_key) if r.kind == "box.mix"]
+    assert [(r.actor, r.data) for r in mixes] == [("t1", {"box": box_id, "count": 3})]
     assert opened == {"A": sorted(["SBD", "SBD", "DDS"]), "B": sorted(["S-", "-D", "BB"])}
     assert hall.state.tally.posts["A"].electronic == opened["A"]
     refused("box_already_unsealed", ballots.unseal, hall.s("t1"), box_id,
@@ -143,14 +157,15 @@ def test_a_ballot_needs_k_shares(hall, monkeypatch):
     t1, t2 = hall.s("t1").identity, hall.s("t2").identity
     refused("box_too_few_shares", ballots.unseal, hall.s("t1"), box_id, [t1])
     refused("box_too_few_shares", ballots.unseal, hall.s("t1"), box_id, [t1, t1])
+    refused("box_not_an_officer", ballots.unseal, hall.s("t1"), box_id, [t1, hall.s("sup").identity])
 
     # k - 1 right shares and one that unlocks fine but belongs to another box's key
     real = ballots.unlock_share
 
-    def swapped(vault_id, box, officer):
+    def swapped(vault_id, box, officer, which="box"):
         if box.id == box_id and officer.name == "t2":
-            return real(vault_id, hall.state.tally.boxes[other], officer)
-        return real(vault_id, box, officer)
+            return real(vault_id, hall.state.tally.boxes[other], officer, which)
+        return real(vault_id, box, officer, which)
 
     monkeypatch.setattr(ballots, "unlock_share", swapped)
     refused("box_key_not_rebuilt", ballots.unseal, hall.s("t1"), box_id, [t1, t2])
@@ -166,11 +181,11 @@ def test_a_ballot_moved_to_another_box_does_not_open_and_fails_verify(hall, jz):
     ballots.issue_tokens(hall.s("admin"), other, 1)
     codes = ballots.issue_tokens(hall.s("admin"), box_id, 1)
     ballots.cast(hall.s("t1"), box_id, codes[0], {"A": "SSB"})
-    ballots.mix_held(hall.s("t1"), box_id)
     assert verify(hall.tv.vault, hall.tv.admin.data_key).ok
-    run_sql(hall.tv.path, "UPDATE sealed_ballots SET box = ?", other)
+    run_sql(hall.tv.path, "UPDATE held_ballots SET box = ?", other)
     officers = [hall.s("t1").identity, hall.s("t2").identity]
-    refused("ballot_unopenable", ballots.unseal, hall.s("t1"), other, officers)
+    refused("box_held_not_signed", ballots.unseal, hall.s("t1"), other, officers)  # signed for BOX1
+    assert hall.tv.vault.sealed_ballots(other) == [] and len(hall.tv.vault.held_ballot_rows()) == 1
     result = jz("verify", hall.tv.path, user="admin")
     assert result.returncode == 3, result.stdout + result.stderr
     assert "BOX2" in result.stdout or "BOX2" in result.stderr
@@ -180,9 +195,12 @@ def test_a_ballot_copied_into_another_session_does_not_open_and_fails_verify(hal
     box_id = hall.box(["A"])
     codes = ballots.issue_tokens(hall.s("admin"), box_id, 1)
     ballots.cast(hall.s("t1"), box_id, codes[0], {"A": "SSB"})
-    ballots.mix_held(hall.s("t1"), box_id)
     conn = sqlite3.connect(hall.tv.path)
-    row = conn.execute("SELECT box, slot, ciphertext, signer, signature FROM sealed_ballots").fetchone()
+    held = conn.execute("SELECT box, slot, ciphertext, signer, signature FROM held_ballots").fetchone()
+    conn.close()
+    ballots.unseal(hall.s("t1"), box_id, [hall.s("t1").identity, hall.s("t2").identity])
+    conn = sqlite3.connect(hall.tv.path)
+    sealed = conn.execute("SELECT box, slot, ciphertext, signer, signature FROM sealed_ballots").fetchone()
     conn.close()
 
     (tmp_path / "other").mkdir()
@@ -190,14 +208,29 @@ def test_a_ballot_copied_into_another_session_does_not_open_and_fails_verify(hal
     try:
         twin = Hall(other_tv, tmp_path / "other", [("A", 3), ("B", 2), ("C", 5)])
         assert twin.box(["A"]) == box_id  # same box name, same posts: only the session differs
+        officers = [twin.s("t1").identity, twin.s("t2").identity]
         run_sql(other_tv.path, "INSERT INTO sealed_ballots(box, slot, ciphertext, signer, signature) "
-                               "VALUES (?,?,?,?,?)", *row)
-        refused("ballot_unopenable", ballots.unseal, twin.s("t1"), box_id,
-                [twin.s("t1").identity, twin.s("t2").identity])
+                               "VALUES (?,?,?,?,?)", *sealed)
+        refused("box_ballot_not_signed", ballots.unseal, twin.s("t1"), box_id, officers)
         result = jz("verify", other_tv.path, user="admin")
         assert result.returncode == 3, result.stdout + result.stderr
+        assert twin.state.tally.boxes[box_id].private_key == ""  # nothing disclosed
     finally:
         other_tv.vault.close()
+
+    (tmp_path / "third").mkdir()
+    third_tv = make_test_vault(tmp_path / "third" / "third.jz")
+    try:  # the held copy, taken before the unsealing, into a third session: not signed there either
+        third = Hall(third_tv, tmp_path / "third", [("A", 3), ("B", 2), ("C", 5)])
+        assert third.box(["A"]) == box_id
+        run_sql(third_tv.path, "INSERT INTO held_ballots(box, slot, ciphertext, signer, signature) "
+                               "VALUES (?,?,?,?,?)", *held)
+        refused("box_held_not_signed", ballots.unseal, third.s("t1"), box_id,
+                [third.s("t1").identity, third.s("t2").identity])
+        result = jz("verify", third_tv.path, user="admin")
+        assert result.returncode == 3, result.stdout + result.stderr
+    finally:
+        third_tv.vault.close()
 
 
 def test_spent_and_forged_slips_are_refused(hall):
@@ -218,7 +251,7 @@ def test_spent_and_forged_slips_are_refused(hall):
     assert hall.tv.vault.head() == head
     conn = sqlite3.connect(hall.tv.path)
     assert conn.execute("SELECT count(*) FROM held_ballots").fetchone()[0] == 1
-    assert conn.execute("SELECT count(*) FROM sealed_ballots").fetchone()[0] == 0  # held until the kiosk mixes them
+    assert conn.execute("SELECT count(*) FROM sealed_ballots").fetchone()[0] == 0  # held until the unsealing
     conn.close()
     ballots.cast(kiosk, box_id, codes[1], {"A": "DDD"})  # the slip refused for bad marks is still good
 
@@ -259,7 +292,8 @@ def test_sealed_ballots_carry_no_time_no_link_and_no_casting_order(hall):
         ballots.cast(kiosk, box_id, code, {"A": marks[index % len(marks)]})
     held = [row[1] for row in hall.tv.vault.held_ballot_rows()]
     assert len(held) == 20 and slots_in_table_order(hall.tv.path, box_id) == []
-    assert ballots.mix_held(kiosk, box_id) == 20
+    opened = ballots.unseal(hall.s("t2"), box_id, [hall.s("t2").identity, hall.s("t3").identity])
+    assert opened["A"] == sorted(marks * 4)  # the recorded result is sorted: no trace of any order
     stored = slots_in_table_order(hall.tv.path, box_id)
     assert stored == sorted(stored)  # the table's own order is the random slot's
     assert len(set(stored)) == 20 and not set(stored) & set(held)  # slots drawn afresh at the mix
@@ -273,19 +307,21 @@ def test_sealed_ballots_carry_no_time_no_link_and_no_casting_order(hall):
         conn.close()
     assert columns == {"box", "slot", "ciphertext", "signer", "signature"}
     assert spent_columns == {"box", "token"}
-    mixes = [r for r in hall.tv.vault.records(hall.tv.admin.data_key) if r.kind == "box.mix"]
-    assert [r.data for r in mixes] == [{"box": box_id, "count": 20}]
-    spends = [r for r in hall.tv.vault.records(hall.tv.admin.data_key) if r.kind == "token.spend"]
+    records = list(hall.tv.vault.records(hall.tv.admin.data_key))
+    mixes = [r for r in records if r.kind == "box.mix"]
+    assert [(r.actor, r.data) for r in mixes] == [("t2", {"box": box_id, "count": 20})]
+    spends = [r for r in records if r.kind == "token.spend"]
     assert len(spends) == 20 and all(set(r.data) == {"box", "token"} for r in spends)
-    assert not any(slot.hex() in json.dumps(r.data) for r in spends for slot in stored)
+    assert not any(slot.hex() in json.dumps(r.data) for r in spends for slot in stored + held)
+    (unsealed,) = [r for r in records if r.kind == "box.unseal"]
+    assert unsealed.seq > mixes[0].seq and unsealed.data["count"] == 20
 
-    key = rebuild_key(hall, box_id, ["t2", "t3"])
+    key = rebuild_key(hall, box_id, ["t1", "t3"])
+    assert crypto.box_private_bytes(key).hex() == unsealed.data["private_key"]  # the key disclosed
     vault_id = hall.tv.vault.vault_id
     contents = [ballots.open_sealed_ballot(ct, key, vault_id, box_id) for _, ct in hall.tv.vault.sealed_ballots(box_id)]
     assert all(set(c) == {"A"} for c in contents)  # the marks and nothing else: no time, no slip
     assert sorted(c["A"] for c in contents) == sorted(marks * 4)
-    opened = ballots.unseal(hall.s("t2"), box_id, [hall.s("t2").identity, hall.s("t3").identity])
-    assert opened["A"] == sorted(marks * 4)  # the recorded result is sorted: no trace of any order
 
 
 def test_no_plaintext_marks_or_slips_in_the_file_or_wal(hall):
@@ -468,23 +504,42 @@ def test_no_ballot_is_entered_while_the_close_waits_for_signatures(hall):
     refused("tally_close_pending", ballots.void_ballot, t1, "A", "smudged")
 
 
-def test_held_ballots_are_mixed_by_their_officer_and_checked_by_verify(hall, jz):
+def test_held_ballots_wait_under_the_hold_key_until_k_officers_unseal(hall, jz):
     box_id = hall.box(["A"], officers=("t1", "t2", "t3"))
     codes = ballots.issue_tokens(hall.s("admin"), box_id, 3)
     for code in codes:
         ballots.cast(hall.s("t1"), box_id, code, {"A": "SSB"})
     assert verify(hall.tv.vault, hall.tv.admin.data_key).ok  # three spends, three held ballots
+    held = hall.tv.vault.held_ballot_rows()
+    assert len(held) == 3 and {row[3] for row in held} == {"t1"}
 
-    # another officer can neither open nor mix t1's held ballots: they stay held
-    assert ballots.mix_held(hall.s("t2"), box_id) == 0
+    # the kiosk officer cannot open what their kiosk held: not with their own key, not with their
+    # own share of the hold key, not with the box key (a held copy is sealed to the hold key)
+    vault_id = hall.tv.vault.vault_id
+    box = hall.state.tally.boxes[box_id]
+    for _, _, ciphertext, _, _ in held:
+        with pytest.raises(InvalidTag):
+            ballots.SUITE.decrypt(ciphertext, hall.s("t1").identity.box_key, info=ballots.held_info(vault_id, box_id))
+        with pytest.raises(InvalidTag):
+            ballots.SUITE.decrypt(ciphertext, rebuild_key(hall, box_id, ["t1", "t2"]),
+                                  info=ballots.held_info(vault_id, box_id))
+    one = [ballots.unlock_share(vault_id, box, hall.s("t1").identity, "hold")]
+    with contextlib.suppress(shamir.ShamirError, ValueError):
+        alone = X25519PrivateKey.from_private_bytes(shamir.combine(one))
+        assert crypto.box_public_bytes(alone).hex() != box.hold_public_key
+
+    # there is no mixing outside the unsealing any more
+    gone = jz("box", "mix", hall.tv.path, "--box", box_id, user="t1")
+    assert gone.returncode == 2 and "mix" in gone.stderr
+    assert not hasattr(ballots, "mix_held")
     assert len(hall.tv.vault.held_ballot_rows()) == 3
-    refused("box_ballots_held", ballots.unseal, hall.s("t2"), box_id, [hall.s("t2").identity,
-                                                                        hall.s("t3").identity])
 
-    mixed = jz("box", "mix", hall.tv.path, "--box", box_id.lower(), "--json", user="t1")
-    assert mixed.returncode == 0, mixed.stderr
-    assert json.loads(mixed.stdout) == {"box": box_id, "mixed": 3}
+    unsealed = jz("box", "unseal", hall.tv.path, "--box", box_id.lower(), "--officers", "t2,t3", "--json",
+                  user="t2", env={"JZ_PASSPHRASE_T3": EXTRA_PASSPHRASE})
+    assert unsealed.returncode == 0, unsealed.stderr
+    assert json.loads(unsealed.stdout) == {"box": box_id, "ballots": {"A": 3}}
     assert hall.tv.vault.held_ballot_rows() == [] and len(hall.tv.vault.sealed_ballots(box_id)) == 3
+    assert hall.state.tally.posts["A"].electronic == ["SSB"] * 3
     assert jz("verify", hall.tv.path, user="admin").returncode == 0
 
 
@@ -502,18 +557,23 @@ def test_a_held_ballot_taken_out_or_altered_fails_verify(hall, jz):
     assert result.returncode == 3 and "(1) differs from the slips spent (2)" in result.stdout + result.stderr
 
 
-def test_a_held_ballot_put_in_by_hand_is_not_mixed_into_the_box(hall):
-    """The mix signs what it moves as the officer's: a held row swapped in by someone who can
-    write the file (sealed to the officer's public key, but not signed by them) stops it."""
+def test_a_held_ballot_put_in_by_hand_is_not_mixed_into_the_box(hall, jz):
+    """A held row swapped in by someone who can write the file (sealed to the box and hold keys,
+    both public, but not signed by an officer of the box) stops the unsealing and fails verify."""
     box_id = hall.box(["A"])
     codes = ballots.issue_tokens(hall.s("admin"), box_id, 1)
     kiosk = hall.s("t1")
     ballots.cast(kiosk, box_id, codes[0], {"A": "SSS"})
     vault_id = hall.tv.vault.vault_id
-    box_key = X25519PublicKey.from_public_bytes(bytes.fromhex(hall.state.tally.boxes[box_id].public_key))
+    box = hall.state.tally.boxes[box_id]
+    box_key = X25519PublicKey.from_public_bytes(bytes.fromhex(box.public_key))
+    hold_key = X25519PublicKey.from_public_bytes(bytes.fromhex(box.hold_public_key))
     forged_inner = ballots.SUITE.encrypt(b'{"A":"DDD"}', box_key, info=ballots.ballot_info(vault_id, box_id))
-    forged = ballots.SUITE.encrypt(forged_inner, kiosk.identity.box_key.public_key(),
-                                   info=ballots.held_info(vault_id, box_id, "t1"))
+    forged = ballots.SUITE.encrypt(forged_inner, hold_key, info=ballots.held_info(vault_id, box_id))
     run_sql(hall.tv.path, "UPDATE held_ballots SET ciphertext = ?", forged)
-    refused("box_held_not_signed", ballots.mix_held, kiosk, box_id)
+    assert jz("verify", hall.tv.path).returncode == 3
+    refused("box_held_not_signed", ballots.unseal, kiosk, box_id, [kiosk.identity, hall.s("t2").identity])
     assert hall.tv.vault.sealed_ballots(box_id) == [] and len(hall.tv.vault.held_ballot_rows()) == 1
+    assert hall.state.tally.boxes[box_id].unsealed_seq is None and hall.state.tally.posts["A"].electronic == []
+    result = jz("verify", hall.tv.path, user="admin")
+    assert result.returncode == 3 and box_id in result.stdout + result.stderr, result.stdout

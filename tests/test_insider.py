@@ -466,7 +466,8 @@ class Case:
 
 def _box_body(site: Site) -> dict:
     return {"id": "BOX3", "posts": ["C"], "seal_no": "FAKE", "officers": ["t1", "t2"], "k": 2,
-            "public_key": "11" * 32, "shares": {"t1": "00", "t2": "00"}}
+            "public_key": "11" * 32, "shares": {"t1": "00", "t2": "00"},
+            "hold_public_key": "12" * 32, "hold_shares": {"t1": "00", "t2": "00"}}
 
 
 def _undo_pending(site: Site) -> str:
@@ -531,16 +532,21 @@ CASES: list[Case] = [
         "t3", "ballot.void", {"post": "A", "no": 1, "reason": "torn"}),
          field=lambda st: sorted(st.tally.posts["A"].entries)),
     Case("tokens.issue", "clerk_issues_slips", lambda s, _: s.forge(
-        "clerk", "tokens.issue", {"box": "BOX2", "hashes": ["22" * 32]}),
-         field=lambda st: st.tally.boxes["BOX2"].token_hashes),
+        "clerk", "tokens.issue", {"box": "BOX2", "commitments": ["22" * 32]}),
+         field=lambda st: st.tally.boxes["BOX2"].commitments),
     Case("token.spend", "slip_never_issued", lambda s, _: s.forge(
         "t3", "token.spend", {"box": "BOX2", "token": "33" * 32}),
          field=lambda st: st.tally.boxes["BOX2"].spent),
     Case("box.mix", "examiner_mixes", lambda s, _: s.forge("e1", "box.mix", {"box": "BOX2", "count": 0})),
     Case("box.mix", "unknown_box", lambda s, _: s.forge("t1", "box.mix", {"box": "BOX9", "count": 0})),
     Case("box.unseal", "ballots_without_slips", lambda s, _: s.forge(
-        "t3", "box.unseal", {"box": "BOX2", "ballots": {"C": ["SSS"]}, "count": 1}),
+        "t3", "box.unseal", {"box": "BOX2", "ballots": {"C": ["SSS"]}, "count": 1, "private_key": random_key().hex()}),
          field=lambda st: (st.tally.boxes["BOX2"].unsealed_seq, st.tally.posts["C"].electronic)),
+    Case("box.unseal", "one_officer_alone", lambda s, _: s.forge(
+        "t3", "box.unseal", {"box": "BOX2", "ballots": {"C": []}, "count": 0, "private_key": random_key().hex()}),
+         field=lambda st: (st.tally.boxes["BOX2"].unsealed_seq, st.tally.boxes["BOX2"].private_key)),
+    Case("box.mix", "before_the_unsealing_is_signed", lambda s, _: s.forge(
+        "t3", "box.mix", {"box": "BOX2", "count": 0})),
     Case("config.set", "officer_lowers_the_signers", lambda s, _: s.forge(
         "t1", "config.set", {"changes": {"tally.officers_to_close": 1}}),
          field=lambda st: dict(st.roster.settings)),

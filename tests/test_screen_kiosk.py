@@ -3,9 +3,12 @@ voter, spent and unknown slips are refused; ``jz vote`` without a terminal; its 
 
 from __future__ import annotations
 
+import contextlib
 import io
 
 import pytest
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from _app_helpers import log_in, settle, wait_until
 from _ballot_screen_helpers import BOX, make_ballot_vault, officer, records, sealed_count
 from conftest import PASSPHRASES
@@ -18,6 +21,8 @@ from jz_tui.services import ballots
 from screens.confirm import ConfirmScreen
 from screens.kiosk import KioskQuitScreen, KioskScreen
 from screens.widgets import LiveTable, Plain
+from storage import crypto, shamir
+from storage.ballot_rows import held_info
 from storage.vault import Vault
 
 SIZE = (80, 24)
@@ -214,22 +219,56 @@ async def vote(pilot, slip: str, keys: str) -> None:
     await settle(pilot)
 
 
-async def test_quitting_the_kiosk_mixes_its_ballots_into_the_box(tmp_path):
+def cannot_open_alone(path, name: str) -> None:
+    """The kiosk officer's own key opens none of the held copies, and their own share of the
+    hold key does not rebuild it (k = 2)."""
+    vault = Vault.open(path)
+    try:
+        session = officer(vault, name)
+        box = session.state.tally.boxes[BOX]
+        info = held_info(vault.vault_id, BOX)
+        for _, _, ciphertext, signer, _ in vault.held_ballot_rows():
+            assert signer == name
+            with pytest.raises(InvalidTag):
+                ballots.SUITE.decrypt(ciphertext, session.identity.box_key, info=info)
+        x, y = ballots.unlock_share(vault.vault_id, box, session.identity, "hold")
+        with contextlib.suppress(shamir.ShamirError, ValueError):
+            alone = X25519PrivateKey.from_private_bytes(shamir.combine([(x, y)]))
+            assert crypto.box_public_bytes(alone).hex() != box.hold_public_key
+    finally:
+        vault.close()
+
+
+def unseal_box(path) -> dict[str, list[str]]:
+    vault = Vault.open(path)
+    try:
+        t1, t2 = officer(vault, "t1"), officer(vault, "t2")
+        return ballots.unseal(t1, BOX, [t1.identity, t2.identity])
+    finally:
+        vault.close()
+
+
+async def test_quitting_the_kiosk_leaves_its_ballots_held_until_the_unsealing(tmp_path):
     path, slips = make_ballot_vault(tmp_path / "session.jz", slips=2)
     app = KioskApp(path, BOX)
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot, "t1")
         await vote(pilot, slips[0], "11111222")
         await vote(pilot, slips[1], "33333000")
-        assert stored_rows(path) == (2, 0)  # held for t1 while the kiosk runs
+        assert stored_rows(path) == (2, 0)  # held under the hold key while the kiosk runs
         await passphrase_to_quit(pilot, PASSPHRASES["t1"])
         await wait_until(pilot, lambda: not app.is_running)
+    assert stored_rows(path) == (2, 0)  # and after it quits: only k officers at the unsealing mix them
+    assert records(path, ("box.mix",)) == []
+    cannot_open_alone(path, "t1")
+
+    assert unseal_box(path) == {"A01": ["DDDDD", "SSSSS"], "B01": ["---", "BBB"]}
     assert stored_rows(path) == (0, 2)
-    assert [r.data for r in records(path, ("box.mix",))] == [{"box": BOX, "count": 2}]
+    assert [(r.actor, r.data) for r in records(path, ("box.mix",))] == [("t1", {"box": BOX, "count": 2})]
 
 
-async def test_a_kiosk_reopened_after_a_crash_mixes_what_it_left_held(tmp_path):
-    path, slips = make_ballot_vault(tmp_path / "session.jz", slips=1)
+async def test_a_kiosk_reopened_after_a_crash_leaves_what_it_held_held(tmp_path):
+    path, slips = make_ballot_vault(tmp_path / "session.jz", slips=2)
     vault = Vault.open(path)
     try:  # a ballot cast by t1's kiosk, which then died before quitting
         ballots.cast(officer(vault, "t1"), BOX, slips[0], {"A01": "SSSSS", "B01": "SSS"})
@@ -239,4 +278,12 @@ async def test_a_kiosk_reopened_after_a_crash_mixes_what_it_left_held(tmp_path):
     app = KioskApp(path, BOX)
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot, "t1")
-        await wait_until(pilot, lambda: stored_rows(path) == (0, 1))
+        assert isinstance(app.screen, KioskScreen)
+        await vote(pilot, slips[1], "22222111")  # the kiosk goes on taking votes
+        assert stored_rows(path) == (2, 0)  # nothing mixed: neither the one left held nor the new one
+        await passphrase_to_quit(pilot, PASSPHRASES["t1"])
+        await wait_until(pilot, lambda: not app.is_running)
+    assert stored_rows(path) == (2, 0) and records(path, ("box.mix",)) == []
+    cannot_open_alone(path, "t1")
+    assert unseal_box(path) == {"A01": ["BBBBB", "SSSSS"], "B01": ["SSS", "SSS"]}
+    assert stored_rows(path) == (0, 2)
