@@ -292,6 +292,30 @@ def test_a_held_ballot_moved_to_another_box_and_signed_again_is_caught(hall, jz)
     assert code == TAMPERED, payload["problems"]
 
 
+def test_a_held_ballot_signed_by_an_officer_of_another_box_is_caught(hall, jz):
+    """t3, an officer of BOX2 only, replaces one of BOX1's held ballots with their own, signed
+    with their own key: as many ballots as slips, each signed by a tally user, but one of them
+    by no officer of its box. The unsealing refuses it; verify must say so too."""
+    vault_id = hall.tv.vault.vault_id
+    box = hall.state.tally.boxes["BOX1"]
+    inner = sealed_to_box(hall, "BOX1", {"A": "SSS"})
+    held = ballots.SUITE.encrypt(inner, X25519PublicKey.from_public_bytes(bytes.fromhex(box.hold_public_key)),
+                                 info=ballots.held_info(vault_id, "BOX1"))
+    conn = sqlite3.connect(hall.tv.path)
+    (slot,) = conn.execute("SELECT slot FROM held_ballots ORDER BY slot LIMIT 1").fetchone()
+    with conn:
+        conn.execute("UPDATE held_ballots SET ciphertext = ?, signer = 't3', signature = ? WHERE slot = ?",
+                     (held, hall.s("t3").identity.sign(held_message(vault_id, "BOX1", slot, held)), slot))
+    conn.close()
+    result = unseal_with_jz(jz, hall.tv.path, expect=REFUSED)
+    assert "t3" in result.stderr, result.stderr
+    state = fresh_state(hall.tv.path)
+    assert state.tally.boxes["BOX1"].unsealed_seq is None and state.tally.posts["A"].electronic == []
+    assert electronic_counted(jz, hall.tv.path) == 0
+    code, payload = verify_json(jz, hall.tv.path, user="admin")
+    assert code == TAMPERED, payload["problems"]
+
+
 # ====================================================================== 3. the casting order in the WAL
 
 
