@@ -266,6 +266,16 @@ def test_a_slip_is_not_spent_with_what_tokens_issue_holds(hall, jz):
     caught(jz, hall.tv.path, {seq})
 
 
+def test_a_spend_set_aside_is_not_counted_as_a_slip_spent_by_verify(hall, jz):
+    """verify counts the ballots against the spends the fold accepted: a forged spend it sets
+    aside is named by its seq, and the three ballots still match the three slips really spent."""
+    box = hall.state.tally.boxes["BOX1"]
+    (unused,) = sorted(box.commitments - {slip_commitment(token) for token in box.spent})
+    seq = forge(hall, "t2", "token.spend", {"box": "BOX1", "token": unused})
+    code, payload = verify_json(jz, hall.tv.path, user="admin")
+    assert code == TAMPERED and problem_reasons(payload) == {seq: {"token_unknown"}}, payload["problems"]
+
+
 def test_a_held_ballot_moved_to_another_box_and_signed_again_is_caught(hall, jz):
     """An officer of both boxes moves a held ballot from one box to the other and signs it again
     with their own key: each box then holds one ballot more or less than the slips it spent."""
