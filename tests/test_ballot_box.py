@@ -326,6 +326,23 @@ def test_a_held_ballot_signed_by_an_officer_of_another_box_is_caught(hall, jz):
     assert code == TAMPERED, payload["problems"]
 
 
+def test_verify_recounts_with_the_officers_of_the_box_the_fold_created(test_vault, tmp_path, jz):
+    """A clerk forges a box.create of the same id first (set aside): verify's recount must take
+    the officers from the box the fold created, not from the forgery."""
+    hall = Hall(test_vault, tmp_path, [("A", 3)])
+    hall.add_user("t3", "tally")
+    forged = forge(hall, "clerk", "box.create", {
+        "id": "BOX1", "posts": ["A"], "seal_no": "FAKE", "officers": ["t3", "t2"], "k": 2, "public_key": "11" * 32,
+        "shares": {"t3": "00", "t2": "00"}, "hold_public_key": "12" * 32, "hold_shares": {"t3": "00", "t2": "00"}})
+    assert hall.box(["A"], officers=("t1", "t2")) == "BOX1"
+    codes = ballots.issue_tokens(hall.s("admin"), "BOX1", 2)
+    for code, marks in zip(codes, ("SSS", "DDB"), strict=True):
+        ballots.cast(hall.s("t1"), "BOX1", code, {"A": marks})
+    unseal_with_jz(jz, hall.tv.path)  # the mixed rows are signed by t1, an officer of the real box
+    code, payload = verify_json(jz, hall.tv.path, user="admin")
+    assert code == TAMPERED and set(problem_reasons(payload)) == {forged}, payload["problems"]
+
+
 # ====================================================================== 3. the casting order in the WAL
 
 
