@@ -23,6 +23,7 @@ from typing import Any
 from . import crypto, ledger
 from .events import ROLES
 from .errors import AuthError, JzError, VaultError
+from .files import private_file
 from .keyring import KeyRing, as_keyring, chain_aad, seal_key_to
 
 # 2: key slots bound to their user's epoch and signed by their user, the KDF floor in the header
@@ -334,6 +335,10 @@ class Vault:
         header["header_signature"] = signing_key.sign(header_message(header)).hex()
         header["admin_fingerprint"] = crypto.fingerprint(admin_pub)
 
+        try:  # owner-only before SQLite opens it: its -wal and -shm take the file's mode
+            private_file(path, exclusive=True)
+        except FileExistsError as exc:
+            raise VaultError("vault_exists", path=str(path)) from exc
         conn = connect(path)
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -817,6 +822,10 @@ class Vault:
         target = Path(target)
         if target.exists():
             raise VaultError("vault_exists", path=str(target))
+        try:
+            private_file(target, exclusive=True)  # a backup is as private as the vault
+        except FileExistsError as exc:
+            raise VaultError("vault_exists", path=str(target)) from exc
         dest = sqlite3.connect(os.fspath(target))
         try:
             with self._lock:

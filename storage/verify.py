@@ -20,6 +20,7 @@ from . import crypto, ledger
 from .events import is_user_name, may_emit
 from .ballot_rows import held_message, sealed_message
 from .keyring import KeyRing, as_keyring
+from .files import private_file
 from .vault import Identity, UserRow, Vault, grant_message, header_message
 
 CHECKPOINT_DOMAIN = "jz-checkpoint-v1"
@@ -443,7 +444,7 @@ def make_checkpoint(vault: Vault, identity: Identity) -> dict:
 
 def write_checkpoint(vault: Vault, identity: Identity, path: str | Path) -> dict:
     checkpoint = make_checkpoint(vault, identity)
-    Path(path).write_text(json.dumps(checkpoint, indent=2) + "\n", encoding="utf-8")
+    private_file(path).write_text(json.dumps(checkpoint, indent=2) + "\n", encoding="utf-8")
     return checkpoint
 
 

@@ -49,7 +49,9 @@ def roster_rows(posts: list[tuple[str, str, str, int]], seed: int = 7) -> list[d
 def write_csv(path, rows: list[dict[str, str]], encoding: str = "utf-8") -> None:
     import csv
 
-    with open(path, "w", encoding=encoding, newline="") as fh:
+    from storage.files import open_private
+
+    with open_private(path, "w", encoding=encoding, newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)

@@ -12,6 +12,7 @@ from jz_tui.i18n import t
 from jz_tui.services import ballots
 from jz_tui.services.tickets import writable_dir
 from storage.errors import JzError
+from storage.files import private_dir, private_file
 from storage.vault import Vault
 
 
@@ -233,16 +234,15 @@ def write_slips(codes: list[str], box: str, out_dir: str, session_name: str) -> 
 
     import qrcode
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = private_dir(out_dir)
     files, cards = [], []
     for index, code in enumerate(codes, start=1):
         png = out / f"slip-{index:04d}.png"
-        qrcode.make(code, box_size=6, border=4).save(png)
+        qrcode.make(code, box_size=6, border=4).save(private_file(png))
         files.append(png)
         cards.append(f'<section class="slip"><img src="{png.name}" alt="QR"><p class="code">{html.escape(code)}</p>'
                      f'<p>{html.escape(t("slip_hint", box=box))}</p></section>')
-    sheet = out / "slips.html"
+    sheet = private_file(out / "slips.html")
     sheet.write_text(
         "<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'>"
         f"<title>{html.escape(session_name)}</title><style>@page {{ size: A4; margin: 10mm; }}"

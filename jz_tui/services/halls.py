@@ -22,6 +22,7 @@ from jz_tui.i18n import t
 from jz_tui.services.session import Session
 from storage import crypto, ledger
 from storage.errors import JzError
+from storage.files import private_file
 from storage.projection import SessionState
 
 FORMAT = HALL_FORMAT
@@ -82,7 +83,7 @@ def write_export(payload: dict[str, Any], path: str | Path) -> Path:
     path = Path(path)
     # the same JSON, its control characters as \u escapes: a `cat` of the file does not drive the terminal
     text = shown_json(json.dumps(payload, ensure_ascii=False, indent=1, sort_keys=True))
-    path.write_text(text + "\n", encoding="utf-8")
+    private_file(path).write_text(text + "\n", encoding="utf-8")
     return path
 
 

@@ -30,6 +30,7 @@ from jz_tui.rules.settings import rules_from
 from jz_tui.services import ballots, publication, sheets
 from jz_tui.services.session import Session
 from storage.errors import AuthorityError, JzError
+from storage.files import private_dir
 from storage.ledger import short_hash
 from storage.projection import SessionState
 
@@ -332,7 +333,7 @@ def default_path(vault_path: str | Path, form: str, post: str | None = None, can
                  seq: int = 0) -> Path:
     """Where a screen writes a form: ``<vault dir>/prints/<form>-<post or candidate>-<seq>.pdf``."""
     folder = Path(vault_path).resolve().parent / "prints"
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)
     what = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in (candidate or post or "all"))
     return folder / f"{form}-{what}-{seq}.pdf"
 

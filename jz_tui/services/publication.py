@@ -24,6 +24,7 @@ from jz_tui.rules.ranking import rank
 from jz_tui.rules.settings import rules_from
 from jz_tui.services.roster import is_contract
 from storage.errors import JzError
+from storage.files import private_file
 from storage.keyring import KeyRing
 from storage.ledger import short_hash
 from storage.projection import SessionState, verified_state
@@ -101,7 +102,7 @@ def export(state: SessionState, vault: Vault, fmt: str, out: str | Path, lang: s
         raise JzError("export_format_unknown", format=fmt, formats=", ".join(FORMATS))
     notice = build_notice(state, vault, lang or i18n.language())
     out = Path(out)
-    {"xlsx": _write_xlsx, "csv": _write_csv, "html": _write_html, "json": _write_json}[fmt](notice, out)
+    {"xlsx": _write_xlsx, "csv": _write_csv, "html": _write_html, "json": _write_json}[fmt](notice, private_file(out))  # owner-only before a byte is written
     return notice
 
 

@@ -27,6 +27,7 @@ from jz_tui.services.roster import withheld
 from jz_tui.services.session import Session
 from storage import crypto
 from storage.errors import JzError
+from storage.files import private_dir, private_file
 from storage.roster_state import RosterState
 
 PREFIX = "JZ1"
@@ -138,19 +139,18 @@ def write_tickets(session: Session, out_dir: str | Path, hall: str = "", when: s
         post = roster.posts.get(candidate.post)
         image = qrcode.make(payload, error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=6, border=4)
         png = out / f"{_safe_name(code)}.png"
-        image.save(png)
+        image.save(private_file(png))
         written.append(png)
         cards.append(_card_html(candidate.name, post.name if post else candidate.post, code, hall, when, png.name))
     sheet = out / "tickets.html"
-    sheet.write_text(_sheet_html(session.state.session_name, cards), encoding="utf-8")
+    private_file(sheet).write_text(_sheet_html(session.state.session_name, cards), encoding="utf-8")
     written.append(sheet)
     return written
 
 
 def writable_dir(path: str | Path) -> Path:
     """``path`` as a directory this process can write into (made if missing), or an OSError."""
-    out = Path(path)
-    out.mkdir(parents=True, exist_ok=True)
+    out = private_dir(path)  # made owner-only if missing; an existing one keeps its mode
     if not os.access(out, os.W_OK | os.X_OK):
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(out))
     return out
