@@ -161,3 +161,33 @@ def test_test_vaults_may_be_weak_production_vaults_may_not(jz, tmp_path, vault_f
                      (crypto.canonical_json({"iterations": 1, "lanes": 1, "memory_kib": 8}).decode(),))
     code, payload = verify_json(jz, vault_file)
     assert code == TAMPERED and {p["reason"] for p in payload["problems"]} >= {"verify_header"}, payload
+
+
+def test_a_slot_wiped_without_a_rekey_is_reported(jz, vault_file):
+    put_slot(vault_file, "e2", {"wrapped_data_key": b"", "wrapped_signing_key": b"", "wrapped_box_key": b""})
+    assert "removed" in refusal(jz("verify", vault_file, user="e2"))
+    code, payload = verify_json(jz, vault_file, user="admin")
+    assert code == TAMPERED and any("e2" in m for m in reasons_for(payload, "verify_slot_wiped")), payload
+
+
+def test_a_slot_its_user_signed_for_another_event_or_epoch_is_reported(jz, vault_file):
+    """The user's own key can sign anything: the statement must still name their own event and a
+    possible epoch."""
+    from dataclasses import replace
+
+    vault = Vault.open(vault_file)
+    try:
+        e1 = vault.unlock("e1", PASSPHRASES["e1"])
+        slot = vault.slots()["e1"]
+        cases = {
+            "verify_slot_seq": replace(slot, slot_seq=1).signed(vault.vault_id, "e1", 1, e1.signing_key),
+            "verify_slot_epoch": replace(slot, key_epoch=5).signed(vault.vault_id, "e1", slot.slot_seq,
+                                                                    e1.signing_key),
+        }
+    finally:
+        vault.close()
+    for reason, forged in cases.items():
+        put_slot(vault_file, "e1", {"slot_seq": forged.slot_seq, "key_epoch": forged.key_epoch,
+                                    "slot_signature": forged.signature})
+        code, payload = verify_json(jz, vault_file)
+        assert code == TAMPERED and any("e1" in m for m in reasons_for(payload, reason)), (reason, payload)

@@ -56,7 +56,8 @@ def _check_passwd(state: SessionState, record: Record) -> None:
 
 
 declare(
-    "user.passwd", roles=_ALL, body=obj(optional={"slot": hexstr(32)}, required={"name": user_name}), check=_check_passwd,
+    "user.passwd", roles=_ALL, body=obj(optional={"slot": hexstr(32)}, required={"name": user_name}),
+    check=_check_passwd,
     doc="A user rewrapped their own key slot under a new passphrase (``slot``: the new slot's generation).",
 )
 
