@@ -415,6 +415,9 @@ def _check_slot_generations(vault: Vault, users: dict[str, UserRow], removed: di
             if name not in removed:
                 report.problems.append(Problem(None, "verify_slot_wiped", {"user": name}))
             continue
+        if name in removed:  # a removed user's slot put back: it opens their keys of before
+            report.problems.append(Problem(removed[name], "verify_slot_of_removed", {"user": name}))
+            continue
         seq, generation = passwd.get(name, (user.added_seq, None))
         if slot.slot_seq != seq or (generation is not None and slot.generation.hex() != generation):
             report.problems.append(Problem(None, "verify_slot_old", {"user": name, "seq": seq}))

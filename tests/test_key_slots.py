@@ -191,3 +191,12 @@ def test_a_slot_its_user_signed_for_another_event_or_epoch_is_reported(jz, vault
                                     "slot_signature": forged.signature})
         code, payload = verify_json(jz, vault_file)
         assert code == TAMPERED and any("e1" in m for m in reasons_for(payload, reason)), (reason, payload)
+
+
+def test_a_removed_users_slot_put_back_is_reported(jz, vault_file):
+    before = slot_of(vault_file, "e2")
+    removed = jz("rekey", vault_file, "--remove", "e2", user="admin")
+    assert removed.returncode == 0, removed.stderr
+    put_slot(vault_file, "e2", before)
+    code, payload = verify_json(jz, vault_file, user="admin")
+    assert code == TAMPERED and any("e2" in m for m in reasons_for(payload, "verify_slot_of_removed")), payload
