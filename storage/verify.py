@@ -20,6 +20,7 @@ from . import crypto, ledger
 from .events import is_user_name, may_emit
 from .ballot_rows import held_message, sealed_message
 from .keyring import KeyRing, as_keyring
+from .projection import Chain, SessionState
 from .files import private_file
 from .vault import Identity, UserRow, Vault, grant_message, header_message
 
@@ -70,11 +71,12 @@ def verify(vault: Vault, data_key: bytes | KeyRing | None = None, checkpoint: di
         report.head_seq, report.head_hash = events[-1].seq, events[-1].hash
     _check_chain(vault, events, users, report, progress)
     _check_removed_actors(vault, events, report)
-    _check_sealed_ballots(vault, events, users, report)
-    if data_key is not None:
+    if data_key is None:
+        _check_sealed_ballots(vault, events, users, report)
+    else:
         records = _check_contents(vault, events, users, data_key, report, progress)
-        _check_meaning(vault, records, report)
-        _recount_disclosed_boxes(vault, records, users, report)
+        state = _check_meaning(vault, records, report)
+        _check_boxes(vault, state, users, report)
         report.contents_checked = True
     if checkpoint is not None:
         _check_checkpoint(vault, events, users, checkpoint, report)
@@ -90,14 +92,12 @@ def verify(vault: Vault, data_key: bytes | KeyRing | None = None, checkpoint: di
     return report
 
 
-def _check_meaning(vault: Vault, records: list[ledger.Record], report: Report) -> None:
+def _check_meaning(vault: Vault, records: list[ledger.Record], report: Report) -> SessionState:
     """Fold every event through its kind's declaration, as every screen does; report what is set aside.
 
     The chain pass has checked each event's place and signature already: an event it found
     wrong is not folded here either, so the state judged is the one the screens show.
     """
-    from .projection import Chain, SessionState
-
     flagged = report.bad_seqs()
     # apply() only: the chain pass has checked places and signatures; the Chain is for the
     # declarations that read the header (the pinned admin key)
@@ -111,45 +111,54 @@ def _check_meaning(vault: Vault, records: list[ledger.Record], report: Report) -
         if rejected.seq not in flagged:
             params = {"kind": rejected.kind, **rejected.params}
             report.problems.append(Problem(rejected.seq, rejected.key, params))
+    return state
 
 
-def _recount_disclosed_boxes(vault: Vault, records: list[ledger.Record], users: dict[str, UserRow],
-                             report: Report) -> None:
-    """Every unsealed box, recounted from its sealed ballots with the key its unsealing disclosed:
-    each ballot signed by an officer of the box, and the marks exactly those the unsealing counted."""
+def _check_boxes(vault: Vault, state: SessionState, users: dict[str, UserRow], report: Report) -> None:
+    """Each box of the judged fold, against its rows: every ballot (held or sealed) signed by an
+    officer of that box, one per slip the fold accepted as spent in that box, and an unsealed
+    box recounted from its sealed ballots with the key its unsealing disclosed."""
     import json
 
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-    from .ballot_rows import SUITE, ballot_info, sealed_message
+    from .ballot_rows import SUITE, ballot_info
 
-    officers: dict[str, set[str]] = {}
-    rows: dict[str, list[tuple[bytes, bytes, str, bytes]]] = {}
-    for box, slot, ciphertext, signer, signature in vault.sealed_ballot_rows():
-        rows.setdefault(box, []).append((slot, ciphertext, signer, signature))
-    for record in records:
-        if record.kind == "box.create" and isinstance(record.data.get("officers"), list):
-            officers.setdefault(str(record.data.get("id")), set(record.data["officers"]))
-        if record.kind != "box.unseal" or record.seq in report.bad_seqs() or "private_key" not in record.data:
+    rows: dict[str, list[tuple[bytes, bytes, str, bytes, bool]]] = {}
+    stored: Counter[str] = Counter()  # every row in the file, valid or not: one per slip spent
+    for held, (listing, message) in enumerate(((vault.sealed_ballot_rows(), sealed_message),
+                                                (vault.held_ballot_rows(), held_message))):
+        for box, slot, ciphertext, signer, signature in listing:
+            stored[box] += 1
+            box_state = state.tally.boxes.get(box)
+            user = users.get(signer)
+            if (box_state is None or signer not in box_state.officers or user is None
+                    or not crypto.verify_signature(user.public_key, signature,
+                                                   message(vault.vault_id, box, slot, ciphertext))):
+                report.problems.append(Problem(None, "verify_sealed_ballot", {"box": box}))
+                continue
+            rows.setdefault(box, []).append((slot, ciphertext, signer, signature, bool(held)))
+    for box_id, box in state.tally.boxes.items():
+        mine = rows.get(box_id, [])
+        if stored[box_id] != len(box.spent):
+            report.problems.append(Problem(None, "verify_sealed_count",
+                                           {"spent": len(box.spent), "ballots": stored[box_id], "box": box_id}))
+        if box.unsealed_seq is None or not box.private_key:
             continue
-        box = str(record.data.get("box"))
         try:
-            private = X25519PrivateKey.from_private_bytes(bytes.fromhex(record.data["private_key"]))
-            counted: dict[str, list[str]] = {post: [] for post in record.data["ballots"]}
-            for slot, ciphertext, signer, signature in rows.get(box, []):
-                user = users.get(signer)
-                if (signer not in officers.get(box, set()) or user is None or not crypto.verify_signature(
-                        user.public_key, signature, sealed_message(vault.vault_id, box, slot, ciphertext))):
-                    report.problems.append(Problem(record.seq, "verify_sealed_ballot", {"box": box}))
-                    continue
-                ballot = json.loads(SUITE.decrypt(ciphertext, private, info=ballot_info(vault.vault_id, box)))
+            private = X25519PrivateKey.from_private_bytes(bytes.fromhex(box.private_key))
+            counted: dict[str, list[str]] = {post: [] for post in box.posts}
+            for _slot, ciphertext, _signer, _signature, held in mine:
+                if held:
+                    raise ValueError("a ballot still held after the unsealing")
+                ballot = json.loads(SUITE.decrypt(ciphertext, private, info=ballot_info(vault.vault_id, box_id)))
                 for post in counted:
                     counted[post].append(ballot[post])
-            same = {post: sorted(marks) for post, marks in counted.items()} == record.data["ballots"]
+            same = all(sorted(counted[post]) == sorted(state.tally.posts[post].electronic) for post in box.posts)
         except Exception:  # noqa: BLE001  (whatever a tampered row or key does, the recount fails: say so)
             same = False
         if not same:
-            report.problems.append(Problem(record.seq, "verify_box_recount", {"box": box}))
+            report.problems.append(Problem(box.unsealed_seq, "verify_box_recount", {"box": box_id}))
 
 
 def _reporting(events: list[ledger.Event], stage: str, progress: Progress | None) -> Iterator[ledger.Event]:
