@@ -295,7 +295,7 @@ def finish_tally(term: Terminals) -> None:
     term.keys("t2", "x")
     term.wait_for("t2", t("tally_ui_close_title", post=POST[0]), t("tally_ui_close_counts", valid=valid, void=1))
     term.keys("t2", "y")
-    term.wait_for("t2", t("tally_close_pending_created", id="\0").split("\0")[0])
+    term.wait_for("t2", t("tally_close_pending_created", id="@ID@").split("@ID@")[0])
     for signer in ("t1", "sup"):
         term.keys(signer, "F8")
         term.wait_for(signer, t("action_tally_close"))
