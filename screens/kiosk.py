@@ -26,6 +26,7 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Input
 
+from jz_tui.display import shown
 from jz_tui.errors import AuthError, JzError
 from jz_tui.i18n import error_text, t
 from jz_tui.rules.democratic import KEY_TO_MARK, MARKS
@@ -73,7 +74,7 @@ def load_box(session: Session, box_id: str) -> KioskBox:
                         for code in ballots.codes_of(state, post)))
         for post in box.posts
     )
-    return KioskBox(session.vault.session_name, box.id, posts)
+    return KioskBox(shown(session.vault.session_name), box.id, posts)  # the file's text, escaped
 
 
 def mark_word(mark: str) -> str:
