@@ -88,7 +88,8 @@ class Session:
 
     def judge(self, record: Record) -> None:
         """Refuse ``record`` unless its kind's declaration allows it at the head (inside a write)."""
-        self.follower.poll()  # inside the transaction: the state is the head's, and stays so until commit
+        if self.state.seq != record.seq - 1:  # inside the transaction: the state is the head's until commit
+            self.follower.poll()
         self._judged = (record.seq, judge(self.state, record, self.state.role_of(record.actor)))
 
     def record_of(self, event: Event) -> Record:
