@@ -43,7 +43,8 @@ def shown_lines(text: str) -> str:
 
 
 def shown_json(text: str) -> str:
-    """Dumped JSON (``ensure_ascii=False``) with every control character as a ``\\uXXXX`` escape.
+    """Dumped JSON (``ensure_ascii=False``) with every control character as a JSON ``\\u`` escape
+    of four hex digits.
 
     ``json.dumps`` escapes C0 already but leaves DEL, C1 and bidi controls as they are; outside
     strings JSON is plain ASCII, so the result is the same data, safe to print.

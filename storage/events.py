@@ -59,6 +59,11 @@ def _bad(path: str) -> Rejected:
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
 
 
+def has_terminal_controls(value: str) -> bool:
+    """Whether ``value`` holds a character a terminal would act on (tab and newline excepted)."""
+    return _CONTROL.search(value) is not None
+
+
 def text(max_len: int = 2000, empty: bool = True) -> Spec:
     def check(value: Any, path: str) -> None:
         if type(value) is not str or len(value) > max_len or (not empty and not value.strip()) \
@@ -184,13 +189,6 @@ def obj(required: dict[str, Spec], optional: dict[str, Spec] | None = None) -> S
         if len(data) > len(required) and not data.keys() <= known:
             extra = sorted(set(data) - known)[0]
             raise _bad(f"{path}.{extra}" if path else extra)
-    return check
-
-
-def nullable(spec: Spec) -> Spec:
-    def check(value: Any, path: str) -> None:
-        if value is not None:
-            spec(value, path)
     return check
 
 

@@ -25,11 +25,6 @@ from .roster_state import RosterState
 from .scoring_state import ScoringState
 from .tally_state import TallyState
 
-# Reasons that concern the event's place in the chain or its signature, not its meaning.
-CHAIN_KEYS = frozenset({"verify_missing", "verify_hash", "verify_prev_hash", "verify_signature",
-                        "verify_unknown_actor", "verify_decrypt"})
-
-
 @dataclass
 class UserInfo:
     name: str

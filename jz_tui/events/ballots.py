@@ -26,22 +26,28 @@ from storage.tally_state import Box, Entry, PostTally
 MAX_BALLOTS = 1_000_000  # issued or returned at one post: more is a typing error
 
 
-def _check_create(state: SessionState, record: Record) -> None:
-    data = record.data
+def may_create_box(state: SessionState, posts: list[str], officers: list[str]) -> None:
+    """Open posts not yet in a box, and enough tally users to open and close it (the service asks
+    before it makes the box's keys)."""
     rules = rules_of(state)
-    require(data["id"] == f"BOX{len(state.tally.boxes) + 1}", "event_box_id")
-    for post in data["posts"]:
+    for post in posts:
         post_exists(state, post)
         require(state.roster.posts[post].open, "box_post_not_open", post=post)
         taken = state.tally.posts.get(post)
         require(taken is None, "box_post_taken", post=post, box=taken.box if taken else "-")
-    for officer in data["officers"]:
+    for officer in officers:
         user = state.users.get(officer)
         require(user is not None and user.role == "tally" and officer not in state.removed,
                 "box_not_an_officer", user=officer)
-    require(data["k"] == rules.shares_to_open, "event_box_k")
-    needed = max(data["k"], rules.officers_to_close)
-    require(len(data["officers"]) >= needed, "box_too_few_officers", needed=needed, given=len(data["officers"]))
+    needed = max(rules.shares_to_open, rules.officers_to_close)
+    require(len(officers) >= needed, "box_too_few_officers", needed=needed, given=len(officers))
+
+
+def _check_create(state: SessionState, record: Record) -> None:
+    data = record.data
+    require(data["id"] == f"BOX{len(state.tally.boxes) + 1}", "event_box_id")
+    may_create_box(state, data["posts"], data["officers"])
+    require(data["k"] == rules_of(state).shares_to_open, "event_box_k")
     require(sorted(data["shares"]) == sorted(data["officers"]) == sorted(data["hold_shares"]), "event_box_shares")
     require(data["hold_public_key"] != data["public_key"], "event_box_shares")
 

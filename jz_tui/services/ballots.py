@@ -17,7 +17,7 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
-from jz_tui.events.ballots import officer_tally
+from jz_tui.events.ballots import may_create_box, officer_tally
 from jz_tui.rules.count import (  # noqa: F401  (re-exported: the screens and the CLI read the count here)
     TallyView,
     close_pending,
@@ -60,25 +60,12 @@ def create_box(session: Session, posts: list[str], officers: list[str], seal_no:
     officers = [o.strip() for o in officers if o.strip()]
     if not posts:
         raise JzError("box_no_posts")
-    for post in posts:
-        if post not in state.roster.posts:
-            raise JzError("post_unknown", post=post)
-        if not state.roster.posts[post].open:  # not open to competition: nobody to evaluate
-            raise JzError("box_post_not_open", post=post)
-        if post in state.tally.posts:
-            raise JzError("box_post_taken", post=post, box=state.tally.posts[post].box)
-    rules = current_rules(session)
-    for officer in officers:
-        user = state.users.get(officer)
-        if user is None or user.role != "tally":
-            raise JzError("box_not_an_officer", user=officer)
+    may_create_box(state, posts, officers)  # the declaration's own precondition, before any key is made
     if len(set(officers)) != len(officers):
         raise JzError("box_officer_twice")
-    k = rules.shares_to_open
-    if len(officers) < max(k, rules.officers_to_close):
-        raise JzError("box_too_few_officers", needed=max(k, rules.officers_to_close), given=len(officers))
     if not seal_no.strip():
         raise JzError("box_seal_needed")
+    k = current_rules(session).shares_to_open
     box_id = f"BOX{len(state.tally.boxes) + 1}"
     public, sealed = _split_new_key(session, box_id, officers, k, "box")
     hold_public, hold_sealed = _split_new_key(session, box_id, officers, k, "hold")

@@ -15,7 +15,6 @@ import json
 import os
 import pickle
 import sqlite3
-import unicodedata
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,10 +25,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 import jz_tui.events  # noqa: F401  (declares every event kind before any fold)
 from jz_tui.i18n import t
-from jz_tui.services.tabular import BIDI_OVERRIDES
 from storage import crypto
 from storage.errors import AuthError, AuthorityError, JzError
-from storage.events import judge, may_emit
+from storage.events import has_terminal_controls, judge, may_emit
 from storage.ledger import Event, Record, open_body, short_hash
 from storage.projection import Chain, Follower, PendingAction, SessionState, Trust, verified_state
 from storage.vault import Identity, Vault
@@ -190,14 +188,7 @@ def rejection_notice(state: SessionState) -> str | None:
     return t("verify_rejected_first", seq=first.seq, kind=first.kind or "-", reason=reason)
 
 
-_ALLOWED_CONTROLS = frozenset("\t\n")
 MAX_TEXT = 2000  # a reason or a note, typed by a person; imports have their own limits
-
-
-def has_terminal_controls(text: str) -> bool:
-    """C0/C1 controls (tab and newline excepted: a note may hold them) or bidi overrides."""
-    return any((unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS) or ch in BIDI_OVERRIDES
-               for ch in text)
 
 
 def check_free_text(value: Any, key: str = "") -> None:
