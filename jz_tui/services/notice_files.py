@@ -9,7 +9,7 @@ import csv
 import html
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -26,6 +26,7 @@ class Notice:
     meta: dict[str, str]
     header: list[str]
     rows: list[list[str]]
+    kinds: list[str] = field(default_factory=list)  # per column: "text", "score" or "rank" (ranking_table)
 
 
 def write(notice: Notice, fmt: str, out: Path) -> None:
