@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from jz_tui.bench import demo
 from jz_tui.rules import ranking
-from jz_tui.services import inspection, publication
+from jz_tui.services import inspection, notice_files, publication
 from jz_tui.services.session import Session
 from storage.errors import JzError
 from storage.vault import Vault
@@ -40,7 +40,8 @@ def test_xlsx_holds_the_same_numbers_as_ranking_json(demo_vault, jz, tmp_path):
     assert exported.returncode == 0, exported.stderr
 
     workbook = load_workbook(out, read_only=True)
-    rows = [list(r) for r in workbook["公示"].iter_rows(values_only=True)]
+    # row 1 is the title, row 2 the header; a score is a number shown through its number format
+    rows = [[notice_files.cell_text(c.value, c.number_format) for c in r] for r in workbook["公示"].iter_rows()][1:]
     meta = dict(workbook["jz"].iter_rows(values_only=True))
     header = rows[0]
     by_code = {r[header.index("Number")]: dict(zip(header, r)) for r in rows[1:]}

@@ -9,6 +9,8 @@ import csv
 import html
 import io
 import json
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -39,33 +41,149 @@ def _write_json(notice: Notice, out: Path) -> None:
 
 
 def _write_csv(notice: Notice, out: Path) -> None:
+    """The table from the first line, so that a spreadsheet's filter and sort see the header
+    row as the header; the ledger head follows after one empty line, as ``#key,value`` rows
+    (outside the table: a spreadsheet's current region stops at the empty line)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    for key in META_KEYS:
-        writer.writerow(["#" + key, notice.meta[key]])
-    writer.writerow([])
     writer.writerow(notice.header)
     writer.writerows([[_defuse(cell) for cell in row] for row in notice.rows])
+    writer.writerow([])
+    for key in META_KEYS:
+        writer.writerow(["#" + key, notice.meta[key]])
     out.write_text(buffer.getvalue(), encoding="utf-8-sig")  # with BOM: what Excel expects
+
+
+# ---------------------------------------------------------------------- the workbook a clerk opens
+
+NOTICE_SHEET = "公示"
+META_SHEET = "jz"
+TITLE_ROW, HEADER_ROW = 1, 2  # the table starts on the header row; the title sits above it
+MAX_WIDTH = 40  # a wider cell wraps
+KINDS = ("text", "score", "rank")
+
+
+def column_kinds(notice: Notice) -> list[str]:
+    """What each column holds (``text``, ``score`` or ``rank``), from the notice's own column
+    specification; a notice that does not say types nothing (every cell stays text)."""
+    kinds = list(getattr(notice, "kinds", None) or [])
+    if len(kinds) != len(notice.header) or any(k not in KINDS for k in kinds):
+        return ["text"] * len(notice.header)
+    return kinds
+
+
+def typed_cell(kind: str, text: str) -> tuple[object, str]:
+    """The value a spreadsheet cell holds and its number format: a score as a number shown with
+    its own decimals ("87.70" is 87.7 shown as 0.00), a rank as an integer, anything else (an
+    empty cell of a number column aside) as text."""
+    if kind == "score" and _DECIMAL.fullmatch(text):
+        decimals = len(text.partition(".")[2])
+        return (float(text) if decimals else int(text)), ("0." + "0" * decimals if decimals else "0")
+    if kind == "rank" and text.isdigit():
+        return int(text), "0"
+    if kind != "text" and text == "":
+        return None, "General"
+    return text, "@"
+
+
+def cell_text(value: object, number_format: str) -> str:
+    """A cell read back as the notice's text: a number through its number format (87.7 shown
+    as 0.00 is "87.70"), so that the check compares what the clerk sees."""
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    decimals = _FIXED.fullmatch(number_format or "")
+    if decimals:
+        return f"{value:.{len(decimals.group(1) or '')}f}"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+_FIXED = re.compile(r"0(?:\.(0+))?")
+
+
+def display_width(text: str) -> int:
+    """Columns a text takes in a spreadsheet: a Chinese character counts two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _write_xlsx(notice: Notice, out: Path) -> None:
     from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.properties import PageSetupProperties
 
+    lang = notice.meta["lang"]
+    kinds = column_kinds(notice)
+    columns = max(1, len(notice.header))
+    last = get_column_letter(columns)
+    end_row = HEADER_ROW + len(notice.rows)
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = "公示"
-    sheet.append(notice.header)
-    for cell in sheet[1]:
+    sheet.title = NOTICE_SHEET
+
+    title = sheet.cell(TITLE_ROW, 1, f"{notice.meta['session']} {t('notice_title', lang=lang)}")
+    title.data_type = "s"  # the session name comes from the file: never a formula
+    title.font = Font(bold=True, size=16)
+    title.alignment = Alignment(horizontal="center", vertical="center")
+    if columns > 1:
+        sheet.merge_cells(start_row=TITLE_ROW, start_column=1, end_row=TITLE_ROW, end_column=columns)
+    sheet.row_dimensions[TITLE_ROW].height = 30
+
+    thin = Side(style="thin", color="000000")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    for column, label in enumerate(notice.header, start=1):
+        cell = sheet.cell(HEADER_ROW, column, label)
+        cell.data_type = "s"
         cell.font = Font(bold=True)
-    for row in notice.rows:
-        sheet.append(row)
-        for cell in sheet[sheet.max_row]:
-            cell.data_type = "s"  # every cell as text, never a formula: a name may begin with "="
-    meta = workbook.create_sheet("jz")
+        cell.fill = PatternFill("solid", fgColor="E6E6E6")
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.border = border
+    for number, row in enumerate(notice.rows, start=HEADER_ROW + 1):
+        for column, text in enumerate(row, start=1):
+            kind = kinds[column - 1] if column <= len(kinds) else "text"
+            value, number_format = typed_cell(kind, text)
+            cell = sheet.cell(number, column)
+            cell.value = value
+            if isinstance(value, str):
+                cell.data_type = "s"  # text, never a formula: a name may begin with "="
+            cell.number_format = number_format  # "@": a code such as 0012 stays text when edited
+            cell.border = border
+            cell.alignment = Alignment(vertical="center", wrap_text=kind == "text",
+                                       horizontal="right" if kind != "text" else None)
+
+    for column in range(1, columns + 1):
+        texts = [notice.header[column - 1] if column <= len(notice.header) else ""]
+        texts += [row[column - 1] for row in notice.rows if column <= len(row)]
+        widest = max(display_width(line) for text in texts for line in (text.splitlines() or [""]))
+        sheet.column_dimensions[get_column_letter(column)].width = min(MAX_WIDTH, max(6, widest) + 3)
+
+    sheet.freeze_panes = sheet.cell(HEADER_ROW + 1, 1)
+    if notice.header:
+        sheet.auto_filter.ref = f"A{HEADER_ROW}:{last}{max(end_row, HEADER_ROW)}"
+    sheet.print_title_rows = f"{TITLE_ROW}:{HEADER_ROW}"  # title and header again on every page
+    sheet.print_area = f"A{TITLE_ROW}:{last}{max(end_row, HEADER_ROW)}"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.page_setup.fitToWidth = 1  # one page wide ...
+    sheet.page_setup.fitToHeight = 0  # ... and as many pages long as the rows need
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.page_margins.top = sheet.page_margins.bottom = 0.6
+    sheet.oddFooter.center.text = t("sheet_page_footer", lang=lang)
+    sheet.oddFooter.center.size = 9
+
+    meta = workbook.create_sheet(META_SHEET)  # for jz verify --export: kept, never printed
     for key in META_KEYS:
         meta.append([key, notice.meta[key]])
+        for cell in meta[meta.max_row]:
+            cell.data_type = "s"
+    meta.sheet_state = "hidden"
+    workbook.active = 0
     workbook.save(out)
 
 
@@ -114,6 +232,15 @@ def _defuse(cell: str) -> str:
     return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
+_META_KEY = re.compile(r"#[a-z_]+")
+
+
+def _is_meta_row(row: list[str]) -> bool:
+    """A ``#key,value`` row of the CSV (after the table; above it in files written before the
+    header came first), also once a spreadsheet has padded it with empty cells."""
+    return len(row) >= 2 and bool(_META_KEY.fullmatch(row[0])) and not any(cell.strip() for cell in row[2:])
+
+
 def _restore(cell: str) -> str:
     return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
 
@@ -156,17 +283,23 @@ def read_notice(path: str | Path) -> Notice:
             return Notice({k: str(v) for k, v in data["meta"].items()}, data["header"], data["rows"])
         if suffix == "csv":
             lines = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
-            meta = {row[0][1:]: row[1] for row in lines if row and row[0].startswith("#") and len(row) > 1}
-            table = [row for row in lines if row and not row[0].startswith("#")]
+            meta = {row[0][1:]: row[1] for row in lines if _is_meta_row(row)}
+            table = [row for row in lines if any(cell.strip() for cell in row) and not _is_meta_row(row)]
             return Notice(meta, table[0], [[_restore(cell) for cell in row] for row in table[1:]])
         if suffix == "xlsx":
             from openpyxl import load_workbook
 
             workbook = load_workbook(path, read_only=True)
-            sheet_rows = [["" if v is None else str(v) for v in row] for row in workbook["公示"].iter_rows(values_only=True)]
-            meta = {str(k): str(v) for k, v in workbook["jz"].iter_rows(values_only=True)}
+            sheet_rows = [[cell_text(cell.value, getattr(cell, "number_format", "General")) for cell in row]
+                          for row in workbook[NOTICE_SHEET].iter_rows()]
+            meta = {str(k): str(v) for k, v in workbook[META_SHEET].iter_rows(values_only=True)}
             workbook.close()
-            return Notice(meta, sheet_rows[0], sheet_rows[1:])
+            # the table starts at its header, the first row with more than one cell: the title
+            # above it (one cell, merged across) is not part of it; a file without a title neither
+            start = next((n for n, row in enumerate(sheet_rows) if sum(1 for cell in row if cell) > 1), None)
+            if start is None:
+                raise ValueError("no table")
+            return Notice(meta, sheet_rows[start], sheet_rows[start + 1:])
         if suffix in ("html", "htm"):
             parser = _TableParser()
             parser.feed(path.read_text(encoding="utf-8"))
