@@ -31,9 +31,9 @@ from textual.message import Message
 from textual.widget import Widget
 
 from jz_tui.errors import JzError
-from jz_tui.i18n import error_text, t, t_or
+from jz_tui.i18n import error_text, t
 from jz_tui.rules.settings import rules_from
-from jz_tui.services import halls, public_view
+from jz_tui.services import halls, public_view, ranking_table
 from jz_tui.services.public_view import JURY, PUBLIC, BoardPost, BoardRow, PublicSource, StageProgress
 from jz_tui.services.session import Session, may_emit
 
@@ -94,29 +94,15 @@ class BoardSnapshot:
 
 
 def score_text(value: Decimal | None) -> str:
-    return "-" if value is None else str(value)
-
-
-def flag_words(flags: tuple[str, ...]) -> str:
-    return " ".join(t("board_flag_" + flag) for flag in flags)
-
-
-def status_word(status: str) -> str:
-    """The board's word for a status: the ranking's, or a shorter one where that is long."""
-    key = "board_status_" + status
-    return t_or(key, t("rank_status_" + status))
+    return ranking_table.score_text(value) or "-"
 
 
 def status_words(row: BoardRow) -> str:
-    word = status_word(row.status)
-    flags = flag_words(row.flags)
-    return f"{word} {flags}" if flags else word
+    return ranking_table.status_text(row)
 
 
 def stage_label(stage: str) -> str:
-    key = "stage_" + stage
-    text = t(key)
-    return stage if text == key else text
+    return ranking_table.stage_label(stage)
 
 
 def progress_text(item: StageProgress) -> str:
@@ -206,16 +192,14 @@ class PostPanel(Vertical):
         self.wide = wide
         self.post_code: str | None = None
 
+    @property
+    def spec(self) -> list[ranking_table.Column]:
+        """The ranking row's columns (``ranking_table.BOARD``); code and unit only on a wide panel."""
+        narrow = () if self.wide else ("code", "unit")
+        return ranking_table.columns([key for key in ranking_table.BOARD if key not in narrow], self.stages)
+
     def columns(self) -> list[tuple[str, str]]:
-        columns = [("rank", t("col_rank"))]
-        if self.wide:
-            columns.append(("code", t("col_code")))
-        columns.append(("name", t("col_name")))
-        if self.wide:
-            columns.append(("unit", t("col_unit")))
-        columns += [(f"stage-{stage}", stage_label(stage)) for stage in self.stages]
-        columns += [("composite", t("col_composite")), ("status", t("col_status"))]
-        return columns
+        return [(column.key.replace(":", "-"), column.header) for column in self.spec]
 
     def compose(self) -> ComposeResult:
         yield Plain("", classes="post-progress")
@@ -239,22 +223,22 @@ class PostPanel(Vertical):
     def status_cell(self, row: BoardRow) -> Text:
         return Text(status_words(row), style=self._style(STATUS_STYLES.get(row.status, EXCLUDED)))
 
-    def cells(self, row: BoardRow) -> list[Cell]:
+    def cells(self, post: BoardPost, row: BoardRow) -> list[Cell]:
         strong = self._style("board--strong")
-        cells: list[Cell] = [Text("" if row.rank is None else str(row.rank), style=strong, justify="right")]
-        if self.wide:
-            cells.append(row.code)
-        cells.append(Text(row.name, style=strong if row.target else ""))
-        if self.wide:
-            cells.append(row.unit)
-        for stage, value in row.stages:
-            if value is None and stage == "interview" and row.sheets is not None:
+        cells: list[Cell] = []
+        for column in self.spec:
+            text = column.cell(post, row)
+            if column.key == "status":
+                cells.append(self.status_cell(row))
+            elif column.stage == "interview" and not text and row.sheets is not None:  # jury: sheets so far
                 cells.append(Text(f"{row.sheets[0]}/{row.sheets[1]}", style=self._style("board--pending"),
                                   justify="right"))
+            elif column.kind != ranking_table.TEXT:
+                style = strong if column.key in ("rank", "composite") else ""
+                cells.append(Text(text or ("" if column.kind == ranking_table.RANK else "-"), style=style,
+                                  justify="right"))
             else:
-                cells.append(Text(score_text(value), justify="right"))
-        cells.append(Text(score_text(row.composite), style=strong, justify="right"))
-        cells.append(self.status_cell(row))
+                cells.append(Text(text, style=strong if column.key == "name" and row.target else ""))
         return cells
 
     def _order(self, codes: list[str]) -> None:
@@ -283,7 +267,7 @@ class PostPanel(Vertical):
         self.border_subtitle = t("board_post_final") if post.complete else t("board_post_running")
         self.set_class(post.complete, "-complete")
         self.query_one(".post-progress", Plain).update("  ".join(progress_text(p) for p in post.progress))
-        self.table.sync({row.code: self.cells(row) for row in post.rows})
+        self.table.sync({row.code: self.cells(post, row) for row in post.rows})
         self._order([row.code for row in post.rows])
         bars = tuple((row.name, row.composite, row.target) for row in post.rows if row.composite is not None)
         chart = self.query_one(CompositeBars)
@@ -293,7 +277,7 @@ class PostPanel(Vertical):
         notes = [t("board_note_appointment", name=row.name, text=row.appointment) for row in post.rows
                  if row.appointment]
         if view == JURY:
-            notes += [t("board_note_reason", name=row.name, status=status_word(row.status),
+            notes += [t("board_note_reason", name=row.name, status=ranking_table.status_word(row.status),
                         reason=row.reason) for row in post.rows if row.reason]
         note_widget = self.query_one(".post-notes", Plain)
         note_widget.update("\n".join(notes))
@@ -395,7 +379,10 @@ class BoardScreen(PrintsPaper, ModeScreen):
         pages = max(1, -(-len(codes) // slots))
         page %= pages
         shown = codes[page * slots:(page + 1) * slots]
-        posts = public_view.board_posts(state, public=view == PUBLIC, posts=shown, rules=rules)
+        if view == PUBLIC:  # the public result, as every notice and ``jz public`` have it
+            posts = public_view.public_result_of(state, public_view.frozen_at(session.state), posts=shown).posts
+        else:
+            posts = tuple(public_view.board_posts(state, public=False, posts=shown, rules=rules))
         return BoardSnapshot(view, page, pages, slots, len(codes), public_view.frozen_at(session.state),
                              tuple(rules.active_stages), tuple(posts),
                              tuple(halls.describe(row) for row in halls.progress(session.state)))

@@ -347,7 +347,7 @@ def test_a_whole_session_in_real_terminals(tmp_path: Path):
 
         # the supervisor's board: the ranking, settled
         term.keys("sup", "F7")
-        board = term.wait_for("sup", t("board_post_final"), t("board_status_excluded_dissatisfaction"))
+        board = term.wait_for("sup", t("board_post_final"), t("rank_status_excluded_dissatisfaction"))
         for code in hall.codes:
             row = expected[code]
             cells = [str(row["rank"] or ""), hall.names[code], row["written"], row["interview"], row["democratic"],

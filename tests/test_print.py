@@ -15,7 +15,7 @@ from PIL import Image
 
 from jz_tui.apps.app import make_app
 from jz_tui.rules.ranking import rank
-from jz_tui.services import publication
+from jz_tui.services import public_view, publication
 from screens.ballots import BallotsScreen
 from screens.widgets import Plain
 
@@ -186,7 +186,7 @@ def test_the_summary_and_the_notice_carry_the_ranking_and_the_head(hall, jz, tmp
     result = jz("print", hall.tv.path, "--form", "notice", "--out", notice, user="admin", env={"JZ_LANG": "zh"})
     assert result.returncode == 0, result.stderr
     text = pdf_text(notice)
-    published = publication.build_notice(hall.state, hall.tv.vault, "zh")
+    published = publication.build_notice(public_view.public_result_of(hall.state, lang="zh"), hall.tv.vault)
     for row in published.rows:
         assert all(cell in text for cell in row if cell and len(cell) < 8), row  # long cells may wrap in a column
     assert "公示" in text and head in text

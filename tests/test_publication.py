@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from jz_tui.bench import demo
 from jz_tui.rules import ranking
-from jz_tui.services import inspection, notice_files, publication
+from jz_tui.services import inspection, notice_files, public_view, publication
 from jz_tui.services.session import Session
 from storage.errors import JzError
 from storage.vault import Vault
@@ -69,7 +69,7 @@ def test_verify_export_passes_then_catches_one_changed_cell(demo_vault, jz, tmp_
     assert clean.returncode == 0, clean.stdout + clean.stderr
 
     session = admin_session(demo_vault)
-    notice = publication.build_notice(session.state, session.vault, "en")
+    notice = publication.build_notice(public_view.public_result(session, lang="en"), session.vault)
     session.close()
     target = next(row for row in notice.rows if row[-4])  # a row with a composite
     original = target[-4]
@@ -110,7 +110,7 @@ def test_verify_export_passes_then_catches_one_changed_cell(demo_vault, jz, tmp_
 def test_the_html_notice_carries_a_qr_with_fingerprint_and_head(demo_vault, tmp_path):
     session = admin_session(demo_vault)
     out = tmp_path / "notice.html"
-    notice = publication.export(session.state, session.vault, "html", out, lang="zh")
+    notice, _ = publication.export(session, "html", out, lang="zh")
     session.close()
     text = out.read_text(encoding="utf-8")
     assert 'src="data:image/png;base64,' in text
@@ -130,7 +130,7 @@ def test_decision_with_probation_and_contract_is_published(tmp_path):
         inspection.add_note(session, target.code, dimension, "表现良好")
     body = inspection.record_decision(session, target.code, "appoint", date(2024, 2, 29))
     assert body["probation_end"] == "2025-02-28"
-    notice = publication.build_notice(session.state, session.vault, "en")
+    notice = publication.build_notice(public_view.public_result(session, lang="en"), session.vault)
     row = next(r for r in notice.rows if r[2] == target.code)
     assert "probation until 2025-02-28" in row[-1]
     assert ("contract" in row[-1]) == body["contract"]
@@ -151,7 +151,7 @@ def test_a_name_that_looks_like_a_formula_is_published_as_text(tmp_path, jz):
     roster.import_roster(admin, path)
     for fmt in ("csv", "xlsx"):
         out = tmp_path / f"n.{fmt}"
-        publication.export(admin.state, tv.vault, fmt, out, lang="en")
+        publication.export(admin, fmt, out, lang="en")
         if fmt == "xlsx":
             cells = [c for row in load_workbook(out)["公示"].iter_rows() for c in row if c.value == "=HYPERLINK(1)"]
             assert cells and all(c.data_type == "s" for c in cells)

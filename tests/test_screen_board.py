@@ -127,7 +127,7 @@ async def test_jury_view_shows_ranks_targets_progress_and_decisions(board_vault)
         first = row_order(app)[0]
         assert cell(app, first, "rank") == "1"
         assert cell(app, first, "status") == t("rank_status_target")
-        assert cell(app, "A01-04", "status") == t("board_status_excluded_dissatisfaction")
+        assert cell(app, "A01-04", "status") == t("rank_status_excluded_dissatisfaction")
         assert cell(app, "A01-04", "rank") == ""
         assert row_order(app) == ["A01-03", "A01-01", "A01-05", "A01-02", "A01-04"]
         progress = str(panel(app).query_one(".post-progress").render())
@@ -156,7 +156,7 @@ async def test_public_view_hides_what_is_not_public(board_vault):
         assert label(app, "board-view-label") == t("board_view_public")
         assert cell(app, "A02-03", "stage-interview") == "-"
         assert cell(app, "A02-01", "stage-interview") == "79.50"
-        assert {cell(app, code, "status") for code in row_order(app)} == {t("board_status_in_progress")}
+        assert {cell(app, code, "status") for code in row_order(app)} == {t("rank_status_in_progress")}
         assert {cell(app, code, "rank") for code in row_order(app)} == {""}
         assert "sheets" not in str(panel(app).query_one(".post-progress").render())
         await pilot.press("v")  # back to the jury view: the same post, everything again
@@ -347,12 +347,12 @@ def test_board_snapshot(snap_compare, board_vault, language, view, size):
 def test_statuses_and_flags_are_words_without_ambiguous_width_characters():
     row = BoardRow("A01-09", "某某", "", (), Decimal("80.00"), 3, "target", ("tie", "tie_at_cut", "backfill"), "",
                    None, "")
-    assert status_words(row) == " ".join([t("rank_status_target"), t("board_flag_tie"), t("board_flag_tie_at_cut"),
-                                          t("board_flag_backfill")])
+    assert status_words(row) == " ".join([t("rank_status_target"), t("flag_tie"), t("flag_tie_at_cut"),
+                                          t("flag_backfill")])
     public_row = BoardRow("A01-09", "某某", "", (), None, None, IN_PROGRESS, (), "", None, "")
-    assert status_words(public_row) == t("board_status_in_progress")
+    assert status_words(public_row) == t("rank_status_in_progress")
     # what the board writes into its cells and labels lines up in CJK terminals too
-    board_keys = [key for key in catalogue() if key.startswith(("board_", "rank_status_"))]
+    board_keys = [key for key in catalogue() if key.startswith(("board_", "rank_status_", "flag_"))]
     board_keys += ["stage_written", "stage_interview", "stage_democratic", "col_rank", "col_code", "col_name",
                    "col_unit", "col_composite", "col_status"]
     for lang in ("zh", "en"):

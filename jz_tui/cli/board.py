@@ -10,11 +10,14 @@ import socket
 import sys
 from pathlib import Path
 
+from rich.cells import cell_len
+
 from jz_tui import i18n
 from jz_tui.cli.common import Misuse, emit, login
 from jz_tui.cli.terminal import require_terminal
 from jz_tui.i18n import t
-from jz_tui.services import public_view
+from jz_tui.rules.settings import rules_from
+from jz_tui.services import public_view, ranking_table
 from storage.errors import JzError
 from storage.vault import Vault
 
@@ -63,10 +66,12 @@ def cmd_board(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------- jz public
 
 
-def public_payload(state, frozen: int | None) -> dict:
-    posts = public_view.board_posts(state, public=True)
+def public_payload(result: public_view.PublicResult) -> dict:
+    """``jz public --json``: the public result, each value as the public view holds it."""
     return {
-        "frozen_at": frozen,
+        "frozen_at": result.frozen_at,
+        "head_seq": result.state.seq,
+        "head": result.state.head_hash.hex(),
         "posts": [
             {
                 "code": post.code,
@@ -81,13 +86,36 @@ def public_payload(state, frozen: int | None) -> dict:
                         "rank": row.rank,
                         "status": row.status,
                         "flags": list(row.flags),
+                        "appointment": row.appointment,
                     }
                     for row in post.rows
                 ],
             }
-            for post in posts
+            for post in result.posts
         ],
     }
+
+
+def _pad(text: str, width: int, *, right: bool) -> str:
+    """Pad to ``width`` terminal cells (a Chinese character takes two)."""
+    fill = " " * (width - cell_len(text))
+    return fill + text if right else text + fill
+
+
+def public_text(result: public_view.PublicResult) -> str:
+    """``jz public`` in words: the public view's columns, aligned for a terminal."""
+    stages = rules_from(result.state.roster.settings).active_stages
+    columns = ranking_table.columns(ranking_table.PUBLIC_TEXT, stages, result.lang)
+    lines = [t("public_frozen_line", seq=result.frozen_at) if result.frozen_at is not None else t("public_live_line")]
+    for post in result.posts:
+        lines.append(f"{post.code}  {post.name}" + ("" if post.complete else "  " + t("public_post_unfinished")))
+        table = [[column.header for column in columns],
+                 *(ranking_table.cells(columns, post, row) for row in post.rows)]
+        widths = [max(cell_len(row[i]) for row in table) for i in range(len(columns))]
+        for row in table:
+            lines.append("  " + "  ".join(_pad(cell, width, right=column.kind != ranking_table.TEXT)
+                                          for cell, width, column in zip(row, widths, columns, strict=True)).rstrip())
+    return "\n".join(lines)
 
 
 def cmd_public(args: argparse.Namespace) -> int:
@@ -95,19 +123,8 @@ def cmd_public(args: argparse.Namespace) -> int:
     session.require_role("admin", "supervisor", action="board")
     if args.freeze or args.release:
         public_view.freeze(session, frozen=args.freeze)
-    frozen = public_view.frozen_at(session.state)
-    payload = public_payload(public_view.PublicSource().state(session), frozen)
-
-    def text() -> str:
-        lines = [t("public_frozen_line", seq=frozen) if frozen is not None else t("public_live_line")]
-        for post in payload["posts"]:
-            lines.append(f"{post['code']}  {post['name']}")
-            for c in post["candidates"]:
-                lines.append(f"  {c['rank'] or '-':>3}  {c['code']:<10} {c['composite'] or '-':>7}  "
-                             f"{t('board_status_in_progress') if c['status'] == public_view.IN_PROGRESS else t('rank_status_' + c['status'])}")
-        return "\n".join(lines)
-
-    emit(args, payload, text)
+    result = public_view.public_result(session)
+    emit(args, public_payload(result), lambda: public_text(result))
     return 0
 
 

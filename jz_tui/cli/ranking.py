@@ -77,8 +77,13 @@ def cmd_ranking(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     session = login(args)
     session.require_role(*VIEWERS, action="export")
-    notice = publication.export(session.state, session.vault, args.format, args.out)
-    emit(args, {"out": args.out, "rows": len(notice.rows), **notice.meta},
+    notice, result = publication.export(session, args.format, args.out)
+    if result.frozen_at is not None:
+        print(t("export_frozen", seq=result.frozen_at), file=sys.stderr)
+    if result.unfinished:  # said on stderr, so a script reading the JSON still gets it whole
+        print(t("export_unfinished", posts=", ".join(result.unfinished)), file=sys.stderr)
+    emit(args, {"out": args.out, "rows": len(notice.rows), **notice.meta, "frozen_at": result.frozen_at,
+                "complete": result.complete, "unfinished": result.unfinished},
          t("export_done", out=args.out, rows=len(notice.rows), fingerprint=notice.meta["admin_fingerprint"],
            seq=notice.meta["head_seq"]))
     return 0

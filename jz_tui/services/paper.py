@@ -25,9 +25,8 @@ from pathlib import Path
 
 from jz_tui.i18n import language, t, t_or
 from jz_tui.rules.democratic import percent_text
-from jz_tui.rules.ranking import rank
 from jz_tui.rules.settings import rules_from
-from jz_tui.services import ballots, publication, sheets
+from jz_tui.services import ballots, public_view, publication, ranking_table, sheets
 from jz_tui.services.session import Session
 from storage.errors import AuthorityError, JzError
 from storage.files import private_dir
@@ -235,32 +234,38 @@ def _tally(session: Session, post: str | None, _candidate: str | None, _count: i
 
 
 def _summary(session: Session, post: str | None, candidate: str | None, _count: int | None) -> Form:
+    """The score summary of each post: the jury's ranking, in the ranking row's columns."""
     state = session.state
     if candidate:
         return _interview_summary(session, sheets.resolve(state, candidate))
     rules = rules_from(state.roster.settings)
     wanted = [_post(state, post, "summary")] if post else None
     stages = rules.active_stages
+    columns = ranking_table.columns(ranking_table.SUMMARY, stages)
     pages = []
-    for ranking in rank(state, rules):
-        if wanted is not None and ranking.code not in wanted:
-            continue
-        rows = [["" if r.rank is None else str(r.rank), r.code, r.name, r.unit,
-                 *("" if r.stages.get(s) is None else str(r.stages[s]) for s in stages),
-                 "" if r.composite is None else str(r.composite),
-                 " ".join([t("rank_status_" + r.status), *(t("flag_" + f) for f in r.flags)])]
-                for r in ranking.rows]
-        table = Table([t("paper_col_rank"), t("paper_col_code"), t("paper_col_name"), t("paper_col_unit"),
-                       *(t("paper_stage", stage=_stage_name(s)) for s in stages), t("paper_col_composite"),
-                       t("paper_col_status")], rows, [0.8, 1.8, 1.5, 2.6, *([1.1] * len(stages)), 1.2, 2])
+    for ranked in public_view.board_posts(state, public=False, posts=wanted, rules=rules):
+        table = Table([column.header for column in columns], ranking_table.table(columns, [ranked]),
+                      _widths(columns))
         weights = "  ".join(f"{_stage_name(s)} {rules.stages[s]}" for s in stages)
+        lines = [_session_line(state), _post_line(state, ranked.code), t("paper_line_weights", weights=weights)]
+        if not ranked.complete:  # ranks of a post still counting are provisional: say so on the paper
+            lines.append(t("paper_summary_provisional"))
         footer, qr = _record_footer(session, "summary")
-        pages.append(Page(t("paper_title_summary"),
-                          [_session_line(state), _post_line(state, ranking.code), t("paper_line_weights", weights=weights)],
-                          [table], _officials(), footer, qr))
+        pages.append(Page(t("paper_title_summary"), lines, [table], _officials(), footer, qr))
     if not pages:
         raise JzError("paper_no_candidates", post=post or "-")
     return Form("summary", t("paper_title_summary"), pages, head=state.head_hash.hex(), landscape=True)
+
+
+COLUMN_WIDTHS = {  # relative widths of the ranking row's columns on paper
+    "post": 1.1, "post_name": 2, "rank": 0.8, "code": 1.8, "name": 1.5, "unit": 2.4, "composite": 1.2,
+    "status": 1.8, "appointment": 2.4, "halls": 2,
+}
+STAGE_WIDTH = 1.1
+
+
+def _widths(columns: list[ranking_table.Column]) -> list[float]:
+    return [STAGE_WIDTH if column.stage else COLUMN_WIDTHS[column.key] for column in columns]
 
 
 def _stage_name(stage: str) -> str:
@@ -298,20 +303,20 @@ def _interview_summary(session: Session, code: str) -> Form:
 
 
 def _notice(session: Session, post: str | None, _candidate: str | None, _count: int | None) -> Form:
-    """The public notice: the same table as ``jz export --format html``, with its QR."""
-    state = session.state
-    notice = publication.build_notice(state, session.vault, language())
-    rows = notice.rows
-    if post:
-        code = _post(state, post, "notice")
-        rows = [row for row in rows if row[0] == code]
+    """The public notice: the public result (frozen or live), the same table as ``jz export``, with its QR."""
+    code = _post(session.state, post, "notice") if post else None
+    result = public_view.public_result(session, posts=[code] if code else None, lang=language())
+    notice = publication.build_notice(result, session.vault)
+    columns = ranking_table.columns(ranking_table.notice_keys(result.posts),
+                                    rules_from(result.state.roster.settings).active_stages)
     meta = notice.meta
     footer = [t("paper_footer_fingerprint", fingerprint=meta["admin_fingerprint"]),
               t("paper_footer_head", seq=meta["head_seq"], head=meta["head"]),
               t("paper_notice_period")]
-    widths = [1.1, 2, 1.8, 1.4, 2.4, *([1.1] * (len(notice.header) - 9)), 1.2, 0.8, 1.8, 2.4]
-    page = Page(t("paper_title_notice", session=meta["session"]), [],
-                [Table(notice.header, rows, widths), t("paper_notice_intro")],
+    blocks: list[Table | str] = [Table(notice.header, notice.rows, _widths(columns)), t("paper_notice_intro")]
+    if result.unfinished:
+        blocks.insert(1, t("export_unfinished", posts=", ".join(result.unfinished)))
+    page = Page(t("paper_title_notice", session=meta["session"]), [], blocks,
                 [t("paper_sign_organisation")], footer, publication.qr_text(meta))
     return Form("notice", t("paper_title_notice", session=meta["session"]), [page], head=meta["head"], landscape=True)
 

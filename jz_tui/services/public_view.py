@@ -38,7 +38,6 @@ from decimal import Decimal
 from jz_tui import i18n
 from jz_tui.rules.ranking import PostRanking, Row, rank
 from jz_tui.rules.settings import Rules, rules_from
-from jz_tui.services.publication import _appointment
 from jz_tui.services.roster import is_contract
 from jz_tui.services.session import Session
 from jz_tui.services.sheets import progress
@@ -78,6 +77,7 @@ class BoardRow:
     reason: str  # jury view only
     sheets: tuple[int, int] | None  # interview not yet announced, jury view: (confirmed, expected)
     appointment: str  # the decision in words, once recorded (聘任制 and probation end included)
+    halls: tuple[tuple[str, str], ...] = ()  # (stage, hall) of each stage imported from another hall
 
     @property
     def target(self) -> bool:
@@ -167,7 +167,18 @@ def _row(state: SessionState, rules: Rules, row: Row, sheet_counts: dict[str, tu
         tuple((stage, row.stages.get(stage)) for stage in rules.active_stages),
         row.composite, rank_, status, flags, "" if public else row.reason, sheets,
         appointment if (complete or not public) else "",
+        tuple(row.halls.items()),
     )
+
+
+def _appointment(state: SessionState, code: str, contract: bool, lang: str) -> str:
+    decision = state.inspection.decisions.get(code)
+    if decision is None:
+        return ""
+    if decision["decision"] != "appoint":
+        return i18n.t("decision_not_appoint", lang=lang)
+    kind = i18n.t("appoint_contract" if decision.get("contract", contract) else "appoint_regular", lang=lang)
+    return i18n.t("appoint_text", lang=lang, kind=kind, start=decision["start"], end=decision["probation_end"])
 
 
 def board_posts(state: SessionState, *, public: bool, posts: Iterable[str] | None = None,
@@ -195,6 +206,54 @@ def board_posts(state: SessionState, *, public: bool, posts: Iterable[str] | Non
             complete,
         ))
     return result
+
+
+# ---------------------------------------------------------------------- the public result
+
+
+@dataclass(frozen=True)
+class PublicResult:
+    """What the public may see, as the public view shows it: the one source of every public output.
+
+    The board's public view, ``jz public``, the notice in every format and the printed
+    notice are all rendered from this, so none can say more, or other, than the others.
+    """
+
+    state: SessionState  # the state shown: the live one, or the one at the freeze
+    frozen_at: int | None  # the seq the view is frozen at, None when live
+    posts: tuple[BoardPost, ...]
+    lang: str
+
+    @property
+    def complete(self) -> bool:
+        return all(post.complete for post in self.posts)
+
+    @property
+    def unfinished(self) -> list[str]:
+        """The posts not yet complete: no rank, target or flag of theirs is public."""
+        return [post.code for post in self.posts if not post.complete]
+
+
+def public_result_of(shown: SessionState, frozen: int | None = None, *, posts: Iterable[str] | None = None,
+                     lang: str | None = None) -> PublicResult:
+    """The public result of the state the public view shows (pure)."""
+    lang = lang or i18n.language()
+    return PublicResult(shown, frozen, tuple(board_posts(shown, public=True, posts=posts, lang=lang)), lang)
+
+
+def public_result(session: Session, source: PublicSource | None = None, *, posts: Iterable[str] | None = None,
+                  lang: str | None = None) -> PublicResult:
+    """The public result now: at the freeze while the public view is frozen, else live."""
+    shown = (source or PublicSource()).state(session)
+    return public_result_of(shown, frozen_at(session.state), posts=posts, lang=lang)
+
+
+def public_result_at(vault: Vault, data_key: bytes | KeyRing, state: SessionState,
+                     lang: str | None = None) -> PublicResult:
+    """The public result as it stood when the ledger was at ``state`` (a replay if it was frozen)."""
+    seq = frozen_at(state)
+    shown = state if seq is None else state_at(vault, data_key, seq)
+    return public_result_of(shown, seq, lang=lang)
 
 
 # ---------------------------------------------------------------------- freezing the public view
