@@ -1,8 +1,10 @@
 """Pending signatures (admin, scorer, tally, supervisor): approve actions that need you.
 
 The same mechanism as ``jz sign``: :func:`jz_tui.services.pending.sign`, here behind a
-confirmation. Approving appends one ``pending.sign`` event; the action takes effect with
-its last required signature.
+confirmation that shows what the signature approves, in words and figures
+(:func:`jz_tui.services.pending.details`, the lines ``jz sign --list`` prints). Approving
+appends one ``pending.sign`` event, refused if what the action records changed since it was
+shown; the action takes effect with its last required signature.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from dataclasses import dataclass
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import DataTable
+from textual.widgets import Button, DataTable
 
 from jz_tui.errors import JzError
 from jz_tui.i18n import error_text, t
@@ -26,6 +29,60 @@ from .data import LedgerActivity, PendingRow, SessionClosed, ledger_status, open
 from .widgets import Plain, TablePanel, action_label, missing_text, pending_panel, pending_rows
 
 
+class SignConfirmScreen(ConfirmScreen):
+    """The confirmation of a signature: who asks and why, then every line of what it records.
+
+    The lines scroll when they do not fit (↑↓, PgUp/PgDn, whatever has the focus); Enter
+    alone still cancels, as in every confirmation."""
+
+    CSS_PATH = ["confirm.tcss", "signatures.tcss"]
+    BINDINGS = [
+        Binding("up", "scroll_details(-1)", show=False),
+        Binding("down", "scroll_details(1)", show=False),
+        Binding("pageup", "scroll_details(-10)", show=False),
+        Binding("pagedown", "scroll_details(10)", show=False),
+    ]
+    FIXED_ROWS = 11  # the box's border and padding, the title, the hint and the buttons
+
+    def __init__(self, title: str, lines: list[str], details: list[str]) -> None:
+        super().__init__(title, lines)
+        self.details = details
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-box"):
+            yield Plain(self.title_text, id="confirm-title")
+            with VerticalScroll(id="sign-details"):
+                for line in self.lines:
+                    yield Plain(line, classes="confirm-line")
+                yield Plain(t("sign_details_title"), id="sign-details-title")
+                for line in self.details:
+                    yield Plain(line, classes="confirm-line sign-detail")
+            yield Plain(t("sign_scroll_hint"), id="sign-scroll-hint")
+            with Horizontal(id="confirm-buttons"):
+                yield Button(t("confirm_yes"), id="yes", variant="primary")
+                yield Button(t("confirm_no"), id="no")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self._fit()
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        scroll = self.query_one("#sign-details", VerticalScroll)
+        scroll.styles.max_height = max(3, self.size.height - self.FIXED_ROWS)
+        self.call_after_refresh(self._hint)
+
+    def _hint(self) -> None:
+        self.query_one("#sign-scroll-hint", Plain).display = self.query_one("#sign-details",
+                                                                            VerticalScroll).max_scroll_y > 0
+
+    def action_scroll_details(self, rows: int) -> None:
+        scroll = self.query_one("#sign-details", VerticalScroll)
+        scroll.scroll_to(y=scroll.scroll_y + rows, animate=False)
+
+
 @dataclass(frozen=True)
 class SignaturesSnapshot:
     waiting: tuple[PendingRow, ...]  # this user can sign these now
@@ -36,6 +93,15 @@ class SignaturesScreen(ModeScreen):
     MODE = "signatures"
     CSS_PATH = "signatures.tcss"
     BINDINGS = [Binding("a", "approve", "key_approve", id="approve", tooltip="tip_approve")]
+
+    class Details(Message):
+        """What a pending action records was read: ``lines`` to confirm, or ``error`` in words."""
+
+        def __init__(self, row: PendingRow, lines: list[tuple[str, str]] | None, error: str | None) -> None:
+            super().__init__()
+            self.row = row
+            self.lines = lines
+            self.error = error
 
     class Signed(Message):
         """The sign worker finished: ``error`` is the refusal, in words, or None."""
@@ -85,8 +151,27 @@ class SignaturesScreen(ModeScreen):
             self.confirm_and_sign(self._waiting[event.row_key.value])
 
     def confirm_and_sign(self, row: PendingRow) -> None:
-        """Ask for confirmation, then sign in a worker (which refuses it if it no longer waits)."""
-        details = [
+        """Read what the action records, ask for confirmation showing it, then sign in a worker
+        (which refuses it if it no longer waits, or if what it records changed meanwhile)."""
+        self.read_details(row)
+
+    @work(thread=True, exclusive=True, group="sign-details")
+    def read_details(self, row: PendingRow) -> None:
+        try:
+            lines = self.context.shared.use(lambda session, _activity: pending.details_of(session, row.id))
+        except SessionClosed:
+            return
+        except JzError as error:
+            self.post_message(self.Details(row, None, error_text(error)))
+        else:
+            self.post_message(self.Details(row, lines, None))
+
+    def on_signatures_screen_details(self, message: Details) -> None:
+        if message.error is not None or message.lines is None:
+            self.notify(message.error or "", severity="error", markup=False)
+            return
+        row, seen = message.row, message.lines
+        head = [
             t("confirm_sign_action", action=action_label(row.action)),
             t("confirm_sign_by", by=row.created_by),
             t("confirm_sign_reason", reason=row.reason or "-"),
@@ -95,14 +180,15 @@ class SignaturesScreen(ModeScreen):
 
         def answered(approved: bool | None) -> None:
             if approved:
-                self.sign(row.id)
+                self.sign(row.id, seen)
 
-        self.app.push_screen(ConfirmScreen(t("confirm_sign_title", id=row.id), details), answered)
+        self.app.push_screen(SignConfirmScreen(t("confirm_sign_title", id=row.id), head,
+                                               pending.detail_lines(seen)), answered)
 
     @work(thread=True, exclusive=True, group="sign")
-    def sign(self, action_id: str) -> None:
+    def sign(self, action_id: str, seen: list[tuple[str, str]] | None = None) -> None:
         try:
-            action = self.context.shared.use(lambda session, _activity: pending.sign(session, action_id))
+            action = self.context.shared.use(lambda session, _activity: pending.sign(session, action_id, seen))
         except SessionClosed:
             return
         except JzError as error:

@@ -18,9 +18,14 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.set_defaults(handler=cmd_sign)
 
 
-def describe(action: PendingAction, state: SessionState | None = None, viewer: str = "") -> dict:
+def describe(action: PendingAction, state: SessionState | None = None, viewer: str = "",
+             details: list[tuple[str, str]] | None = None) -> dict:
+    """The action as JSON; ``details``: what it records in words (:func:`pending.details`), as
+    the viewer may see them (computed from ``state`` when not given)."""
     params = action.params if state is None else tally_secrecy.withheld_params(state, viewer, action.action,
                                                                                action.params)
+    if details is None and state is not None:
+        details = pending.details(state, action, viewer)
     return {
         "id": action.id,
         "action": action.action,
@@ -30,6 +35,7 @@ def describe(action: PendingAction, state: SessionState | None = None, viewer: s
         "signatures": [{"user": u, "role": r} for u, r in action.signatures],
         "missing": action.missing(),
         "done": action.done,
+        "details": [{"label": label, "value": value} for label, value in details or ()],
     }
 
 
@@ -39,18 +45,34 @@ def summary(action: PendingAction) -> str:
              by=action.created_by, missing=missing or "-")
 
 
+def text_block(action: PendingAction, details: list[tuple[str, str]]) -> list[str]:
+    """What ``jz sign`` says of an action besides its summary line: the reason, then what it records."""
+    return ["    " + line for line in [t("confirm_sign_reason", reason=action.reason or "-"),
+                                        *pending.detail_lines(details)]]
+
+
 def cmd_sign(args: argparse.Namespace) -> int:
     session = login(args)
+    state = session.state
     if args.list:
-        actions = pending.open_actions(session.state)
-        mine = {a.id for a in pending.waiting_for(session.state, session.user, session.role)}
-        payload = [{**describe(a, session.state, session.user), "you_can_sign": a.id in mine} for a in actions]
-        lines = [("→ " if a.id in mine else "  ") + summary(a) for a in actions] or [t("pending_none")]
-        emit(args, payload, "\n".join(lines))
+        actions = pending.open_actions(state)
+        mine = {a.id for a in pending.waiting_for(state, session.user, session.role)}
+        payload, lines = [], []
+        for a in actions:
+            details = pending.details(state, a, session.user)
+            payload.append({**describe(a, state, session.user, details), "you_can_sign": a.id in mine})
+            lines += [("→ " if a.id in mine else "  ") + summary(a), *text_block(a, details)]
+        emit(args, payload, "\n".join(lines or [t("pending_none")]))
         return 0
     if not args.id:
         raise Misuse("pending_id_needed")
-    action = pending.sign(session, args.id)
-    key = "pending_signed_done" if action.done else "pending_signed_waiting"
-    emit(args, describe(action, session.state, session.user), t(key, id=action.id, line=summary(action)))
+    session.refresh()
+    key = args.id.strip().upper()
+    before = session.state.pending.get(key)
+    # what was signed, as it stood when signed (once done, an announcement's own check says "already")
+    details = pending.details(session.state, before, session.user) if before is not None else []
+    action = pending.sign(session, args.id, details if before is not None else None)
+    done = "pending_signed_done" if action.done else "pending_signed_waiting"
+    emit(args, describe(action, session.state, session.user, details),
+         "\n".join([t(done, id=action.id, line=summary(action)), *text_block(action, details)]))
     return 0

@@ -2,7 +2,9 @@
 
 Each action's kind (``jz_tui/events/pending.py``: :data:`ACTIONS`) says who may start it,
 whose signatures it needs and what it does; ``jz sign`` and the pending-signatures panel
-both go through :func:`sign`, and the declaration of ``pending.sign`` judges it.
+both go through :func:`sign`, and the declaration of ``pending.sign`` judges it. What a
+signature approves, in words and figures, is :func:`details` (for the signatures screen's
+confirmation, ``jz sign --list`` and its ``--json`` alike).
 """
 
 from __future__ import annotations
@@ -11,6 +13,9 @@ import secrets
 from typing import Any
 
 from jz_tui.events.pending import ACTIONS
+from jz_tui.i18n import t
+from jz_tui.rules import pending_details
+from jz_tui.services import tally_secrecy
 from jz_tui.services.session import Session
 from storage.errors import AuthorityError, JzError
 from storage.projection import PendingAction, SessionState
@@ -45,12 +50,17 @@ def create(session: Session, action: str, params: dict[str, Any], reason: str = 
     return session.state.pending[record.data["id"]]
 
 
-def sign(session: Session, action_id: str) -> PendingAction:
-    """Sign a pending action; the declaration of ``pending.sign`` says whether this user may."""
+def sign(session: Session, action_id: str, seen: list[tuple[str, str]] | None = None) -> PendingAction:
+    """Sign a pending action; the declaration of ``pending.sign`` says whether this user may.
+
+    ``seen``: the :func:`details` the signer was shown; when what the action records has
+    changed since (another signature, a sheet corrected), nothing is signed."""
     session.refresh()
     key = action_id.strip().upper()
     if key not in session.state.pending:
         raise JzError("pending_unknown", id=action_id)
+    if seen is not None and details(session.state, session.state.pending[key], session.user) != list(seen):
+        raise JzError("sign_details_changed", id=key)
     session.append("pending.sign", {"id": key})
     return session.state.pending[key]
 
@@ -62,3 +72,36 @@ def waiting_for(state: SessionState, user: str, role: str) -> list[PendingAction
 
 def open_actions(state: SessionState) -> list[PendingAction]:
     return [a for a in state.pending.values() if not a.done]
+
+
+def details(state: SessionState, action: PendingAction, viewer: str) -> list[tuple[str, str]]:
+    """What ``action`` will record, as (label, value) lines in words, as ``viewer`` may see them.
+
+    The lines are :func:`jz_tui.rules.pending_details.details`; a post's partial counts are
+    :data:`~jz_tui.services.tally_secrecy.WITHHELD` for a viewer who may not see them (the same
+    rule as :func:`~jz_tui.services.tally_secrecy.withheld_params`), and an examiner sees
+    candidates by interview number only."""
+    user = state.users.get(viewer)
+    names = user is None or user.role != "examiner"
+    shown = []
+    for line in pending_details.details(state, action.action, action.params, names=names):
+        params, value = dict(line.params), line.value
+        if line.secret and not tally_secrecy.may_see_count(state, viewer, line.counts_of):
+            params.update({name: tally_secrecy.WITHHELD for name in line.secret}, withheld=tally_secrecy.WITHHELD)
+            value = line.withheld or value
+        shown.append((t(line.label, **params), t(value, **params)))
+    return shown
+
+
+def details_of(session: Session, action_id: str) -> list[tuple[str, str]]:
+    """:func:`details` of the action ``action_id`` for this session's user, from the ledger as it is now."""
+    session.refresh()
+    action = session.state.pending.get(action_id.strip().upper())
+    if action is None:
+        raise JzError("pending_unknown", id=action_id)
+    return details(session.state, action, session.user)
+
+
+def detail_lines(lines: list[tuple[str, str]]) -> list[str]:
+    """The lines of :func:`details`, one "label: value" each."""
+    return [t("sign_detail_line", label=label, value=value) for label, value in lines]
