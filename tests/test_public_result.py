@@ -11,6 +11,7 @@ flag; a frozen view is the state at the freeze.
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 import tempfile
 from pathlib import Path
 
@@ -288,3 +289,26 @@ def test_every_ranking_table_takes_its_stage_labels_and_status_words_from_one_pl
     header = summary.pages[0].blocks[0].header
     assert header == [c.header for c in ranking_table.columns(ranking_table.SUMMARY, stages)]
     assert t("paper_summary_provisional") in summary.pages[0].lines
+
+
+def test_a_stage_the_rules_add_appears_in_every_ranking_output(tmp_path, jz):
+    tv = make_test_vault(tmp_path / "s.jz")
+    try:
+        hall = Hall(tv, tmp_path, [("A01", 3)], settings={"stages.fitness": Decimal("1")})
+        codes = hall.codes("A01")
+        hall.stage({code: "88.5" for code in codes}, stage="fitness")
+        label = ranking_table.stage_label("fitness")
+        ranked = jz("ranking", tv.path, "--csv", user="admin")
+        assert ranked.returncode == 0, ranked.stderr
+        header, first = ranked.stdout.splitlines()[:2]
+        assert "fitness" in header.split(",") and "88.50" in first.split(",")
+        out = tmp_path / "n.csv"
+        assert jz("export", tv.path, "--format", "csv", "--out", out, user="admin").returncode == 0
+        read = notice_files.read_notice(out)
+        assert label in read.header
+        assert {row[read.header.index(label)] for row in read.rows} == {"88.50"}
+        shown = json.loads(jz("public", tv.path, "--json", user="admin").stdout)
+        assert {c["fitness"] for c in shown["posts"][0]["candidates"]} == {"88.50"}
+        assert label in jz("public", tv.path, user="admin").stdout
+    finally:
+        tv.vault.close()

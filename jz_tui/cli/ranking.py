@@ -8,7 +8,9 @@ import sys
 from datetime import date
 
 from jz_tui.cli.common import emit, login
+from jz_tui.display import shown
 from jz_tui.i18n import t
+from jz_tui.rules.settings import rules_from
 from jz_tui.rules import ranking
 from jz_tui.services import inspection, publication
 from storage.errors import JzError
@@ -50,13 +52,13 @@ def cmd_ranking(args: argparse.Namespace) -> int:
     session = login(args)
     session.require_role(*VIEWERS, action="ranking")
     payload = ranking.to_json(session.state, ranking.rank(session.state))
-    if args.csv:
+    if args.csv:  # the --json shape as a table: every active stage, machine words for status and flags
+        stages = rules_from(session.state.roster.settings).active_stages
         writer = csv.writer(sys.stdout)
-        writer.writerow(["post", "code", "name", "written", "interview", "democratic", "composite",
-                         "dissatisfied_rate", "rank", "status", "flags"])
+        writer.writerow(["post", "code", "name", *stages, "composite", "dissatisfied_rate", "rank", "status", "flags"])
         for post in payload["posts"]:
             for c in post["candidates"]:
-                writer.writerow([post["code"], c["code"], c["name"], c["written"], c["interview"], c["democratic"],
+                writer.writerow([post["code"], c["code"], shown(c["name"]), *(c[stage] for stage in stages),
                                  c["composite"], c["dissatisfied_rate"], c["rank"], c["status"], " ".join(c["flags"])])
         return 0
 
