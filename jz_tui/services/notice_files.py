@@ -81,8 +81,8 @@ def typed_cell(kind: str, text: str) -> tuple[object, str]:
         return (float(text) if decimals else int(text)), ("0." + "0" * decimals if decimals else "0")
     if kind == "rank" and text.isdigit():
         return int(text), "0"
-    if kind != "text" and text == "":
-        return None, "General"
+    if text == "":
+        return None, "@" if kind == "text" else "General"  # a blank cell, which a sort puts last
     return text, "@"
 
 
