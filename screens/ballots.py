@@ -16,6 +16,8 @@ override and unsealing in :mod:`screens.tally_steps` (with the modals
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -23,6 +25,7 @@ from textual.containers import Vertical
 
 from jz_tui.i18n import t
 from jz_tui.rules.democratic import KEY_TO_MARK, LETTER_KEYS, MARKS, percent_text
+from jz_tui.services import ballots
 from jz_tui.services.session import Session
 
 from .base import ModeScreen
@@ -36,6 +39,24 @@ from .widgets import LiveTable, Plain, TablePanel, number
 
 def percent(rate: str | None) -> str:
     return "" if rate is None else percent_text(rate)
+
+
+@dataclass(frozen=True)
+class Corrections:
+    """Beside an officer's snapshot: the entries withdrawn, and whether any ballot was entered yet."""
+
+    withdrawn: tuple[tuple[str, int, str], ...] = ()  # (officer, number when withdrawn, reason)
+    entered: bool = False  # some officer entered a ballot of the post (the opening's figures are final)
+
+
+def corrections(session: Session, snapshot: TallySnapshot) -> Corrections:
+    """Read with the snapshot (worker thread, session lock held); nothing for someone who sees no count."""
+    if snapshot.current is None:
+        return Corrections()
+    post = snapshot.current.post
+    tally = session.state.tally.posts[post]
+    view = ballots.officer_view(session, post)
+    return Corrections(view.withdrawn, any(tally.entries.values()) or bool(tally.withdrawn))
 
 
 class BallotsScreen(BallotEntry, TallySteps, PrintsPaper, ModeScreen):
@@ -55,8 +76,10 @@ class BallotsScreen(BallotEntry, TallySteps, PrintsPaper, ModeScreen):
         Binding("n", "correct_number", "tally_ui_key_number", id="correct-number", tooltip="tally_ui_tip_number",
                 show=False),
         Binding("escape", "cancel", "tally_ui_key_cancel", id="cancel", tooltip="tally_ui_tip_cancel", show=False),
+        Binding("w", "withdraw", "tally_ui_key_withdraw", id="withdraw", tooltip="tally_ui_tip_withdraw"),
         Binding("g", "group", "tally_ui_key_group", id="group", tooltip="tally_ui_tip_group"),
         Binding("o", "open_box", "tally_ui_key_open", id="open-box", tooltip="tally_ui_tip_open"),
+        Binding("f", "recount", "tally_ui_key_recount", id="recount", tooltip="tally_ui_tip_recount"),
         Binding("x", "close_tally", "tally_ui_key_close", id="close-tally", tooltip="tally_ui_tip_close"),
         Binding("r", "override", "tally_ui_key_override", id="override", tooltip="tally_ui_tip_override"),
         Binding("u", "unseal", "tally_ui_key_unseal", id="unseal", tooltip="tally_ui_tip_unseal"),
@@ -70,6 +93,7 @@ class BallotsScreen(BallotEntry, TallySteps, PrintsPaper, ModeScreen):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._snapshot: TallySnapshot | None = None
+        self._corrections = Corrections()
         self._post: str | None = None  # the post on screen (read by the load worker)
 
     # ------------------------------------------------------------------ layout
@@ -91,6 +115,7 @@ class BallotsScreen(BallotEntry, TallySteps, PrintsPaper, ModeScreen):
                 yield Plain(t("tally_ui_legend"), id="tally-legend", classes="tally-line")
             yield Plain("", id="tally-note", classes="tally-line")
             yield Plain("", id="tally-double", classes="tally-line")
+            yield Plain("", id="tally-withdrawn", classes="tally-line -hidden")
             yield Plain("", id="tally-reconcile", classes="tally-line")
             yield Plain("", id="tally-blocked", classes="tally-line")
             yield Plain("", id="tally-electronic", classes="tally-line")
@@ -110,11 +135,13 @@ class BallotsScreen(BallotEntry, TallySteps, PrintsPaper, ModeScreen):
 
     # ------------------------------------------------------------------ loading
 
-    def load(self, session: Session, activity: LedgerActivity) -> TallySnapshot:
+    def load(self, session: Session, activity: LedgerActivity) -> tuple[TallySnapshot, Corrections]:
         session.refresh()
-        return tally_snapshot(session, self._post)
+        snapshot = tally_snapshot(session, self._post)
+        return snapshot, corrections(session, snapshot)
 
-    def show(self, snapshot: TallySnapshot) -> None:
+    def show(self, loaded: tuple[TallySnapshot, Corrections]) -> None:
+        snapshot, self._corrections = loaded
         self._snapshot = snapshot
         self.query_one("#body").set_class(snapshot.officer, "-officer")
         boxes = self.query_one("#tally-boxes", TablePanel).table
@@ -135,7 +162,8 @@ class BallotsScreen(BallotEntry, TallySteps, PrintsPaper, ModeScreen):
             self._post = current.post
             self._reset_entry()
             self._next_no = 0
-        self._next_no = max(self._next_no, current.next_no)
+        # a withdrawal still queued moves the next number down by one when it is stored
+        self._next_no = max(self._next_no, current.next_no - self._withdrawals_queued(current.post))
         if current.groups and self._group not in current.groups:
             self._group = current.groups[0]
         self._show_post(snapshot, current)
@@ -184,6 +212,13 @@ class BallotsScreen(BallotEntry, TallySteps, PrintsPaper, ModeScreen):
             double.update(t("tally_ui_agree", first=p.pair[0], second=p.pair[1]))
         double.set_class(bool(p.discrepancies), "-error")
         double.set_class(len(p.pair) == 2 and not p.discrepancies, "-ok")
+
+        withdrawn = self._corrections.withdrawn  # part of the double count: kept, shown with why
+        items = t("app_list_separator").join(
+            t("tally_ui_withdrawn_item", officer=officer, no=no, reason=reason) for officer, no, reason in withdrawn)
+        shown_withdrawn = self.query_one("#tally-withdrawn", Plain)
+        shown_withdrawn.update(t("tally_ui_withdrawn_count", count=len(withdrawn), items=items) if withdrawn else "")
+        shown_withdrawn.set_class(not withdrawn, "-hidden")
 
         reconcile = self.query_one("#tally-reconcile", Plain)
         if p.reconciliation is None:
@@ -234,7 +269,7 @@ class BallotsScreen(BallotEntry, TallySteps, PrintsPaper, ModeScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         snapshot, current = self._snapshot, self._current
         if action in {"mark", "back", "store", "void", "correct_last", "correct_number", "cancel", "group",
-                      "open_box", "close_tally", "override", "unseal", "post"}:
+                      "open_box", "close_tally", "override", "unseal", "post", "withdraw", "recount"}:
             if snapshot is None or current is None:
                 return False
         else:
@@ -246,6 +281,10 @@ class BallotsScreen(BallotEntry, TallySteps, PrintsPaper, ModeScreen):
             return self._can_enter() and bool(current.groups)
         if action == "open_box":
             return current.opened is None and not current.closed
+        if action == "withdraw":  # an entry of this officer's to take out
+            return self._can_enter() and (bool(current.mine) or bool(self._jobs))
+        if action == "recount":  # the opening's figures, until the first ballot is entered
+            return self._can_enter() and not self._corrections.entered and not self._jobs
         if action == "close_tally":  # once requested, the close waits for signatures: not offered again
             return self._can_enter()
         if action == "override":  # offered only while the reconciliation fails and nobody has overridden it

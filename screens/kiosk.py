@@ -28,6 +28,7 @@ from textual.widgets import Footer, Input
 
 from jz_tui.display import shown
 from jz_tui.errors import AuthError, JzError
+from jz_tui.events.ballots import box_takes_votes
 from jz_tui.i18n import error_text, t
 from jz_tui.rules.democratic import KEY_TO_MARK, MARKS
 from jz_tui.services import ballots
@@ -40,7 +41,8 @@ from .widgets import LiveTable, Plain, TypeAheadInput
 
 THANKS_SECONDS = 8.0  # how long "your ballot is cast" stays for the voter who cast it
 # Refusals after which the slip is no good any more: back to the slip prompt.
-SLIP_REFUSALS = frozenset({"token_spent", "token_unknown", "box_unknown", "box_already_unsealed"})
+SLIP_REFUSALS = frozenset({"token_spent", "token_unknown", "box_unknown", "box_already_unsealed", "box_post_closed",
+                           "box_post_closing"})
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ def load_box(session: Session, box_id: str) -> KioskBox:
         raise JzError("box_unknown", box=box_id)
     if box.unsealed_seq is not None:
         raise JzError("box_already_unsealed", box=box.id)
+    box_takes_votes(state, box)  # a post of the box closed (or closing): refused here, naming it
     roster = state.roster
     posts = tuple(
         KioskPost(post, roster.posts[post].name if post in roster.posts else "",

@@ -1,4 +1,5 @@
-"""The opening of a post's ballot box: the seal, and how many ballots were issued and returned."""
+"""The opening of a post's ballot box: the seal, and how many ballots were issued and returned;
+and, before the first ballot is entered, the correction of those figures (with the reason)."""
 
 from __future__ import annotations
 
@@ -25,32 +26,56 @@ class OpenForm:
     note: str
     issued: int
     returned: int
+    reason: str = ""  # a correction's reason
+    recount: bool = False  # the figures of an opening already recorded, corrected
+
+
+def confirm_lines(form: OpenForm, was: tuple[int, int] | None = None) -> list[str]:
+    """What the officer confirms before the opening (or its correction) is signed into the ledger."""
+    if form.recount:
+        assert was is not None
+        lines = [t("tally_ui_confirm_was", issued=was[0], returned=was[1])]
+    else:
+        seal = t("tally_ui_seal_intact") if form.seal_intact else t("tally_ui_seal_broken", note=form.note.strip())
+        lines = [t("tally_ui_confirm_seal", seal=seal)]
+    lines.append(t("tally_ui_confirm_figures", issued=form.issued, returned=form.returned))
+    if form.recount:
+        lines.append(t("tally_ui_confirm_reason", reason=form.reason.strip()))
+    lines.append(t("tally_ui_confirm_record"))
+    return lines
 
 
 class OpenBoxScreen(ModalScreen[OpenForm | None]):
-    """Opening a post's ballots: the seal (intact, or broken with a note), issued, returned."""
+    """Opening a post's ballots: the seal (intact, or broken with a note), issued, returned.
+
+    With ``recount``, the correction of an opening's figures: issued, returned and the reason
+    (the seal was recorded as found and is not corrected)."""
 
     CSS_PATH = "ballots.tcss"
     BINDINGS = [Binding("escape", "cancel", "key_no", id="open-cancel", tooltip="tip_no")]
 
-    def __init__(self, title: str, form: OpenForm | None = None, problem: str = "") -> None:
+    def __init__(self, title: str, form: OpenForm | None = None, problem: str = "", recount: bool = False,
+                 post: str = "") -> None:
         super().__init__()
         localise_bindings(self)
         self.title_text = title
         self.form = form
         self.problem = problem
+        self.recount = recount
+        self.post = post
 
     def compose(self) -> ComposeResult:
         form = self.form
         with Vertical(classes="tally-modal", id="open-box"):
             yield Plain(self.title_text, classes="modal-title")
-            with RadioSet(id="open-seal"):
-                yield RadioButton(t("tally_ui_seal_intact_choice"), value=form is None or form.seal_intact,
-                                  id="seal-intact")
-                yield RadioButton(t("tally_ui_seal_broken_choice"), value=form is not None and not form.seal_intact,
-                                  id="seal-broken")
-            yield Plain(t("tally_ui_open_note"), classes="modal-label")
-            yield TypeAheadInput(form.note if form else "", id="open-note", max_length=200)
+            if not self.recount:
+                with RadioSet(id="open-seal"):
+                    yield RadioButton(t("tally_ui_seal_intact_choice"), value=form is None or form.seal_intact,
+                                      id="seal-intact")
+                    yield RadioButton(t("tally_ui_seal_broken_choice"),
+                                      value=form is not None and not form.seal_intact, id="seal-broken")
+                yield Plain(t("tally_ui_open_note"), classes="modal-label")
+                yield TypeAheadInput(form.note if form else "", id="open-note", max_length=200)
             with Horizontal(classes="modal-row"):
                 with Vertical():
                     yield Plain(t("tally_ui_open_issued"), classes="modal-label")
@@ -58,6 +83,9 @@ class OpenBoxScreen(ModalScreen[OpenForm | None]):
                 with Vertical():
                     yield Plain(t("tally_ui_open_returned"), classes="modal-label")
                     yield TypeAheadInput(str(form.returned) if form else "", type="integer", id="open-returned")
+            if self.recount:
+                yield Plain(t("tally_ui_recount_reason"), classes="modal-label")
+                yield TypeAheadInput(form.reason if form else "", id="open-reason", max_length=200)
             yield Plain(self.problem, id="open-problem", classes="modal-problem")
             with Horizontal(classes="modal-buttons"):
                 yield Button(t("tally_ui_open_submit"), id="open-submit", variant="primary", compact=True)
@@ -65,15 +93,24 @@ class OpenBoxScreen(ModalScreen[OpenForm | None]):
 
     def on_mount(self) -> None:
         self.query_one("#open-problem", Plain).set_class(bool(self.problem), "-shown")
-        self.query_one("#open-seal", RadioSet).focus()
+        if self.recount:
+            self.query_one("#open-issued", Input).focus()
+        else:
+            self.query_one("#open-seal", RadioSet).focus()
 
     @on(Input.Submitted)
     def _next(self, event: Input.Submitted) -> None:
         event.stop()
-        if event.input.id == "open-returned":
+        if event.input.id == ("open-reason" if self.recount else "open-returned"):
             self._submit()
         else:
             self.focus_next()
+
+    def _refuse(self, text: str, field_id: str) -> None:
+        problem = self.query_one("#open-problem", Plain)
+        problem.update(text)
+        problem.set_class(True, "-shown")
+        self.query_one(f"#{field_id}", Input).focus()
 
     @on(Button.Pressed, "#open-submit")
     def _submit(self) -> None:
@@ -83,11 +120,21 @@ class OpenBoxScreen(ModalScreen[OpenForm | None]):
             try:
                 values[field_id] = int(text)
             except ValueError:
-                problem = self.query_one("#open-problem", Plain)
-                problem.update(t("tally_ui_open_number_needed"))
-                problem.set_class(True, "-shown")
-                self.query_one(f"#{field_id}", Input).focus()
+                self._refuse(t("tally_ui_open_number_needed"), field_id)
                 return
+        if values["open-returned"] > values["open-issued"]:  # refused by the opening's declaration too
+            self._refuse(t("box_returned_over_issued", post=self.post, issued=values["open-issued"],
+                           returned=values["open-returned"]), "open-returned")
+            return
+        if self.recount:
+            reason = self.query_one("#open-reason", Input).value
+            if not reason.strip():
+                self._refuse(t("tally_ui_recount_reason_needed"), "open-reason")
+                return
+            form = self.form
+            self.dismiss(OpenForm(form.seal_intact if form else True, form.note if form else "",
+                                  values["open-issued"], values["open-returned"], reason.strip(), recount=True))
+            return
         intact = self.query_one("#open-seal", RadioSet).pressed_index != 1
         self.dismiss(OpenForm(intact, self.query_one("#open-note", Input).value, values["open-issued"],
                               values["open-returned"]))

@@ -46,6 +46,7 @@ class Job:
     group: str = ""
     reason: str = ""
     correcting: bool = False
+    withdraw: bool = False  # take this officer's entry ``number`` out of the count (``reason`` says why)
 
 
 class BallotEntry:
@@ -215,6 +216,40 @@ class BallotEntry:
                              second=current.pair[1], b=second or "-")
         self._note(text)
 
+    def action_withdraw(self) -> None:
+        """Withdraw one of this officer's entries (entered twice, say): its number, then the reason."""
+        current = self._current
+        if current is None:
+            return
+        post = current.post
+        suggested = self._last_stored.get(post, current.last_no)
+
+        def reason_for(number_: int) -> None:
+            def answered(reason: str | None) -> None:
+                if reason is None or self._current is None or self._current.post != post:
+                    return
+                if 1 <= number_ < self._next_no:  # the officer's later entries move up one: so does the next
+                    self._next_no -= 1
+                self._queue(Job(post, number_, None, reason=reason, withdraw=True))
+
+            self.app.push_screen(PromptScreen(t("tally_ui_withdraw_title", no=number_), t("tally_ui_withdraw_label"),
+                                              placeholder=t("tally_ui_withdraw_placeholder")), answered)
+
+        def number_given(text: str | None) -> None:
+            if text is None:
+                return
+            if not text.strip().isdigit() or int(text) < 1:
+                self._note(t("tally_ui_bad_number", text=text), "error")
+                return
+            reason_for(int(text))
+
+        self.app.push_screen(PromptScreen(t("tally_ui_withdraw_number_title"), t("tally_ui_number_label"),
+                                          value="" if suggested is None else str(suggested), integer=True),
+                             number_given)
+
+    def _withdrawals_queued(self, post: str) -> int:
+        return sum(1 for job in self._jobs if job.withdraw and job.post == post)
+
     def action_group(self) -> None:
         current = self._current
         if current is None or not current.groups:
@@ -233,6 +268,8 @@ class BallotEntry:
     @work(thread=True, group="tally-store")
     def _store(self, job: Job) -> None:
         def run(session: Session, _activity: LedgerActivity) -> int:
+            if job.withdraw:
+                return ballots.withdraw_ballot(session, job.post, job.number, job.reason)
             if job.marks is None:
                 return ballots.void_ballot(session, job.post, job.reason, job.number)
             return ballots.enter_ballot(session, job.post, job.marks, job.group, job.number)
@@ -250,7 +287,11 @@ class BallotEntry:
         job = message.job
         if self._jobs and self._jobs[0] == job:
             self._jobs.popleft()
-        if message.error is not None:
+        if message.error is not None and job.withdraw:
+            self._jobs.clear()
+            self._next_no = 0  # the next number comes back from the ledger with the reload
+            self._note(t("tally_ui_not_withdrawn", no=job.number, reason=message.error), "error")
+        elif message.error is not None:
             # Nothing typed is lost: the refused ballot comes back to the panel, under its number.
             self._jobs.clear()
             if job.post == self._post:
@@ -261,8 +302,13 @@ class BallotEntry:
                 self._show_ballot()
             self._note(t("tally_ui_not_stored", no=job.number, reason=message.error), "error")
         else:
-            self._last_stored[job.post] = job.number
-            if job.marks is None:
+            if job.withdraw:
+                self._last_stored.pop(job.post, None)
+            else:
+                self._last_stored[job.post] = job.number
+            if job.withdraw:
+                self._note(t("ballot_withdrawn", no=job.number), "ok")
+            elif job.marks is None:
                 self._note(t("ballot_voided", no=job.number), "ok")
             else:
                 key = "tally_ui_corrected" if job.correcting else "tally_ui_stored"

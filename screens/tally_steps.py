@@ -1,8 +1,10 @@
-"""The tally's signed steps: opening a post's ballots, the close, an override, unsealing the electronic ballots.
+"""The tally's signed steps: opening a post's ballots (and correcting its figures before the first
+ballot), the close, an override, unsealing the electronic ballots.
 
 Each asks in a modal (:class:`OpenBoxScreen`, a confirmation, :class:`PromptScreen`,
 :class:`UnsealScreen`), then writes in a thread worker that posts :class:`TallySteps.Done`.
-A refused opening comes back with what was typed and the refusal under it.
+An opening or a correction is confirmed (seal, issued, returned) before it is recorded; "no"
+goes back to the form with what was typed, and a refused one comes back with the refusal under it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from jz_tui.services.session import Identity
 
 from .confirm import ConfirmScreen
 from .data import SessionClosed
-from .open_box import OpenBoxScreen, OpenForm
+from .open_box import OpenBoxScreen, OpenForm, confirm_lines
 from .prompt import PromptScreen
 from .unseal import UnsealScreen
 
@@ -46,22 +48,58 @@ class TallySteps:
 
         def answered(result: OpenForm | None) -> None:
             if result is not None:
-                self._open(post, result)
+                self._confirm_figures(post, result, None)
 
         title = t("tally_ui_open_title", post=post, box=current.box, seal=current.seal_no)
-        self.app.push_screen(OpenBoxScreen(title, form, problem), answered)
+        self.app.push_screen(OpenBoxScreen(title, form, problem, post=post), answered)
+
+    def action_recount(self, form: OpenForm | None = None, problem: str = "") -> None:
+        """Correct the opening's figures (issued, returned), with the reason: before the first ballot."""
+        current = self._current
+        if current is None or current.opened is None:
+            return
+        post = current.post
+        intact, note, issued, returned = current.opened
+        was = (issued, returned)
+
+        def answered(result: OpenForm | None) -> None:
+            if result is not None:
+                self._confirm_figures(post, result, was)
+
+        form = form or OpenForm(intact, note, issued, returned, recount=True)
+        self.app.push_screen(OpenBoxScreen(t("tally_ui_recount_title", post=post), form, problem, recount=True,
+                                           post=post), answered)
+
+    def _confirm_figures(self, post: str, form: OpenForm, was: tuple[int, int] | None) -> None:
+        """The figures shown once more before they are signed; "no" goes back to the form as typed."""
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._open(post, form)
+            elif form.recount:
+                self.action_recount(form)
+            else:
+                self.action_open_box(form)
+
+        title = t("tally_ui_recount_confirm_title" if form.recount else "tally_ui_open_confirm_title", post=post)
+        self.app.push_screen(ConfirmScreen(title, confirm_lines(form, was)), answered)
 
     @work(thread=True, group="tally-action")
     def _open(self, post: str, form: OpenForm) -> None:
         try:
-            self.context.shared.use(lambda session, _: ballots.open_box(
-                session, post, form.seal_intact, form.note, form.issued, form.returned))
+            if form.recount:
+                self.context.shared.use(lambda session, _: ballots.recount_box(
+                    session, post, form.issued, form.returned, form.reason))
+                text = t("box_recounted", post=post, issued=form.issued, returned=form.returned)
+            else:
+                self.context.shared.use(lambda session, _: ballots.open_box(
+                    session, post, form.seal_intact, form.note, form.issued, form.returned))
+                text = t("box_opened", post=post)
         except SessionClosed:
             return
         except JzError as error:
             self.post_message(self.Done(error_text(error), True, retry=form))
         else:
-            self.post_message(self.Done(t("box_opened", post=post), False))
+            self.post_message(self.Done(text, False))
 
     def action_close_tally(self) -> None:
         current = self._current
@@ -142,5 +180,8 @@ class TallySteps:
     def on_tally_steps_done(self, message: Done) -> None:
         self._note(message.text, "error" if message.error else "ok")
         if isinstance(message.retry, OpenForm):
-            self.action_open_box(message.retry, message.text)
+            if message.retry.recount:
+                self.action_recount(message.retry, message.text)
+            else:
+                self.action_open_box(message.retry, message.text)
         self.reload()

@@ -38,14 +38,28 @@ class Entry:
 
 
 @dataclass
+class Withdrawn:
+    """A paper-ballot entry its officer took out of the count: kept, with why (``ballot.withdraw``)."""
+
+    officer: str
+    no: int  # its number when it was withdrawn (the officer's later entries moved up one)
+    entry: Entry
+    reason: str
+    seq: int
+
+
+@dataclass
 class PostTally:
     post: str
     box: str
     opened: dict[str, Any] | None = None  # seal_intact, note, issued, returned, by, seq
     entries: dict[str, dict[int, Entry]] = field(default_factory=dict)  # officer -> ballot no -> entry
+    withdrawn: list[Withdrawn] = field(default_factory=list)  # entries taken out of the count, in ledger order
+    recounts: list[dict[str, Any]] = field(default_factory=list)  # corrections of the opening's figures
     electronic: list[str] = field(default_factory=list)  # marks of unsealed electronic ballots
     override: dict[str, Any] | None = None  # a supervisor-signed reconciliation override
     closed: dict[str, Any] | None = None  # the signed record
+    closed_view: Any = None  # the count as it was signed (jz_tui.rules.count.view shows it once closed)
     version: int = 0  # bumped by every event that changes this count (what the count's cache is keyed on)
     cache: Any = None  # (key, the count computed from it): jz_tui.rules.count.view
 

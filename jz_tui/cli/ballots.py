@@ -34,6 +34,14 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     q.add_argument("--issued", type=int, required=True)
     q.add_argument("--returned", type=int, required=True)
     q.set_defaults(handler=cmd_box_open)
+    q = box_sub.add_parser("recount", parents=[parent],
+                           help="correct the ballots issued and returned, before the first is entered (tally)")
+    q.add_argument("vault")
+    q.add_argument("--post", required=True)
+    q.add_argument("--issued", type=int, required=True)
+    q.add_argument("--returned", type=int, required=True)
+    q.add_argument("--reason", required=True)
+    q.set_defaults(handler=cmd_box_recount)
     q = box_sub.add_parser("unseal", parents=[parent], help="open the electronic ballots with k officers' shares")
     q.add_argument("vault")
     q.add_argument("--box", required=True)
@@ -58,6 +66,13 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     q.add_argument("--reason", required=True)
     q.add_argument("--no", type=int)
     q.set_defaults(handler=cmd_ballot_void)
+    q = ballot_sub.add_parser("withdraw", parents=[parent],
+                              help="take one of your entries out of the count (entered twice), with the reason (tally)")
+    q.add_argument("vault")
+    q.add_argument("--post", required=True)
+    q.add_argument("--no", type=int, required=True)
+    q.add_argument("--reason", required=True)
+    q.set_defaults(handler=cmd_ballot_withdraw)
 
     p = sub.add_parser("tally", help="the count / 计票")
     tally_sub = p.add_subparsers(dest="tally_command", metavar="ACTION", required=True)
@@ -107,6 +122,15 @@ def cmd_box_open(args: argparse.Namespace) -> int:
     tally = ballots.open_box(session, args.post, args.seal_broken is None, args.seal_broken or "",
                              args.issued, args.returned)
     emit(args, {"post": tally.post, "opened": tally.opened}, t("box_opened", post=tally.post))
+    return 0
+
+
+def cmd_box_recount(args: argparse.Namespace) -> int:
+    session = login(args)
+    tally = ballots.recount_box(session, args.post, args.issued, args.returned, args.reason)
+    assert tally.opened is not None
+    emit(args, {"post": tally.post, "opened": tally.opened, "recounts": tally.recounts},
+         t("box_recounted", post=tally.post, issued=tally.opened["issued"], returned=tally.opened["returned"]))
     return 0
 
 
@@ -174,6 +198,13 @@ def cmd_ballot_void(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ballot_withdraw(args: argparse.Namespace) -> int:
+    session = login(args)
+    number = ballots.withdraw_ballot(session, args.post, args.no, args.reason)
+    emit(args, {"no": number}, t("ballot_withdrawn", no=number))
+    return 0
+
+
 def view_payload(v: ballots.TallyView) -> dict:
     return {
         "post": v.post, "codes": v.codes, "counters": v.counters, "discrepancies": v.discrepancies,
@@ -183,24 +214,33 @@ def view_payload(v: ballots.TallyView) -> dict:
             "problems": v.reconciliation.problems},
         "candidates": [{"code": r.code, "counts": r.counts, "score": None if r.score is None else str(r.score),
                         "dissatisfied_rate": r.rate_shown, "excluded": r.excluded} for r in v.results],
+        "withdrawn": [{"officer": officer, "no": no, "reason": reason} for officer, no, reason in v.withdrawn],
     }
 
 
 def cmd_tally_show(args: argparse.Namespace) -> int:
     session = login(args)
     v = ballots.officer_view(session, args.post)
+    recounts = list(session.state.tally.posts[v.post].recounts)
 
     def text() -> str:
         lines = [t("tally_header", post=v.post, valid=len(v.ballots), void=v.void)]
+        for r in recounts:
+            lines.append(t("tally_recount_line", was_issued=r["was"][0], issued=r["issued"], was_returned=r["was"][1],
+                           returned=r["returned"], officer=r["by"], reason=r["reason"]))
         if v.discrepancies:
             lines.append(t("tally_discrepancy_list", numbers=", ".join(map(str, v.discrepancies))))
+        for officer, no, reason in v.withdrawn:
+            lines.append(t("tally_withdrawn_line", officer=officer, no=no, reason=reason))
         for r in v.results:
             c = r.counts
             lines.append(f"  {r.code:<10} S {c['satisfied']:>4}  B {c['basic']:>4}  D {c['dissatisfied']:>4}"
                          f"  - {c['blank']:>4}  {r.score if r.score is not None else '':>7}  {r.rate_shown or ''}")
         return "\n".join(lines)
 
-    emit(args, view_payload(v), text)
+    payload = view_payload(v)
+    payload["recounts"] = [{key: r[key] for key in ("issued", "returned", "was", "reason", "by")} for r in recounts]
+    emit(args, payload, text)
     return 0
 
 

@@ -21,7 +21,7 @@ from storage.events import (
 )
 from storage.ledger import Record
 from storage.projection import SessionState
-from storage.tally_state import Box, Entry, PostTally
+from storage.tally_state import Box, Entry, PostTally, Withdrawn
 
 MAX_BALLOTS = 1_000_000  # issued or returned at one post: more is a typing error
 
@@ -81,11 +81,17 @@ def officer_tally(state: SessionState, actor: str, post: str) -> PostTally:
     return tally
 
 
+def figures_possible(post: str, issued: int, returned: int) -> None:
+    """More ballots cannot come back than were given out: a typing error, refused before it is recorded."""
+    require(returned <= issued, "box_returned_over_issued", post=post, issued=issued, returned=returned)
+
+
 def _check_open(state: SessionState, record: Record) -> None:
     data = record.data
     tally = officer_tally(state, record.actor, data["post"])
     require(tally.opened is None, "tally_already_open", post=data["post"])
     require(data["seal_intact"] or bool(data["note"].strip()), "tally_seal_note_needed")
+    figures_possible(data["post"], data["issued"], data["returned"])
 
 
 def _apply_open(state: SessionState, record: Record) -> None:
@@ -99,6 +105,44 @@ declare("box.open", roles={"tally"},
                   "returned": integer(0, MAX_BALLOTS)}),
         check=_check_open, apply=_apply_open,
         doc="An officer of the post's box opens it: the seal as found, ballots issued and returned.")
+
+
+def recountable(state: SessionState, actor: str, post: str) -> PostTally:
+    """The post's opening figures may still be corrected by ``actor``: an officer of its box, the box
+    opened, no close waiting for signatures, and no ballot entered yet (nor one entered and withdrawn)."""
+    tally = officer_tally(state, actor, post)
+    require(tally.opened is not None, "tally_not_open", post=post)
+    require(not close_pending(state, post), "tally_close_pending", post=post)
+    require(not any(tally.entries.values()) and not tally.withdrawn, "box_recount_after_entries", post=post)
+    return tally
+
+
+def _check_recount(state: SessionState, record: Record) -> None:
+    data = record.data
+    tally = recountable(state, record.actor, data["post"])
+    figures_possible(data["post"], data["issued"], data["returned"])
+    opened = tally.opened or {}
+    require((data["issued"], data["returned"]) != (opened.get("issued"), opened.get("returned")),
+            "box_recount_same", post=data["post"])
+
+
+def _apply_recount(state: SessionState, record: Record) -> None:
+    d = record.data
+    tally = state.tally.posts[d["post"]]
+    assert tally.opened is not None
+    tally.recounts.append({"issued": d["issued"], "returned": d["returned"], "reason": d["reason"],
+                           "was": [tally.opened["issued"], tally.opened["returned"]], "by": record.actor,
+                           "seq": record.seq})
+    tally.opened = {**tally.opened, "issued": d["issued"], "returned": d["returned"]}
+    tally.version += 1
+
+
+declare("box.recount", roles={"tally"},
+        body=obj({"post": name, "issued": integer(0, MAX_BALLOTS), "returned": integer(0, MAX_BALLOTS),
+                  "reason": text(2000, empty=False)}),
+        check=_check_recount, apply=_apply_recount,
+        doc="An officer of the post's box corrects the ballots issued and returned recorded at the opening, "
+            "with the reason, before any ballot of the post is entered; the opening stays in the ledger.")
 
 
 def _check_entry(state: SessionState, record: Record) -> None:
@@ -115,7 +159,7 @@ def _check_enter(state: SessionState, record: Record) -> None:
     data = record.data
     count = state.roster.post_size(data["post"])
     if not valid_marks(data["marks"], count):
-        require(False, "ballot_bad_marks", marks=data["marks"], count=count)
+        require(False, "ballot_post_bad_marks", post=data["post"], given=len(data["marks"]), count=count)
     groups = rules_of(state).groups
     if groups:
         names = [group for group, _ in groups]
@@ -147,6 +191,38 @@ declare("ballot.void", roles={"tally"},
         check=_check_entry, apply=_apply_void, doc="One paper ballot recorded as void, with the reason.")
 
 
+def _check_withdraw(state: SessionState, record: Record) -> None:
+    data = record.data
+    post = data["post"]
+    tally = officer_tally(state, record.actor, post)
+    require(data["officer"] == record.actor, "ballot_withdraw_not_own", no=data["no"], post=post)
+    require(tally.opened is not None, "tally_not_open", post=post)
+    require(not close_pending(state, post), "tally_close_pending", post=post)
+    require(data["no"] in tally.entries.get(record.actor, {}), "ballot_withdraw_unknown", no=data["no"], post=post)
+
+
+def _apply_withdraw(state: SessionState, record: Record) -> None:
+    """The entry leaves the count; the officer's later entries move up one number, so that their
+    numbers follow the paper stack again (the double count compares entries by number)."""
+    d = record.data
+    tally = state.tally.posts[d["post"]]
+    mine = tally.entries[record.actor]
+    tally.withdrawn.append(Withdrawn(record.actor, d["no"], mine[d["no"]], d["reason"], record.seq))
+    tally.entries[record.actor] = {no if no < d["no"] else no - 1: entry
+                                   for no, entry in sorted(mine.items()) if no != d["no"]}
+    if not tally.entries[record.actor]:
+        del tally.entries[record.actor]
+    tally.version += 1
+
+
+declare("ballot.withdraw", roles={"tally"},
+        body=obj({"post": name, "officer": name, "no": integer(1, MAX_BALLOTS), "reason": text(2000, empty=False)}),
+        check=_check_withdraw, apply=_apply_withdraw,
+        doc="The officer who entered paper ballot no. N takes the entry out of the count (entered twice, "
+            "say), with the reason, before the close is requested; it stays in the ledger, shown as withdrawn, "
+            "and the officer's later entries move up one number.")
+
+
 def sealed_box(state: SessionState, box_id: str) -> Box:
     box = state.tally.boxes.get(box_id)
     require(box is not None, "box_unknown", box=box_id)
@@ -155,8 +231,18 @@ def sealed_box(state: SessionState, box_id: str) -> Box:
     return box
 
 
+def box_takes_votes(state: SessionState, box: Box) -> None:
+    """No post of the box is closed, nor waits for its close's signatures: a kiosk ballot covers every
+    post of its box and is sealed, so no judge could tell which closed post it would change."""
+    for post in box.posts:
+        tally = state.tally.posts.get(post)
+        require(tally is None or tally.closed is None, "box_post_closed", box=box.id, post=post)
+        require(not close_pending(state, post), "box_post_closing", box=box.id, post=post)
+
+
 def _check_tokens(state: SessionState, record: Record) -> None:
     box = sealed_box(state, record.data["box"])
+    box_takes_votes(state, box)
     require(not box.commitments.intersection(record.data["commitments"]), "event_token_reissued")
 
 
@@ -174,6 +260,7 @@ def _check_spend(state: SessionState, record: Record) -> None:
     box = sealed_box(state, record.data["box"])
     require(record.actor in box.officers, "event_not_box_officer", user=record.actor, box=box.id)
     require(not box.unseal_signed, "box_unsealing", box=box.id)
+    box_takes_votes(state, box)
     token = record.data["token"]
     require(slip_commitment(token) in box.commitments, "token_unknown")
     require(token not in box.spent, "token_spent")

@@ -17,6 +17,7 @@ from typing import Any
 from jz_tui.events.ballots import officer_tally, sealed_box
 from jz_tui.events.common import candidate, rules_of
 from jz_tui.events.scores import valid_items
+from jz_tui.rules.count import close as close_tally
 from jz_tui.rules.count import close_problems, close_record
 from jz_tui.rules.interview import announcement, label
 from storage.events import Spec, declare, json_value, list_of, name, obj, one_of, require, text
@@ -165,9 +166,7 @@ def _closable(state: SessionState, starter: str, params: Params) -> None:
 
 
 def _close(state: SessionState, params: Params) -> None:
-    tally = state.tally.posts[params["post"]]
-    tally.closed = close_record(state, params["post"])
-    tally.version += 1
+    close_tally(state, params["post"])
 
 
 # ---------------------------------------------------------------------- box.unseal

@@ -8,7 +8,7 @@ same function, so what is signed is always what the ballots entered add up to.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from jz_tui.rules.democratic import (
@@ -39,6 +39,8 @@ class TallyView:
     reconciliation: Reconciliation | None
     results: list[CandidateTally]
     closed: bool
+    # entries taken out of the count: (officer, number when withdrawn, reason), in ledger order
+    withdrawn: tuple[tuple[str, int, str], ...] = ()
 
 
 def rules_for(state: SessionState) -> Rules:
@@ -60,6 +62,8 @@ def view(state: SessionState, post: str, rules: Rules | None = None) -> TallyVie
     roster or the rules: a close is checked against it at its start and at its last signature)."""
     rules = rules or rules_for(state)
     tally = state.tally.posts[post]
+    if tally.closed is not None and tally.closed_view is not None:
+        return tally.closed_view  # what was signed: nothing after the close changes it
     codes = codes_of(state, post)
     key = (tally.version, id(rules), len(codes), tally.closed is not None)
     if tally.cache is not None and tally.cache[0] == key:
@@ -83,8 +87,18 @@ def _count(state: SessionState, post: str, rules: Rules, tally, codes: list[str]
     reconciliation = None
     if tally.opened is not None:
         reconciliation = Reconciliation(int(tally.opened["issued"]), int(tally.opened["returned"]), len(paper), void)
+    withdrawn = tuple((w.officer, w.no, w.reason) for w in tally.withdrawn)
     return TallyView(post, codes, counters, differing, paper + electronic, void, reconciliation,
-                     tally_post(codes, paper + electronic, rules), tally.closed is not None)
+                     tally_post(codes, paper + electronic, rules), tally.closed is not None, withdrawn)
+
+
+def close(state: SessionState, post: str) -> None:
+    """The close takes effect: the signed record, and the count it was made from, kept as they are."""
+    tally = state.tally.posts[post]
+    current = view(state, post)
+    tally.closed = close_record(state, post)
+    tally.closed_view = replace(current, closed=True)
+    tally.version += 1
 
 
 def close_problems(state: SessionState, post: str) -> list[JzError]:
@@ -110,8 +124,10 @@ def close_problems(state: SessionState, post: str) -> list[JzError]:
 
 
 def close_record(state: SessionState, post: str) -> dict[str, Any]:
-    """The record a close of the post's tally signs, from the count as it stands."""
+    """The record a close of the post's tally signs, from the count as it stands (once closed: the record signed)."""
     tally = state.tally.posts[post]
+    if tally.closed is not None:
+        return tally.closed
     box = state.tally.boxes[tally.box]
     current = view(state, post)
     return {

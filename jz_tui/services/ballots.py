@@ -17,7 +17,7 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
-from jz_tui.events.ballots import may_create_box, officer_tally
+from jz_tui.events.ballots import box_takes_votes, figures_possible, may_create_box, officer_tally, recountable
 from jz_tui.rules.count import (  # noqa: F401  (re-exported: the screens and the CLI read the count here)
     TallyView,
     close_pending,
@@ -121,6 +121,23 @@ def open_box(session: Session, post: str, seal_intact: bool, note: str, issued: 
     return session.state.tally.posts[post]
 
 
+def recount_box(session: Session, post: str, issued: int, returned: int, reason: str) -> PostTally:
+    """Correct the ballots issued and returned recorded at the opening (before any ballot is entered)."""
+    session.require_role("tally", action="box.recount")
+    session.refresh()
+    post = post.strip().upper()
+    recountable(session.state, session.user, post)  # the declaration's own precondition, first
+    if issued < 0 or returned < 0:
+        raise JzError("tally_negative")
+    if issued > MAX_BALLOTS or returned > MAX_BALLOTS:
+        raise JzError("tally_count_too_large", max=MAX_BALLOTS)
+    figures_possible(post, issued, returned)
+    if not reason.strip():
+        raise JzError("reason_needed")
+    session.append("box.recount", {"post": post, "issued": issued, "returned": returned, "reason": reason.strip()})
+    return session.state.tally.posts[post]
+
+
 def _entry_number(tally: PostTally, officer: str, number: int | None) -> int:
     """The officer's next entry number, or an earlier one being corrected (never one beyond the next)."""
     following = len(tally.entries.get(officer, {})) + 1
@@ -137,7 +154,7 @@ def enter_ballot(session: Session, post: str, marks: str, group: str = "", numbe
     marks = normalise_marks(marks)
     count = len(codes_of(session.state, post))
     if not valid_marks(marks, count):
-        raise JzError("ballot_bad_marks", marks=marks, count=count)
+        raise JzError("ballot_post_bad_marks", post=post, given=len(marks), count=count)
     rules = current_rules(session)
     group_names = [name for name, _ in rules.groups]
     if group_names and group not in group_names:
@@ -155,6 +172,18 @@ def void_ballot(session: Session, post: str, reason: str, number: int | None = N
         raise JzError("reason_needed")
     number = _entry_number(tally, session.user, number)
     session.append("ballot.void", {"post": post, "no": number, "reason": reason.strip()})
+    return number
+
+
+def withdraw_ballot(session: Session, post: str, number: int, reason: str) -> int:
+    """Take this officer's entry no. ``number`` out of the count (entered twice, say), with the reason.
+    The officer's later entries move up one number; returns the number withdrawn."""
+    post, tally, _ = _entries_open(session, post)
+    if not reason.strip():
+        raise JzError("reason_needed")
+    if number not in tally.entries.get(session.user, {}):
+        raise JzError("ballot_withdraw_unknown", no=number, post=post)
+    session.append("ballot.withdraw", {"post": post, "officer": session.user, "no": number, "reason": reason.strip()})
     return number
 
 
@@ -215,6 +244,7 @@ def issue_tokens(session: Session, box_id: str, count: int) -> list[str]:
     session.require_role("admin", action="tokens.issue")
     session.refresh()
     box = _unsealed_box(session.state, box_id)
+    box_takes_votes(session.state, box)
     if not 1 <= count <= 10000:
         raise JzError("tokens_bad_count")
     codes = ["".join(secrets.choice(TOKEN_ALPHABET) for _ in range(12)) for _ in range(count)]
@@ -232,6 +262,7 @@ def check_slip(state: SessionState, box_id: str, token: str) -> tuple[Box, str]:
         raise JzError("token_spent")
     if box.unseal_signed:
         raise JzError("box_unsealing", box=box.id)
+    box_takes_votes(state, box)  # a post closed, or closing: the box takes no more votes
     return box, hashed
 
 
@@ -249,10 +280,14 @@ def cast(session: Session, box_id: str, token: str, choices: dict[str, str]) -> 
     state = session.state
     box, hashed = check_slip(state, box_id, token)
     ballot: dict[str, str] = {}
+    unknown = sorted(set(choices) - set(box.posts))
+    if unknown:
+        raise JzError("ballot_post_not_in_box", post=unknown[0], box=box.id)
     for post in box.posts:
         marks = normalise_marks(choices.get(post, ""))
-        if not valid_marks(marks, len(codes_of(state, post))):
-            raise JzError("ballot_bad_marks", marks=marks, count=len(codes_of(state, post)))
+        count = len(codes_of(state, post))
+        if not valid_marks(marks, count):
+            raise JzError("ballot_post_bad_marks", post=post, given=len(marks), count=count)
         ballot[post] = marks
     vault_id = session.vault.vault_id
     public = X25519PublicKey.from_public_bytes(bytes.fromhex(box.public_key))
