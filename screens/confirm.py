@@ -1,10 +1,15 @@
-"""A yes/no question in a modal: ``ConfirmScreen(title, lines)`` dismisses with True or False."""
+"""A yes/no question in a modal: ``ConfirmScreen(title, lines)`` dismisses with True or False.
+
+``details``: more lines under a heading of their own (what a signature records), scrolled
+between the title and the buttons when they do not fit; ↑↓ and PgUp/PgDn scroll them
+whatever has the focus.
+"""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button
 
@@ -13,25 +18,45 @@ from jz_tui.i18n import t
 from .base import localise_bindings
 from .widgets import Plain
 
+# rows of a confirmation with details besides them: border and padding, the title, the hint, the buttons
+_FIXED_ROWS = 11
+
 
 class ConfirmScreen(ModalScreen[bool]):
     CSS_PATH = "confirm.tcss"
     BINDINGS = [
         Binding("y", "answer(True)", "key_yes", id="confirm-yes", tooltip="tip_yes"),
         Binding("n,escape", "answer(False)", "key_no", id="confirm-no", tooltip="tip_no"),
+        Binding("up", "scroll_details(-1)", show=False),
+        Binding("down", "scroll_details(1)", show=False),
+        Binding("pageup", "scroll_details(-10)", show=False),
+        Binding("pagedown", "scroll_details(10)", show=False),
     ]
 
-    def __init__(self, title: str, lines: list[str]) -> None:
+    def __init__(self, title: str, lines: list[str], details: list[str] | None = None,
+                 details_title: str = "") -> None:
         super().__init__()
         localise_bindings(self)
         self.title_text = title
         self.lines = lines
+        self.details = details
+        self.details_title = details_title
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="confirm-box"):
+        with Vertical(id="confirm-box", classes="-details" if self.details is not None else ""):
             yield Plain(self.title_text, id="confirm-title")
-            for line in self.lines:
-                yield Plain(line, classes="confirm-line")
+            if self.details is None:
+                for line in self.lines:
+                    yield Plain(line, classes="confirm-line")
+            else:
+                with VerticalScroll(id="confirm-details"):
+                    for line in self.lines:
+                        yield Plain(line, classes="confirm-line")
+                    if self.details_title:
+                        yield Plain(self.details_title, id="confirm-details-title")
+                    for line in self.details:
+                        yield Plain(line, classes="confirm-line confirm-detail")
+                yield Plain(t("sign_scroll_hint"), id="confirm-scroll-hint")
             with Horizontal(id="confirm-buttons"):
                 yield Button(t("confirm_yes"), id="yes", variant="primary")
                 yield Button(t("confirm_no"), id="no")
@@ -39,6 +64,30 @@ class ConfirmScreen(ModalScreen[bool]):
     def on_mount(self) -> None:
         # A signature carries weight: Enter alone cancels; approving takes "y" or Tab then Enter.
         self.query_one("#no", Button).focus()
+        if self.details is not None:
+            box = self.query_one("#confirm-box", Vertical)
+            box.styles.width = 78  # wide enough for a line of figures at 80 columns
+            if self.details_title:
+                title = self.query_one("#confirm-details-title", Plain)
+                title.styles.margin = (1, 0, 0, 0)
+                title.styles.text_style = "bold"
+            self.query_one("#confirm-scroll-hint", Plain).styles.color = "gray"
+            self._fit()
+
+    def on_resize(self) -> None:
+        if self.details is not None:
+            self._fit()
+
+    def _fit(self) -> None:
+        scroll = self.query_one("#confirm-details", VerticalScroll)
+        scroll.styles.height = "auto"
+        scroll.styles.max_height = max(3, self.size.height - _FIXED_ROWS)
+        self.call_after_refresh(self._hint)
+
+    def _hint(self) -> None:
+        if self.is_attached:
+            scroll = self.query_one("#confirm-details", VerticalScroll)
+            self.query_one("#confirm-scroll-hint", Plain).display = scroll.max_scroll_y > 0
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -46,3 +95,8 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def action_answer(self, approved: bool) -> None:
         self.dismiss(approved)
+
+    def action_scroll_details(self, rows: int) -> None:
+        if self.details is not None:
+            scroll = self.query_one("#confirm-details", VerticalScroll)
+            scroll.scroll_to(y=scroll.scroll_y + rows, animate=False)

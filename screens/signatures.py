@@ -9,14 +9,13 @@ shown; the action takes effect with its last required signature.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Button, DataTable
+from textual.widgets import DataTable
 
 from jz_tui.errors import JzError
 from jz_tui.i18n import error_text, t
@@ -29,64 +28,11 @@ from .data import LedgerActivity, PendingRow, SessionClosed, ledger_status, open
 from .widgets import Plain, TablePanel, action_label, missing_text, pending_panel, pending_rows
 
 
-class SignConfirmScreen(ConfirmScreen):
-    """The confirmation of a signature: who asks and why, then every line of what it records.
-
-    The lines scroll when they do not fit (↑↓, PgUp/PgDn, whatever has the focus); Enter
-    alone still cancels, as in every confirmation."""
-
-    CSS_PATH = ["confirm.tcss", "signatures.tcss"]
-    BINDINGS = [
-        Binding("up", "scroll_details(-1)", show=False),
-        Binding("down", "scroll_details(1)", show=False),
-        Binding("pageup", "scroll_details(-10)", show=False),
-        Binding("pagedown", "scroll_details(10)", show=False),
-    ]
-    FIXED_ROWS = 11  # the box's border and padding, the title, the hint and the buttons
-
-    def __init__(self, title: str, lines: list[str], details: list[str]) -> None:
-        super().__init__(title, lines)
-        self.details = details
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="confirm-box"):
-            yield Plain(self.title_text, id="confirm-title")
-            with VerticalScroll(id="sign-details"):
-                for line in self.lines:
-                    yield Plain(line, classes="confirm-line")
-                yield Plain(t("sign_details_title"), id="sign-details-title")
-                for line in self.details:
-                    yield Plain(line, classes="confirm-line sign-detail")
-            yield Plain(t("sign_scroll_hint"), id="sign-scroll-hint")
-            with Horizontal(id="confirm-buttons"):
-                yield Button(t("confirm_yes"), id="yes", variant="primary")
-                yield Button(t("confirm_no"), id="no")
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self._fit()
-
-    def on_resize(self) -> None:
-        self._fit()
-
-    def _fit(self) -> None:
-        scroll = self.query_one("#sign-details", VerticalScroll)
-        scroll.styles.max_height = max(3, self.size.height - self.FIXED_ROWS)
-        self.call_after_refresh(self._hint)
-
-    def _hint(self) -> None:
-        self.query_one("#sign-scroll-hint", Plain).display = self.query_one("#sign-details",
-                                                                            VerticalScroll).max_scroll_y > 0
-
-    def action_scroll_details(self, rows: int) -> None:
-        scroll = self.query_one("#sign-details", VerticalScroll)
-        scroll.scroll_to(y=scroll.scroll_y + rows, animate=False)
-
-
 @dataclass(frozen=True)
 class SignaturesSnapshot:
     waiting: tuple[PendingRow, ...]  # this user can sign these now
     others: tuple[PendingRow, ...]  # open, but not for this user to sign (started or signed by them, other roles)
+    details: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # id -> what it records (waiting ones)
 
 
 class SignaturesScreen(ModeScreen):
@@ -115,6 +61,7 @@ class SignaturesScreen(ModeScreen):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._waiting: dict[str, PendingRow] = {}
+        self._details: dict[str, list[tuple[str, str]]] = {}  # read with the rows; a signature checks them again
 
     def compose_body(self) -> ComposeResult:
         yield Plain(t("signatures_intro"), classes="intro")
@@ -124,10 +71,13 @@ class SignaturesScreen(ModeScreen):
     def load(self, session: Session, activity: LedgerActivity) -> SignaturesSnapshot:
         waiting = ledger_status(session).waiting
         mine = {row.id for row in waiting}
-        return SignaturesSnapshot(waiting, tuple(row for row in open_pending(session.state) if row.id not in mine))
+        state = session.state
+        details = {row.id: pending.details(state, state.pending[row.id], session.user) for row in waiting}
+        return SignaturesSnapshot(waiting, tuple(row for row in open_pending(state) if row.id not in mine), details)
 
     def show(self, snapshot: SignaturesSnapshot) -> None:
         self._waiting = {row.id: row for row in snapshot.waiting}
+        self._details = snapshot.details
         self.query_one("#waiting", TablePanel).show_rows(pending_rows(snapshot.waiting, wide=True))
         self.query_one("#others", TablePanel).show_rows(pending_rows(snapshot.others, wide=True))
         self.refresh_bindings()  # "approve" is dimmed while nothing waits
@@ -153,7 +103,11 @@ class SignaturesScreen(ModeScreen):
     def confirm_and_sign(self, row: PendingRow) -> None:
         """Read what the action records, ask for confirmation showing it, then sign in a worker
         (which refuses it if it no longer waits, or if what it records changed meanwhile)."""
-        self.read_details(row)
+        lines = self._details.get(row.id)
+        if lines is not None and self._waiting.get(row.id) == row:
+            self.on_signatures_screen_details(self.Details(row, lines, None))
+        else:  # not read with the rows yet (the palette asks before this screen has loaded)
+            self.read_details(row)
 
     @work(thread=True, exclusive=True, group="sign-details")
     def read_details(self, row: PendingRow) -> None:
@@ -182,8 +136,8 @@ class SignaturesScreen(ModeScreen):
             if approved:
                 self.sign(row.id, seen)
 
-        self.app.push_screen(SignConfirmScreen(t("confirm_sign_title", id=row.id), head,
-                                               pending.detail_lines(seen)), answered)
+        self.app.push_screen(ConfirmScreen(t("confirm_sign_title", id=row.id), head, pending.detail_lines(seen),
+                                           t("sign_details_title")), answered)
 
     @work(thread=True, exclusive=True, group="sign")
     def sign(self, action_id: str, seen: list[tuple[str, str]] | None = None) -> None:

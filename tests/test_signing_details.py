@@ -21,7 +21,8 @@ from jz_tui.apps.app import make_app
 from jz_tui.rules import pending_details
 from jz_tui.services import ballots, checkin, draw, pending, sheets, tally_secrecy
 from jz_tui.services.roster import request_disqualify
-from screens.signatures import SignaturesScreen, SignConfirmScreen
+from screens.confirm import ConfirmScreen
+from screens.signatures import SignaturesScreen
 from screens.widgets import Plain, TablePanel
 from storage.errors import JzError
 from tests._session_helpers import Hall
@@ -158,7 +159,7 @@ def test_jz_sign_list_prints_the_figures(kind, test_vault, tmp_path, jz):
 # ---------------------------------------------------------------------- the signatures screen
 
 
-async def confirm_on_screen(pilot, action_id: str) -> SignConfirmScreen:
+async def confirm_on_screen(pilot, action_id: str) -> ConfirmScreen:
     """F8, the action's row, Enter: the confirmation, once its lines are read."""
     await pilot.press("f8")
     await settle(pilot)
@@ -170,11 +171,11 @@ async def confirm_on_screen(pilot, action_id: str) -> SignConfirmScreen:
     await pilot.press("enter")
     await settle(pilot)
     confirm = pilot.app.screen
-    assert isinstance(confirm, SignConfirmScreen)
+    assert isinstance(confirm, ConfirmScreen)
     return confirm
 
 
-def shown_text(confirm: SignConfirmScreen) -> str:
+def shown_text(confirm: ConfirmScreen) -> str:
     return "\n".join(str(p.content) for p in confirm.query(Plain))
 
 
@@ -191,7 +192,7 @@ async def test_the_confirmation_shows_what_signing_records(kind, test_vault, tmp
         text = shown_text(confirm)
         for figure in case.figures:
             assert figure in text, (figure, text)
-        assert [str(p.content) for p in confirm.query(".sign-detail")] == pending.detail_lines(shown_lines)
+        assert [str(p.content) for p in confirm.query(".confirm-detail")] == pending.detail_lines(shown_lines)
         assert confirm.query_one("#yes", Button).region.bottom <= SIZE[1]  # the buttons stay on screen
         await pilot.press("y")
         await settle(pilot)
@@ -233,8 +234,8 @@ async def test_a_long_record_scrolls_and_the_figures_can_be_read(test_vault, tmp
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot, "t2")
         confirm = await confirm_on_screen(pilot, action.id)
-        scroll = confirm.query_one("#sign-details")
-        assert scroll.max_scroll_y > 0 and confirm.query_one("#sign-scroll-hint").display
+        scroll = confirm.query_one("#confirm-details")
+        assert scroll.max_scroll_y > 0 and confirm.query_one("#confirm-scroll-hint").display
         await pilot.press("pagedown", "pagedown", "pagedown")
         await pilot.pause()
         assert scroll.scroll_y == scroll.max_scroll_y

@@ -106,6 +106,8 @@ def _announce(state: SessionState, params: Mapping[str, Any], names: bool) -> li
     lines = [Line("sign_label_number", "sign_value_text", {"value": params.get("number") or label(state, code)})]
     if names:
         lines += _candidate_lines(state, code, True)
+    # the result first: the figure the hall hears, on the first screenful; then how it was reached
+    lines.append(Line("sign_label_result", "sign_value_text", {"value": _money(params["result"])}))
     dropped = list(params.get("dropped", ()))
     marks = dict(zip(dropped, (HIGH, LOW), strict=False))
     for position, sheet in enumerate(params["sheets"], start=1):
@@ -120,7 +122,6 @@ def _announce(state: SessionState, params: Mapping[str, Any], names: bool) -> li
                   ("gymnastics", True): "announce_view_method_gymnastics"}.get(
         (method, extremes), "announce_view_method_gymnastics_all")
     lines.append(Line("sign_label_method", method_key))
-    lines.append(Line("sign_label_result", "sign_value_text", {"value": _money(params["result"])}))
     expected = announcement(state, code, rules_of_state(state))
     if code in state.scoring.announced:
         lines.append(Line("sign_label_warning", "sign_value_already_announced"))
