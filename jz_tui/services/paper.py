@@ -21,6 +21,7 @@ key's fingerprint and the ledger head they were made from, as text and as a QR c
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from jz_tui.i18n import language, t, t_or
@@ -28,10 +29,11 @@ from jz_tui.rules.democratic import percent_text
 from jz_tui.rules.settings import rules_from
 from jz_tui.services import ballots, public_view, publication, ranking_table, sheets
 from jz_tui.services.session import Session
+from storage import crypto
 from storage.errors import AuthorityError, JzError
 from storage.files import private_dir
 from storage.ledger import short_hash
-from storage.projection import SessionState
+from storage.projection import PendingAction, SessionState
 
 FORMS = ("sheet", "ballot", "tally", "summary", "notice")
 PRINTERS = {
@@ -183,15 +185,45 @@ def _ballot(session: Session, post: str | None, _candidate: str | None, count: i
                   rows, [0.7, 1.6, 1.6, 2.6, 1.4, 1.4, 1.5], height=24)
     copies = ballot_copies(state, post, count)
     page = Page(t("paper_title_ballot"), [_session_line(state), _post_line(state, post)],
-                [t("paper_ballot_instructions"), table, t("paper_ballot_return")], [], [t("paper_footer_blank")])
+                [t("paper_ballot_instructions"), table, t("paper_ballot_return")])
     return Form("ballot", t("paper_title_ballot"), [page] * copies)
 
 
-def _signers(state: SessionState, action: str, key: str, value: str) -> list[tuple[str, str]]:
-    for pending in state.pending.values():
-        if pending.action == action and pending.params.get(key) == value and pending.done:
-            return list(pending.signatures)  # the one who asked signed by asking
-    return []
+def rule_percent(value: Decimal) -> str:
+    """A rule's fraction as the percentage it says, every digit kept and no more: 0.30 is 30%."""
+    return f"{(Decimal(value) * 100).normalize():f}%"
+
+
+def _done(state: SessionState, action: str, post: str) -> list[PendingAction]:
+    """The actions of this kind about the post that took effect, in the order they did."""
+    done = [p for p in state.pending.values() if p.action == action and p.params.get("post") == post and p.done]
+    return sorted(done, key=lambda p: p.done_seq or 0)
+
+
+def ledger_signatures(session: Session, action: PendingAction) -> dict[str, int]:
+    """The event each signature of an action was recorded at: its starter's ``pending.create``,
+    each other signer's ``pending.sign`` (read from the ledger: the state keeps who, not where)."""
+    seqs = {action.created_by: action.created_seq}
+    signers = {user for user, _ in action.signatures} - set(seqs)
+    set_aside = {r.seq for r in session.state.rejected}
+    last = action.done_seq if action.done_seq is not None else session.state.seq
+    for event in session.vault.events(action.created_seq):
+        if event.seq > last or not signers:
+            break
+        if event.kind != "pending.sign" or event.actor not in signers or event.seq in set_aside:
+            continue
+        try:
+            data = session.record_of(event).data
+        except (crypto.CryptoError, ValueError, KeyError):
+            continue  # a body this user cannot open: that signature is shown without its event
+        if isinstance(data, dict) and data.get("id") == action.id:
+            seqs[event.actor] = event.seq
+            signers.discard(event.actor)
+    return seqs
+
+
+def _signed(seqs: dict[str, int], user: str) -> str:
+    return t("paper_signed", seq=seqs[user]) if user in seqs else t("paper_signed_somewhere")
 
 
 def _tally(session: Session, post: str | None, _candidate: str | None, _count: int | None) -> Form:
@@ -206,6 +238,7 @@ def _tally(session: Session, post: str | None, _candidate: str | None, _count: i
     if tally.closed is None and tally.opened is None:
         raise JzError("tally_not_open", post=post)
     record = tally.closed or ballots.close_record(state, post)
+    rules = rules_from(state.roster.settings)
     names = {c.code: c.name for c in state.roster.candidates_of(post)}
     rows = []
     for entry in record["candidates"]:
@@ -219,17 +252,31 @@ def _tally(session: Session, post: str | None, _candidate: str | None, _count: i
              t("paper_line_box", box=box.id, seal_no=box.seal_no, seal=seal),
              t("paper_line_reconcile", issued=record["issued"], returned=record["returned"], valid=record["valid"],
                void=record["void"], electronic=record["electronic"])]
+    if record.get("withdrawn") is not None:  # entries taken out before the close: neither valid nor void
+        lines.append(t("paper_line_withdrawn", withdrawn=record["withdrawn"]))
+    for override in _done(state, "tally.override", post):
+        seqs = ledger_signatures(session, override)
+        signers = [user for user, _ in override.signatures if user != override.created_by]
+        lines.append(t("paper_line_override", reason=override.reason,
+                       starter=t("paper_event_of", user=override.created_by, seq=override.created_seq),
+                       signers=t("paper_list_sep").join(
+                           t("paper_event_of", user=u, seq=seqs[u]) if u in seqs else u for u in signers)))
     if tally.closed is None:
         lines.insert(0, t("paper_tally_draft"))
     table = Table([t("paper_col_code"), t("paper_col_name"), t("paper_mark_satisfied"), t("paper_mark_basic"),
                    t("paper_mark_dissatisfied"), t("paper_col_blank"), t("paper_col_score"), t("paper_col_rate")],
                   rows, [1.8, 1.8, 1, 1.2, 1.1, 1, 1.2, 1.2])
-    signed = {user for user, _ in _signers(state, "tally.close", "post", post)}
-    signatures = [t("paper_sign_officer", user=o, signed=t("paper_signed") if o in signed else "") for o in box.officers]
-    supervisors = sorted(u for u, role in _signers(state, "tally.close", "post", post) if role == "supervisor")
-    signatures += [t("paper_sign_supervisor", user=u) for u in supervisors] or [t("paper_sign_supervisor_blank")]
+    closes = _done(state, "tally.close", post) if tally.closed is not None else []
+    close = closes[-1] if closes else None
+    seqs = ledger_signatures(session, close) if close is not None else {}
+    signed = {user for user, _ in close.signatures} if close is not None else set()
+    signatures = [t("paper_sign_officer", user=o, signed=_signed(seqs, o) if o in signed else "") for o in box.officers]
+    supervisors = [u for u, role in (close.signatures if close is not None else []) if role == "supervisor"]
+    signatures += [t("paper_sign_supervisor", user=u, signed=_signed(seqs, u)) for u in supervisors] \
+        or [t("paper_sign_supervisor_blank")]
     footer, qr = _record_footer(session, "tally")
-    page = Page(t("paper_title_tally"), lines, [table, t("paper_tally_note")], signatures, footer, qr)
+    page = Page(t("paper_title_tally"), lines,
+                [table, t("paper_tally_note", threshold=rule_percent(rules.dissatisfied_max))], signatures, footer, qr)
     return Form("tally", t("paper_title_tally"), [page], head=state.head_hash.hex())
 
 
@@ -326,12 +373,12 @@ def _notice(session: Session, post: str | None, _candidate: str | None, _count: 
 
 def write(session: Session, form: str, out: str | Path, post: str | None = None, candidate: str | None = None,
           count: int | None = None) -> Form:
-    """Build the form and draw it into ``out`` (a PDF); a refusal writes nothing."""
+    """Build the form and draw it into ``out`` (a PDF); a refusal writes nothing. The form is
+    returned as drawn: one page a sheet (a page too long for one is split), so ``len(pages)``
+    is the number of pages written."""
     from jz_tui.services import pdf  # noqa: PLC0415 - reportlab is loaded only to print
 
-    built = build(session, form, post, candidate, count)
-    pdf.draw(built, Path(out))
-    return built
+    return pdf.draw(build(session, form, post, candidate, count), Path(out))
 
 
 def default_path(vault_path: str | Path, form: str, post: str | None = None, candidate: str | None = None,
@@ -343,4 +390,5 @@ def default_path(vault_path: str | Path, form: str, post: str | None = None, can
     return folder / f"{form}-{what}-{seq}.pdf"
 
 
-__all__ = ["BOX", "FORMS", "PRINTERS", "Form", "Page", "Table", "build", "check_printer", "default_path", "write"]
+__all__ = ["BOX", "FORMS", "PRINTERS", "Form", "Page", "Table", "build", "check_printer", "default_path",
+           "ledger_signatures", "rule_percent", "write"]
