@@ -338,3 +338,26 @@ def test_chinese_lines(test_vault, tmp_path):
     i18n.set_language("zh")
     text = "\n".join(pending.detail_lines(pending.details(state, state.pending[case.action_id], "t2")))
     assert "发出选票：5" in text and "有效票：4" in text and "废票：1" in text
+
+
+def test_a_preview_before_starting_is_what_the_started_action_shows(test_vault, tmp_path):
+    """A screen confirming the start of an action can show the same lines (``pending.preview``)."""
+    from jz_tui.rules.interview import announcement
+    from jz_tui.rules.settings import rules_of_state
+
+    case = make_case("announce", test_vault, tmp_path)
+    state = case.hall.state
+    action = state.pending[case.action_id]
+    code = action.params["candidate"]
+    # the announcement as it would be started, on a state where it is not pending yet
+    assert announcement(state, code, rules_of_state(state)) == action.params
+    assert pending.preview(state, "announce", action.params, "scorer") == pending.details(state, action, "scorer")
+
+
+def test_jz_sign_prints_what_it_signed(test_vault, tmp_path, jz):
+    case = make_case("candidate.disqualify", test_vault, tmp_path)
+    signed = jz("sign", test_vault.path, case.action_id, user="sup")
+    assert signed.returncode == 0, signed.stderr
+    assert "taken effect" in signed.stdout and "Reason recorded: canvassing votes" in signed.stdout
+    as_json = jz("sign", test_vault.path, "--list", "--json", user="sup")
+    assert json.loads(as_json.stdout) == []

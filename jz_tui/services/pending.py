@@ -75,7 +75,14 @@ def open_actions(state: SessionState) -> list[PendingAction]:
 
 
 def details(state: SessionState, action: PendingAction, viewer: str) -> list[tuple[str, str]]:
-    """What ``action`` will record, as (label, value) lines in words, as ``viewer`` may see them.
+    """What ``action`` will record, as (label, value) lines in words, as ``viewer`` may see them
+    (:func:`preview` of its kind and parameters)."""
+    return preview(state, action.action, action.params, viewer)
+
+
+def preview(state: SessionState, action: str, params: dict[str, Any], viewer: str) -> list[tuple[str, str]]:
+    """What an action of kind ``action`` with ``params`` would record, as (label, value) lines in
+    words, as ``viewer`` may see them: for a confirmation before it is started, too.
 
     The lines are :func:`jz_tui.rules.pending_details.details`; a post's partial counts are
     :data:`~jz_tui.services.tally_secrecy.WITHHELD` for a viewer who may not see them (the same
@@ -84,12 +91,12 @@ def details(state: SessionState, action: PendingAction, viewer: str) -> list[tup
     user = state.users.get(viewer)
     names = user is None or user.role != "examiner"
     shown = []
-    for line in pending_details.details(state, action.action, action.params, names=names):
-        params, value = dict(line.params), line.value
+    for line in pending_details.details(state, action, params, names=names):
+        figures, value = dict(line.params), line.value
         if line.secret and not tally_secrecy.may_see_count(state, viewer, line.counts_of):
-            params.update({name: tally_secrecy.WITHHELD for name in line.secret}, withheld=tally_secrecy.WITHHELD)
+            figures.update({name: tally_secrecy.WITHHELD for name in line.secret}, withheld=tally_secrecy.WITHHELD)
             value = line.withheld or value
-        shown.append((t(line.label, **params), t(value, **params)))
+        shown.append((t(line.label, **figures), t(value, **figures)))
     return shown
 
 
