@@ -252,6 +252,19 @@ def test_a_changed_number_in_the_xlsx_is_caught_and_an_untouched_one_passes(long
     assert len(problems) == 1 and "100.01" in problems[0]["message"] and "100.00" in problems[0]["message"]
 
 
+def test_a_workbook_opened_and_saved_again_in_libreoffice_still_checks(long_files, tmp_path):
+    """A clerk opens the notice, looks, saves: types, formats, the hidden sheet and the page
+    setup survive, and jz verify --export still reads the same text."""
+    saved = soffice(long_files["xlsx"], "xlsx", tmp_path / "saved")
+    checked = run_jz("verify", long_files["vault"], "--export", saved, "--json", passphrase=long_files["passphrase"])
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    workbook = load_workbook(saved)
+    assert [s.sheet_state for s in workbook] == ["visible", "hidden"]
+    sheet = workbook["公示"]
+    assert sheet.print_title_rows == "$1:$2" and sheet.page_setup.orientation == "landscape"
+    assert sheet["A3"].value == "0012" and sheet["F3"].number_format == "0.00"
+
+
 def test_a_csv_written_with_its_head_above_the_table_is_still_read(long_files, tmp_path):
     """Files published before the header came first keep their six ``#`` rows on top."""
     lines = list(csv.reader(long_files["csv"].read_text(encoding="utf-8-sig").splitlines()))
@@ -285,7 +298,7 @@ def test_the_demo_xlsx_prints_on_one_a4_landscape_page_with_every_score(demo_fil
         assert in_order(line, [row[0], row[2], row[3], *numbers]), (row, line)  # "86.00", never "86"
     for hidden in ("admin_fingerprint", "vault_id", "head_seq", notice["meta"]["vault_id"], notice["meta"]["head"]):
         assert hidden not in text  # the jz sheet is not printed
-    assert "第 1 页，共 1 页" in text
+    assert "第 1 页，共 1 页" in text and notice["meta"]["admin_fingerprint"] in text
 
 
 def test_sixty_candidates_print_on_two_pages_with_the_header_on_each(long_files, tmp_path):
@@ -298,6 +311,8 @@ def test_sixty_candidates_print_on_two_pages_with_the_header_on_each(long_files,
         header_line = next(line for line in text.splitlines() if notice["header"][0] in line)
         assert in_order(header_line, notice["header"]), number
         assert f"第 {number} 页，共 2 页" in text
+        assert notice["meta"]["admin_fingerprint"] in text  # each page says where it came from, to be checked
+        assert f"第 {notice['meta']['head_seq']} 号事件（链头 {notice['meta']['head'][:12]}）" in text
         assert "admin_fingerprint" not in text and "vault_id" not in text
     both = "\n".join(pages)
     written = notice["header"].index(t("stage_written", lang=LANG))

@@ -1,5 +1,5 @@
 """The public notice as files: writing it as xlsx, csv, html or json, and reading a
-published file back (for ``jz export --check``). What the notice holds is
+published file back (for ``jz verify --export``). What the notice holds is
 :func:`jz_tui.services.publication.build_notice`'s; this module only lays it out."""
 
 from __future__ import annotations
@@ -74,12 +74,12 @@ def column_kinds(notice: Notice) -> list[str]:
 
 def typed_cell(kind: str, text: str) -> tuple[object, str]:
     """The value a spreadsheet cell holds and its number format: a score as a number shown with
-    its own decimals ("87.70" is 87.7 shown as 0.00), a rank as an integer, anything else (an
-    empty cell of a number column aside) as text."""
+    its own decimals ("87.70" is 87.7 shown as 0.00), a rank as an integer, an empty cell as a
+    blank one, anything else as text (a code such as "0012", a name beginning with "=")."""
     if kind == "score" and _DECIMAL.fullmatch(text):
         decimals = len(text.partition(".")[2])
         return (float(text) if decimals else int(text)), ("0." + "0" * decimals if decimals else "0")
-    if kind == "rank" and text.isdigit():
+    if kind == "rank" and _INTEGER.fullmatch(text):
         return int(text), "0"
     if text == "":
         return None, "@" if kind == "text" else "General"  # a blank cell, which a sort puts last
@@ -102,6 +102,7 @@ def cell_text(value: object, number_format: str) -> str:
 
 
 _DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+_INTEGER = re.compile(r"[0-9]+")
 _FIXED = re.compile(r"0(?:\.(0+))?")
 
 
@@ -174,8 +175,11 @@ def _write_xlsx(notice: Notice, out: Path) -> None:
     sheet.print_options.horizontalCentered = True
     sheet.page_margins.left = sheet.page_margins.right = 0.4
     sheet.page_margins.top = sheet.page_margins.bottom = 0.6
-    sheet.oddFooter.center.text = t("sheet_page_footer", lang=lang)
-    sheet.oddFooter.center.size = 9
+    # every printed page says where it came from (as the HTML notice's footer) and which page it is
+    sheet.oddFooter.left.text = _footer_text(notice).replace("&", "&&")
+    sheet.oddFooter.left.size = 7
+    sheet.oddFooter.right.text = t("sheet_page_footer", lang=lang)
+    sheet.oddFooter.right.size = 8
 
     meta = workbook.create_sheet(META_SHEET)  # for jz verify --export: kept, never printed
     for key in META_KEYS:
@@ -199,6 +203,12 @@ def qr_text(meta: dict[str, str]) -> str:
     return f"JZ-NOTICE:{meta['admin_fingerprint'].replace(' ', '')}:{meta['head_seq']}:{meta['head']}"
 
 
+def _footer_text(notice: Notice) -> str:
+    meta = notice.meta
+    return t("notice_footer", lang=meta["lang"], fingerprint=meta["admin_fingerprint"], seq=meta["head_seq"],
+             head=short_hash(bytes.fromhex(meta["head"])))
+
+
 def _write_html(notice: Notice, out: Path) -> None:
     e = html.escape
     lang = notice.meta["lang"]
@@ -218,8 +228,7 @@ footer {{ margin-top: 6mm; font-size: 9pt; display: flex; gap: 6mm; align-items:
 <h1>{e(notice.meta['session'])} {e(t('notice_title', lang=lang))}</h1>
 <table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>
 <footer><img src="{_qr_data_uri(qr_text(notice.meta))}" alt="QR">
-<div>{e(t('notice_footer', lang=lang, fingerprint=notice.meta['admin_fingerprint'],
-                 seq=notice.meta['head_seq'], head=short_hash(bytes.fromhex(notice.meta['head']))))}</div></footer>
+<div>{e(_footer_text(notice))}</div></footer>
 </body></html>
 """, encoding="utf-8")
 
