@@ -246,8 +246,8 @@ def test_spent_and_forged_slips_are_refused(hall):
     forged = "ABCD-EFGH-JKMN" if codes[1] != "ABCD-EFGH-JKMN" else "NMKJ-HGFE-DCBA"
     refused("token_unknown", ballots.cast, kiosk, box_id, forged, {"A": "DDD"})
     refused("token_unknown", ballots.cast, kiosk, box_id, foreign[0], {"A": "DDD"})  # a slip of another box
-    refused("ballot_bad_marks", ballots.cast, kiosk, box_id, codes[1], {"A": "SS"})
-    refused("ballot_bad_marks", ballots.cast, kiosk, box_id, codes[1], {})
+    refused("ballot_post_bad_marks", ballots.cast, kiosk, box_id, codes[1], {"A": "SS"})
+    refused("ballot_post_bad_marks", ballots.cast, kiosk, box_id, codes[1], {})
     assert hall.tv.vault.head() == head
     conn = sqlite3.connect(hall.tv.path)
     assert conn.execute("SELECT count(*) FROM held_ballots").fetchone()[0] == 1
@@ -394,11 +394,13 @@ def test_reconciliation_mismatch_blocks_close_until_a_supervisor_signs_an_overri
     assert (action.params["returned"], action.params["valid"], action.params["void"]) == (10, 8, 1)
 
 
-def test_more_returned_than_issued_blocks_close(hall):
+def test_more_returned_than_issued_is_refused_at_the_opening(hall):
+    """A typing error, refused before it is recorded (issue 21); the figures can be corrected until
+    the first ballot is entered (tests/test_tally_corrections.py)."""
     hall.box(["B"])
-    hall.paper("B", ["SS"] * 4, issued=3, returned=4)
-    refused("tally_returned_over_issued", ballots.request_close, hall.s("t1"), "B")
-    pending.sign(hall.s("sup"), ballots.request_override(hall.s("t2"), "B", "three extra ballots printed").id)
+    refused("box_returned_over_issued", ballots.open_box, hall.s("t1"), "B", True, "", 3, 4)
+    assert hall.state.tally.posts["B"].opened is None
+    hall.paper("B", ["SS"] * 3, issued=3, returned=3)
     assert ballots.request_close(hall.s("t1"), "B").params["issued"] == 3
 
 
@@ -486,8 +488,8 @@ def test_opening_records_the_seal(hall):
     tally = ballots.open_box(t1, "A", False, "tape lifted at one corner", 5, 5)
     assert tally.opened["seal_intact"] is False and tally.opened["note"] == "tape lifted at one corner"
     refused("tally_already_open", ballots.open_box, hall.s("t2"), "A", True, "", 5, 5)
-    refused("ballot_bad_marks", ballots.enter_ballot, t1, "A", "SS")
-    refused("ballot_bad_marks", ballots.enter_ballot, t1, "A", "SSX")
+    refused("ballot_post_bad_marks", ballots.enter_ballot, t1, "A", "SS")
+    refused("ballot_post_bad_marks", ballots.enter_ballot, t1, "A", "SSX")
     with pytest.raises(JzError):
         ballots.open_box(hall.s("t3"), "B", True, "", 1, 1)  # not an officer of this box
 
