@@ -265,6 +265,28 @@ def test_a_workbook_opened_and_saved_again_in_libreoffice_still_checks(long_file
     assert sheet["A3"].value == "0012" and sheet["F3"].number_format == "0.00"
 
 
+@pytest.mark.parametrize("case", ["typed", "untyped", "empty"])
+def test_what_is_written_reads_back_as_the_same_text(long_files, tmp_path, case):
+    """Typed or not (a notice that does not say its kinds stays text), with rows or none, and a
+    session name that reads as a formula in the title: the file reads back cell for cell."""
+    data = published(long_files)
+    notice = notice_files.Notice({**data["meta"], "session": "=HYPERLINK(1)"}, data["header"], data["rows"],
+                                 [kind_of(h) for h in data["header"]])
+    if case == "untyped":
+        notice.kinds = []
+    elif case == "empty":
+        notice.rows = []
+    for fmt in ("xlsx", "csv", "html", "json"):
+        out = tmp_path / f"notice.{fmt}"
+        notice_files.write(notice, fmt, out)
+        back = notice_files.read_notice(out)
+        assert (back.meta, back.header, back.rows) == (notice.meta, notice.header, notice.rows), fmt
+    sheet = load_workbook(tmp_path / "notice.xlsx")["公示"]
+    assert sheet["A1"].data_type == "s" and sheet["A1"].value.startswith("=HYPERLINK(1) ")
+    numbers = [c for row in sheet.iter_rows(min_row=3) for c in row if c.data_type == "n" and c.value is not None]
+    assert bool(numbers) == (case == "typed")
+
+
 def test_a_csv_written_with_its_head_above_the_table_is_still_read(long_files, tmp_path):
     """Files published before the header came first keep their six ``#`` rows on top."""
     lines = list(csv.reader(long_files["csv"].read_text(encoding="utf-8-sig").splitlines()))

@@ -162,7 +162,7 @@ def _write_xlsx(notice: Notice, out: Path) -> None:
         widest = max(display_width(line) for text in texts for line in (text.splitlines() or [""]))
         sheet.column_dimensions[get_column_letter(column)].width = min(MAX_WIDTH, max(6, widest) + 3)
 
-    sheet.freeze_panes = sheet.cell(HEADER_ROW + 1, 1)
+    sheet.freeze_panes = f"A{HEADER_ROW + 1}"  # a name, not sheet.cell(): that would make the row
     if notice.header:
         sheet.auto_filter.ref = f"A{HEADER_ROW}:{last}{max(end_row, HEADER_ROW)}"
     sheet.print_title_rows = f"{TITLE_ROW}:{HEADER_ROW}"  # title and header again on every page
@@ -308,6 +308,8 @@ def read_notice(path: str | Path) -> Notice:
             start = next((n for n, row in enumerate(sheet_rows) if sum(1 for cell in row if cell) > 1), None)
             if start is None:
                 raise ValueError("no table")
+            while len(sheet_rows) > start + 1 and not any(sheet_rows[-1]):
+                sheet_rows.pop()  # a spreadsheet may keep empty rows below the table
             return Notice(meta, sheet_rows[start], sheet_rows[start + 1:])
         if suffix in ("html", "htm"):
             parser = _TableParser()
