@@ -66,7 +66,10 @@ class RosterState:
         # signed with its issuer's own key, never with a key kept in a body every user reads
         self.ticket_keys: dict[str, list[str]] = {}
         self.checkins: dict[str, CheckIn] = {}
-        self.absent: set[str] = set()
+        self.absent: set[str] = set()  # this hall's own and those another hall's export marked absent
+        # codes whose check-in or absence came with another hall's export (hall.import): code -> hall
+        self.hall_checkins: dict[str, str] = {}
+        self.hall_absent: dict[str, str] = {}
         self.refusals: list[tuple[int, str]] = []  # (seq, reason)
         self.draws: dict[str, Draw] = {}
         self._numbers: dict[str, str] | None = None

@@ -43,10 +43,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     payload = halls.export(session, args.posts.replace("，", ",").split(","))
     path = halls.write_export(payload, args.out)
     posts = [p["code"] for p in payload["posts"]]
+    absent = halls.absent_of(payload)
     emit(args, {"file": str(path), "posts": posts, "head": payload["head"],
-                "fingerprint": payload["hall"]["fingerprint"]},
-         t("hall_exported", file=str(path), posts=", ".join(posts), seq=payload["head"]["seq"],
-           fingerprint=payload["hall"]["fingerprint"]))
+                "fingerprint": payload["hall"]["fingerprint"], "absent": absent},
+         "\n".join([t("hall_exported", file=str(path), posts=", ".join(posts), seq=payload["head"]["seq"],
+                       fingerprint=payload["hall"]["fingerprint"]),
+                     *([t("hall_export_absent", codes=", ".join(absent))] if absent else [])]))
     return 0
 
 
@@ -55,8 +57,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     payload = halls.read_export(args.file)
     hall = halls.import_export(session, payload)
     posts = [p["code"] for p in payload["posts"]]
-    emit(args, {"hall": hall, "posts": posts, "head": payload["head"]},
-         t("hall_imported", hall=hall, posts=", ".join(posts), seq=payload["head"]["seq"]))
+    absent = halls.absent_of(payload)
+    emit(args, {"hall": hall, "posts": posts, "head": payload["head"], "absent": absent},
+         "\n".join([t("hall_imported", hall=hall, posts=", ".join(posts), seq=payload["head"]["seq"]),
+                     *([t("hall_imported_absent", hall=hall, codes=", ".join(absent))] if absent else [])]))
     return 0
 
 

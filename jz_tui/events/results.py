@@ -18,6 +18,9 @@ from storage.tally_state import PostTally
 DIMENSIONS = ("德", "能", "勤", "绩", "廉")
 DECISIONS = ("appoint", "not_appoint")
 HALL_FORMAT = "jz-hall-export-v1"
+# per exported post, codes only: who checked in at the hall and who was marked absent there
+# (an export written before they travelled has neither: nobody checked in or absent)
+ATTENDANCE = ("checked_in", "absent")
 
 # ---------------------------------------------------------------------- the public view
 
@@ -112,8 +115,9 @@ def check_signature(payload: Any) -> None:
 
 def check_export(state: SessionState, hall: str | None, payload: Any) -> str:
     """An export may be recorded: intact, from a registered hall, this roster's posts and
-    candidates, results that read as scores, not stale, not claimed by another hall, not
-    scored here too. Returns the hall's name."""
+    candidates, results that read as scores, check-in and absence lists of each post's own
+    candidates that this vault's own desk does not contradict, not stale, not claimed by
+    another hall, not scored here too. Returns the hall's name."""
     check_signature(payload)
     found = state.halls.hall_of(payload["hall"]["fingerprint"])
     require(found is not None, "hall_export_foreign", fingerprint=payload["hall"]["fingerprint"])
@@ -134,6 +138,7 @@ def check_export(state: SessionState, hall: str | None, payload: Any) -> str:
         other = state.halls.claimed.get(post)
         require(other is None or other.hall == found, "hall_post_claimed", post=post, hall=other.hall if other else "")
         require(not _scored_here(state, entry), "hall_post_scored_here", post=post)
+        _attendance_agrees(state, entry)
     return found
 
 
@@ -147,6 +152,7 @@ def _posts_of(state: SessionState, payload: dict[str, Any]) -> list[str]:
         require(theirs == [c.code for c in state.roster.candidates_of(post)] and post not in posts,
                 "hall_export_roster", post=post)
         require(_results_are_scores(entry), "hall_export_results", post=post)
+        require(_attendance_is_the_posts(state, entry), "hall_export_attendance", post=post)
         posts.append(post)
     require(bool(posts), "hall_no_posts")
     return posts
@@ -165,6 +171,35 @@ def _results_are_scores(entry: dict[str, Any]) -> bool:
                if c.get("rate_exact") is not None):
             return False
     return all(_is_decimal(score, Decimal(100)) for score in scores)
+
+
+def attendance(entry: dict[str, Any], key: str) -> list[str]:
+    """A post's check-in (``checked_in``) or absence (``absent``) list in an export."""
+    return entry.get(key, [])
+
+
+def _attendance_is_the_posts(state: SessionState, entry: dict[str, Any]) -> bool:
+    """The post's check-in and absence lists name only its own candidates, each once, nobody
+    both checked in and absent, and nobody absent who has an interview result."""
+    ours = {c.code for c in state.roster.candidates_of(entry["code"])}
+    lists = [attendance(entry, key) for key in ATTENDANCE]
+    for codes in lists:
+        if not isinstance(codes, list) or not all(isinstance(c, str) and c in ours for c in codes) \
+                or len(set(codes)) != len(codes):
+            return False
+    checked_in, absent = (set(codes) for codes in lists)
+    scored = {c["code"] for c in entry["candidates"] if c.get("interview") is not None}
+    return not (checked_in & absent) and not (absent & scored)
+
+
+def _attendance_agrees(state: SessionState, entry: dict[str, Any]) -> None:
+    """What the hall says of who came does not contradict this vault's own check-in desk."""
+    roster = state.roster
+    for code in attendance(entry, "absent"):
+        require(code not in roster.checkins, "hall_attendance_conflict", code=code, post=entry["code"])
+    for code in attendance(entry, "checked_in"):
+        require(code not in roster.absent or code in roster.hall_absent, "hall_attendance_conflict",
+                code=code, post=entry["code"])
 
 
 def _is_decimal(text: Any, high: Decimal) -> bool:
@@ -189,18 +224,35 @@ def _check_hall_import(state: SessionState, record: Record) -> None:
 
 
 def _apply_hall_import(state: SessionState, record: Record) -> None:
-    """Another hall's announcements and closed tallies, as signed there, marked with the hall."""
+    """Another hall's announcements, closed tallies and who came, as signed there, marked with the hall."""
     export: dict[str, Any] = record.data["export"]
     hall = record.data["hall"]
     head_seq = int(export["head"]["seq"])
     state.halls.imports[hall] = HallImport(export["hall"]["vault_id"], head_seq, export["head"]["hash"])
     for post in export["posts"]:
         state.halls.claimed[post["code"]] = PostClaim(hall, head_seq)
+        _apply_attendance(state, hall, post)
         for entry in post["candidates"]:
             if entry.get("interview") is not None:
                 state.scoring.announced[entry["code"]] = {**entry["interview"], "hall": hall}
         if post.get("tally") is not None:
             state.tally.posts[post["code"]] = PostTally(post["code"], "", closed={**post["tally"], "hall": hall})
+
+
+def _apply_attendance(state: SessionState, hall: str, post: dict[str, Any]) -> None:
+    """The hall's check-ins and absences of the post replace those of its earlier export; the
+    absent join this vault's own (``roster.absent``), where the ranking and the board look."""
+    roster = state.roster
+    for member in roster.candidates_of(post["code"]):
+        roster.hall_checkins.pop(member.code, None)
+        if roster.hall_absent.pop(member.code, None) is not None:
+            roster.absent.discard(member.code)
+    for code in attendance(post, "checked_in"):
+        roster.hall_checkins[code] = hall
+    for code in attendance(post, "absent"):
+        if code not in roster.absent:  # marked absent here too: this vault's own stays its own
+            roster.absent.add(code)
+            roster.hall_absent[code] = hall
 
 
 declare("hall.import", roles={"admin"}, body=obj({"hall": text(100, empty=False), "export": json_value}),

@@ -2,7 +2,8 @@
 
 A hall (its own vault, examiners and tally officers) exports what it decided for some posts:
 each candidate's announced interview result, with every sheet total and which were dropped,
-and each post's closed tally with its counts. The file carries codes, never names or ID
+each post's closed tally with its counts, and who checked in and who was marked absent (so
+the centre ranks a candidate absent at the hall as absent, not incomplete). The file carries codes, never names or ID
 numbers, and is signed by the hall's admin key; anyone can check it without a passphrase.
 The central vault registers each hall's admin key fingerprint beforehand (``hall.add``) and
 records an accepted export whole (``hall.import``), so ``jz verify`` can check it again.
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jz_tui.events.results import HALL_FORMAT, check_export, check_signature  # noqa: F401  (check_signature: re-exported)
+from jz_tui.events.results import HALL_FORMAT, attendance, check_export, check_signature  # noqa: F401  (check_signature: re-exported)
 from jz_tui.events.results import signed_part as _signed_part
 from jz_tui.display import shown_json
 from jz_tui.i18n import t
@@ -24,6 +25,7 @@ from storage import crypto, ledger
 from storage.errors import JzError
 from storage.files import private_file
 from storage.projection import SessionState
+from storage.roster_state import Candidate
 
 FORMAT = HALL_FORMAT
 MAX_EXPORT_BYTES = 20_000_000
@@ -54,11 +56,13 @@ def export(session: Session, posts: list[str]) -> dict[str, Any]:
             raise JzError("post_unknown", post=post)
         tally = state.tally.posts.get(post)
         closed = tally.closed if tally is not None and not (tally.closed or {}).get("hall") else None
+        members = state.roster.candidates_of(post)
         entries.append({
             "code": post,
             "candidates": [{"code": c.code, "interview": _own(state.scoring.announced.get(c.code))}
-                           for c in state.roster.candidates_of(post)],
+                           for c in members],
             "tally": closed,
+            **_own_attendance(state, members),
         })
     vault = session.vault
     seq, head = vault.head()
@@ -74,9 +78,22 @@ def export(session: Session, posts: list[str]) -> dict[str, Any]:
     return {**body, "signature": session.identity.sign(_signed_part(body)).hex()}
 
 
+def _own_attendance(state: SessionState, members: list[Candidate]) -> dict[str, list[str]]:
+    """Who checked in at this hall's desk and who was marked absent here (codes only; another
+    hall's, imported here, is that hall's to export)."""
+    roster = state.roster
+    return {"checked_in": [c.code for c in members if c.code in roster.checkins],
+            "absent": [c.code for c in members if c.code in roster.absent and c.code not in roster.hall_absent]}
+
+
 def _own(announced: dict[str, Any] | None) -> dict[str, Any] | None:
     """This hall's own announcement (an imported one is another hall's to export)."""
     return None if announced is None or announced.get("hall") else announced
+
+
+def absent_of(payload: dict[str, Any]) -> list[str]:
+    """The codes an export marks absent, post by post (none in an export written before absence travelled)."""
+    return [code for entry in payload["posts"] for code in attendance(entry, "absent")]
 
 
 def write_export(payload: dict[str, Any], path: str | Path) -> Path:
