@@ -81,6 +81,19 @@ def test_wrapped_lines_never_begin_with_a_closing_mark_nor_end_with_an_opening_o
             assert line[-1] not in pdf.CANNOT_END, (number, lines)
 
 
+@settings(max_examples=150, deadline=None)
+@given(texts.filter(str.strip), st.integers(min_value=60, max_value=300))
+def test_reportlab_lays_out_the_lines_as_broken_and_breaks_them_no_further(text, width):
+    style = pdf._styles()["cell"]
+    paragraph = pdf.Text(text, style)
+    paragraph.wrap(width, 10_000)
+    laid_out = [" ".join(line[1]) if paragraph.blPara.kind == 0  # one style: (space left, words)
+                else "".join(getattr(frag, "text", "") for frag in line.words).strip()
+                for line in paragraph.blPara.lines]
+    broken = pdf.wrap_text(text, width - pdf.SLACK, style.fontName, style.fontSize)
+    assert [re.sub(" +", " ", line) for line in laid_out] == [re.sub(" +", " ", line) for line in broken]
+
+
 def test_a_comma_takes_the_character_before_it_to_the_next_line():
     font = pdf.font_name()
     text = "计票人、监票人、监督员签字确认"

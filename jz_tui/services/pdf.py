@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import os
+import re
 import tempfile
 import unicodedata
 from collections.abc import Iterator
@@ -114,6 +115,9 @@ def _styles() -> dict[str, ParagraphStyle]:
 # ---------------------------------------------------------------------- breaking lines (禁则)
 
 
+_OTHER_SPACE = re.compile(r"[^\S\n]")
+
+
 def _wide(ch: str) -> bool:
     """A character set on its own (Chinese, Japanese, full-width marks): a line may break beside it."""
     return unicodedata.east_asian_width(ch) in ("W", "F")
@@ -162,7 +166,7 @@ def wrap_text(text: str, width: float, font: str, size: float, words: bool = Fal
     A line breaks at the last place allowed that fits; a word wider than the line (a long
     code, a run of marks) is broken where 禁则 still allows it, else where it must."""
     lines: list[str] = []
-    for part in text.split("\n"):
+    for part in _OTHER_SPACE.sub(" ", text).split("\n"):  # a tab is a space, as reportlab sets it
         lines += _wrap_one(part, width, font, size, words) or [""]
     return lines if any(lines) else []
 
@@ -195,7 +199,7 @@ def widest_unit(text: str, font: str, size: float, words: bool = False) -> float
     """The width of the widest piece of ``text`` no line break may cut (a word, a mark with
     the character it holds on to)."""
     widest = 0.0
-    for part in text.split("\n"):
+    for part in _OTHER_SPACE.sub(" ", text).split("\n"):
         breaks = _Breaks(part, font, size, words)
         start = breaks.after[0]
         for i in range(start + 1, len(part) + 1):
