@@ -178,6 +178,15 @@ def test_the_tally_record_states_the_rules_threshold_and_every_override(hall, tm
     assert re.search(r"(收回5张|returned5)", text) and re.search(r"(有效4张|valid4)", text)
 
 
+def test_entries_withdrawn_are_printed_when_the_record_counts_them(hall):
+    session = hall.s("sup")
+    lines = paper.build(session, "tally", "A01").pages[0].lines
+    assert not any("withdrawn" in line for line in lines)  # the record says nothing of withdrawals
+    session.state.tally.posts["A01"].closed["withdrawn"] = 1  # a record that counts them
+    lines = paper.build(session, "tally", "A01").pages[0].lines
+    assert "Entries withdrawn: 1 (counted neither valid nor void)" in lines
+
+
 def test_a_record_without_an_override_names_none(tmp_path):
     i18n.set_language("zh")
     tv = make_test_vault(tmp_path / "session.jz")
