@@ -15,14 +15,26 @@ from storage.projection import SessionState
 from storage.scoring_state import CONFIRMED, REJECTED, SUBMITTED, WITHDRAWN, Sheet
 
 _SCORE = decimal(Decimal(0), Decimal(100), places=2)
+_IMPORTED = decimal(Decimal(0), Decimal(1000), places=2)  # within the stage's full mark: checked below
+
+
+def importable(rules: Rules, stage: str) -> bool:
+    """A stage whose scores come from a file: active, and neither computed here (interview, democratic)."""
+    return stage in rules.active_stages and stage not in ("interview", "democratic")
 
 
 def _check_written(state: SessionState, record: Record) -> None:
     data = record.data
     stage = data["stage"]
-    require(stage in rules_of(state).stages and stage not in ("interview", "democratic"),
-            "stage_not_importable", stage=stage)
+    rules = rules_of(state)
+    require(importable(rules, stage), "stage_not_importable", stage=stage)
     require(bool(data["scores"]), "table_empty", path="")
+    top = rules.full_mark(stage)
+    for score in [*data["scores"].values(), *(v for parts in data.get("subscores", {}).values() for v in parts.values())]:
+        require(Decimal(score) <= top, "written_over_full_mark", stage=stage, score=score, top=top)
+    names = set(rules.subscores.get(stage, ()))
+    for code, parts in data.get("subscores", {}).items():
+        require(code in data["scores"] and set(parts) <= names, "event_subscores")
     existing = state.scoring.stage_scores.get(stage, {})
     replaced = {code: existing[code] for code in data["scores"] if code in existing}
     for code in data["scores"]:
@@ -32,12 +44,16 @@ def _check_written(state: SessionState, record: Record) -> None:
 
 
 def _apply_written(state: SessionState, record: Record) -> None:
-    state.scoring.stage_scores.setdefault(record.data["stage"], {}).update(record.data["scores"])
+    stage = record.data["stage"]
+    state.scoring.stage_scores.setdefault(stage, {}).update(record.data["scores"])
+    if record.data.get("subscores"):
+        state.scoring.stage_subscores.setdefault(stage, {}).update(record.data["subscores"])
 
 
 declare("written.import", roles={"admin"},
-        body=obj({"stage": name, "scores": dict_of(name, _SCORE)},
-                 {"replaces": dict_of(name, _SCORE), "reason": text(2000)}),
+        body=obj({"stage": name, "scores": dict_of(name, _IMPORTED)},
+                 {"replaces": dict_of(name, _IMPORTED), "reason": text(2000),
+                  "subscores": dict_of(name, dict_of(text(100, empty=False), _IMPORTED, 20))}),
         check=_check_written, apply=_apply_written,
         doc="Scores of an imported stage; a score already there is replaced only as a named correction.")
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from jz_tui.rules.scoring import half_up
+from jz_tui.rules.scoring import half_up, rounded
 from jz_tui.rules.settings import Rules
 
 MARKS = {"S": "satisfied", "B": "basic", "D": "dissatisfied", "-": "blank"}
@@ -110,7 +110,7 @@ def tally_post(codes: Sequence[str], ballots: Sequence[Ballot], rules: Rules) ->
         weight_sum = sum((Fraction(w) for w, _, _ in scored), Fraction(0))
         score = _decimal(sum((Fraction(w) * s for w, s, _ in scored), Fraction(0)) / weight_sum)
         rate = _decimal(sum((Fraction(w) * r for w, _, r in scored), Fraction(0)) / weight_sum)
-        results.append(CandidateTally(code, totals, by_group if rules.groups else {}, half_up(score, rules.decimals),
+        results.append(CandidateTally(code, totals, by_group if rules.groups else {}, rounded(score, rules.places("democratic")),
                                       rate, rate > rules.dissatisfied_max))
     return results
 

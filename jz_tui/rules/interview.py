@@ -68,7 +68,7 @@ def progress(state: SessionState, code: str, rules: Rules | None = None,
     result = None
     if expected and len(confirmed) == len(expected):
         result = aggregate(rules.method, [[Decimal(v) for v in s.items] for s in confirmed],
-                           rules.drop_when_at_least, rules.decimals)
+                           rules.drop_when_at_least, rules.places("interview"))
     return CandidateProgress(
         code, len(expected), sum(1 for s in sheets.values() if s.status in (SUBMITTED, CONFIRMED)),
         len(confirmed), code in state.roster.absent, code in state.scoring.announced, result,

@@ -1,29 +1,35 @@
 """Ranking and inspection targets (DESIGN.md §2.7), as a pure function of the state.
 
-Composite = Σ(weight × stage score) / Σ weight over the stages in force, each stage score
-and the composite rounded half-up. Eligible candidates are ordered by composite, then by
-the tie-break chain; candidates still equal share a rank and carry ``tie``. With no more
-eligible candidates than ``targets_per_post`` all are targets; otherwise the top ones,
-and a tie that the cut would split is flagged ``tie_at_cut`` for the committee, never
-broken silently. When a target withdraws, the next eligible candidate moves up and
-carries ``backfill``.
+Each stage's score is rounded half-up to its own places (``stage_decimals``, else
+``ranking.decimals``; "none" leaves it unrounded). The composite is one exact computation
+over those: each weighted stage converted to the 100 scale from its full mark (unless
+``as_is``), then Σ(weight × score) / Σ weight (``composite = "average"``) or Σ(weight ×
+score) (``"sum"``), plus each added stage's points up to its cap; it is rounded once, at
+the end, to ``ranking.decimals``. Eligible candidates are ordered by composite, then (when
+``tie_break_unrounded``) by the composite before rounding, then by the tie-break chain
+(stages or their sub-scores); candidates still equal share a rank and carry ``tie``. Each
+post has ``targets_per_post`` targets, or ``targets_per_seat`` per seat: with no more
+eligible candidates than that all are targets; otherwise the top ones, and a tie that the
+cut would split is flagged ``tie_at_cut`` for the committee, never broken silently. When a
+target withdraws, the next eligible candidate moves up and carries ``backfill``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the projections ranked here; rules import no storage to run
     from storage.projection import SessionState
     from storage.roster_state import Candidate
 
-from jz_tui.rules.scoring import half_up
+from jz_tui.rules.scoring import half_up, half_up_exact, rounded
 from jz_tui.rules.settings import Rules, rules_from
 
-STATUSES = ("target", "eligible", "excluded_dissatisfaction", "excluded_min_interview", "disqualified",
-            "withdrawn", "absent", "incomplete")
+STATUSES = ("target", "eligible", "excluded_dissatisfaction", "excluded_min_interview", "excluded_interview_pass",
+            "disqualified", "withdrawn", "absent", "incomplete")
 
 
 @dataclass
@@ -35,6 +41,8 @@ class Row:
     stages: dict[str, Decimal | None]
     composite: Decimal | None
     dissatisfied_rate: Decimal | None
+    exact: Fraction | None = None  # the composite before rounding (a tie-break when the rules say so)
+    subscores: dict[str, Decimal] = field(default_factory=dict)  # "stage.part" -> its score
     status: str = "incomplete"
     rank: int | None = None
     flags: list[str] = field(default_factory=list)
@@ -60,8 +68,17 @@ def stage_scores(state: SessionState, rules: Rules, code: str) -> dict[str, Deci
         else:
             raw = state.scoring.stage_scores.get(stage, {}).get(code)
             value = Decimal(raw) if raw is not None else None
-        scores[stage] = None if value is None else half_up(value, rules.decimals)
+        scores[stage] = None if value is None else rounded(value, rules.places(stage))
     return scores
+
+
+def stage_subscores(state: SessionState, rules: Rules, code: str) -> dict[str, Decimal]:
+    """The named parts of imported stages (行测, 申论 under 笔试), as "stage.part"."""
+    parts = {}
+    for stage, names in rules.subscores.items():
+        imported = state.scoring.stage_subscores.get(stage, {}).get(code, {})
+        parts.update({f"{stage}.{part}": Decimal(imported[part]) for part in names if part in imported})
+    return parts
 
 
 def stage_halls(state: SessionState, code: str) -> dict[str, str]:
@@ -90,12 +107,26 @@ def _democratic(state: SessionState, code: str) -> tuple[Decimal | None, Decimal
     return None, None
 
 
+def exact_composite(scores: dict[str, Decimal | None], rules: Rules) -> Fraction | None:
+    """The composite before its one rounding; None while a stage in force has no score."""
+    if any(scores.get(stage) is None for stage in rules.weighted_stages):
+        return None  # an added stage (加分) nobody imported for this candidate adds nothing
+    weighted = Fraction(0)
+    for stage in rules.weighted_stages:
+        value = Fraction(scores[stage])  # type: ignore[arg-type]
+        if stage not in rules.as_is:  # "笔试成绩÷3": converted in this computation, never rounded on its own
+            value = value * 100 / Fraction(rules.full_mark(stage))
+        weighted += Fraction(rules.stages[stage]) * value
+    if rules.composite_kind == "average":
+        weighted /= sum((Fraction(rules.stages[stage]) for stage in rules.weighted_stages), Fraction(0)) or 1
+    added = sum((min(Fraction(scores[stage]), Fraction(cap)) for stage, cap in rules.added.items()  # type: ignore[arg-type]
+                 if scores.get(stage) is not None), Fraction(0))
+    return weighted + added
+
+
 def composite(scores: dict[str, Decimal | None], rules: Rules) -> Decimal | None:
-    weights = {s: rules.stages[s] for s in rules.active_stages}
-    if any(scores.get(s) is None for s in weights):
-        return None
-    total = sum((weights[s] * scores[s] for s in weights), Decimal(0))  # type: ignore[operator]
-    return half_up(total / sum(weights.values(), Decimal(0)), rules.decimals)
+    exact = exact_composite(scores, rules)
+    return None if exact is None else half_up_exact(exact, rules.decimals)
 
 
 def _base_status(state: SessionState, rules: Rules, candidate: Candidate, row: Row, uncontested: bool,
@@ -113,26 +144,31 @@ def _base_status(state: SessionState, rules: Rules, candidate: Candidate, row: R
     if row.dissatisfied_rate is not None and row.dissatisfied_rate > rules.dissatisfied_max:
         return "excluded_dissatisfaction"
     interview = row.stages.get("interview")
+    if interview is not None and rules.pass_line > 0 and interview < rules.pass_line:
+        return "excluded_interview_pass"
     if uncontested and interview is not None and interview < rules.min_if_uncontested:
         return "excluded_min_interview"
     return "eligible"
 
 
 def _sort_key(row: Row, rules: Rules) -> tuple:
-    chain = [row.stages.get(stage) or Decimal(-1) for stage in rules.tie_breaks]
-    return (row.composite, *chain)
+    chain = [(row.subscores.get(key) if "." in key else row.stages.get(key)) or Decimal(-1) for key in rules.tie_breaks]
+    unrounded = (row.exact,) if rules.tie_break_unrounded else ()
+    return (row.composite, *unrounded, *chain)
 
 
-def _rank_post(state: SessionState, rules: Rules, candidates: list[Candidate],
-               ignore_withdrawals: bool) -> list[Row]:
+def _rank_post(state: SessionState, rules: Rules, candidates: list[Candidate], ignore_withdrawals: bool,
+               cut: int) -> list[Row]:
     rows = []
     active = [c for c in candidates if c.withdrawn is None or ignore_withdrawals]
     uncontested = len(active) == 1
     for candidate in candidates:
         scores = stage_scores(state, rules, candidate.code)
         rate = _democratic(state, candidate.code)[1] if "democratic" in rules.active_stages else None
+        exact = exact_composite(scores, rules)
         row = Row(candidate.code, candidate.name, candidate.unit, candidate.establishment, scores,
-                  composite(scores, rules), rate, halls=stage_halls(state, candidate.code))
+                  None if exact is None else half_up_exact(exact, rules.decimals), rate, exact,
+                  stage_subscores(state, rules, candidate.code), halls=stage_halls(state, candidate.code))
         row.status = _base_status(state, rules, candidate, row, uncontested, ignore_withdrawals)
         rows.append(row)
 
@@ -149,7 +185,6 @@ def _rank_post(state: SessionState, rules: Rules, candidates: list[Candidate],
         if sum(1 for other in eligible if other.rank == row.rank) > 1:
             row.flags.append("tie")
 
-    cut = rules.targets_per_post
     if len(eligible) <= cut:
         for row in eligible:
             row.status = "target"
@@ -175,10 +210,11 @@ def rank(state: SessionState, rules: Rules | None = None) -> list[PostRanking]:
         if not post.open:
             continue
         candidates = state.roster.candidates_of(post_code)
-        rows = _rank_post(state, rules, candidates, ignore_withdrawals=False)
+        cut = rules.targets_for(post.seats)
+        rows = _rank_post(state, rules, candidates, ignore_withdrawals=False, cut=cut)
         if any(c.withdrawn is not None for c in candidates):
             # 递补: whoever is a target now but was not before the withdrawals moved up.
-            before = {r.code for r in _rank_post(state, rules, candidates, ignore_withdrawals=True)
+            before = {r.code for r in _rank_post(state, rules, candidates, ignore_withdrawals=True, cut=cut)
                       if r.status == "target"}
             for row in rows:
                 if row.status == "target" and row.code not in before:
@@ -187,8 +223,9 @@ def rank(state: SessionState, rules: Rules | None = None) -> list[PostRanking]:
     return result
 
 
-def _text(value: Decimal | None, places: int = 2) -> str | None:
-    return None if value is None else str(half_up(value, places))
+def _text(value: Decimal | None) -> str | None:
+    """A score as the rules rounded it: the composite at its places, each stage at its own."""
+    return None if value is None else str(value)
 
 
 def to_json(state: SessionState, rankings: list[PostRanking]) -> dict:
@@ -209,7 +246,8 @@ def to_json(state: SessionState, rankings: list[PostRanking]) -> dict:
                         **{stage: _text(value) for stage, value in row.stages.items()
                            if stage not in ("written", "interview", "democratic")},
                         "composite": _text(row.composite),
-                        "dissatisfied_rate": _text(row.dissatisfied_rate, 4),
+                        "dissatisfied_rate": None if row.dissatisfied_rate is None
+                        else str(half_up(row.dissatisfied_rate, 4)),
                         "rank": row.rank,
                         "status": row.status,
                         "flags": row.flags,

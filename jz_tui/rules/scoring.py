@@ -11,6 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+from jz_tui.rules.settings import UNROUNDED_PLACES
 
 TWO_PLACES = 2
 
@@ -18,6 +21,20 @@ TWO_PLACES = 2
 def half_up(value: Decimal, places: int = TWO_PLACES) -> Decimal:
     """Round half away from zero (Python's ``round`` rounds half to even: wrong here)."""
     return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def rounded(value: Decimal, places: int | None) -> Decimal:
+    """A stage's value at its places; None (weighted unrounded): carried to UNROUNDED_PLACES."""
+    return half_up(value, UNROUNDED_PLACES if places is None else places)
+
+
+def half_up_exact(value: Fraction, places: int) -> Decimal:
+    """An exact value rounded half away from zero, with no intermediate rounding at all."""
+    scaled = abs(value) * 10 ** places
+    whole = scaled.numerator // scaled.denominator
+    if scaled - whole >= Fraction(1, 2):
+        whole += 1
+    return (Decimal(whole) if value >= 0 else -Decimal(whole)).scaleb(-places).quantize(Decimal(1).scaleb(-places))
 
 
 @dataclass(frozen=True)
@@ -46,19 +63,19 @@ def _mean(values: Sequence[Decimal]) -> Decimal:
     return sum(values, Decimal(0)) / Decimal(len(values))
 
 
-def gymnastics(totals: Sequence[Decimal], drop_when_at_least: int = 5, places: int = TWO_PLACES) -> Aggregate:
+def gymnastics(totals: Sequence[Decimal], drop_when_at_least: int = 5, places: int | None = TWO_PLACES) -> Aggregate:
     if not totals:
         raise ValueError("no sheets to aggregate")
     totals = tuple(totals)
     if len(totals) < drop_when_at_least:
-        return Aggregate(half_up(_mean(totals), places), totals, (), "gymnastics")
+        return Aggregate(rounded(_mean(totals), places), totals, (), "gymnastics")
     high, low = _drop_extremes(totals)
     kept = [v for i, v in enumerate(totals) if i not in (high, low)]
-    return Aggregate(half_up(_mean(kept), places), totals, (high, low), "gymnastics", extremes_dropped=True)
+    return Aggregate(rounded(_mean(kept), places), totals, (high, low), "gymnastics", extremes_dropped=True)
 
 
 def per_item(sheets: Sequence[Sequence[Decimal]], drop_when_at_least: int = 5,
-             places: int = TWO_PLACES) -> Aggregate:
+             places: int | None = TWO_PLACES) -> Aggregate:
     if not sheets:
         raise ValueError("no sheets to aggregate")
     width = len(sheets[0])
@@ -74,12 +91,12 @@ def per_item(sheets: Sequence[Sequence[Decimal]], drop_when_at_least: int = 5,
             marks = [m for i, m in enumerate(marks) if i not in (high, low)]
         item_results.append(_mean(marks))
     totals = tuple(sum(sheet, Decimal(0)) for sheet in sheets)
-    return Aggregate(half_up(sum(item_results, Decimal(0)), places), totals, (), "per_item",
+    return Aggregate(rounded(sum(item_results, Decimal(0)), places), totals, (), "per_item",
                      tuple(item_results), tuple(dropped_items), extremes_dropped=drop)
 
 
 def aggregate(method: str, sheets: Sequence[Sequence[Decimal]], drop_when_at_least: int,
-              places: int = TWO_PLACES) -> Aggregate:
+              places: int | None = TWO_PLACES) -> Aggregate:
     """``sheets``: each sheet's item marks (a one-element list when the rules have no rubric)."""
     if method == "per_item":
         return per_item(sheets, drop_when_at_least, places)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
@@ -19,7 +19,16 @@ from typing import Any
 from storage.errors import JzError
 
 DEFAULTS_PATH = Path(__file__).parent.parent / "data" / "rules.toml"
-OPEN_TABLES = ("stages",)  # tables whose keys are free (new stages); others have fixed keys
+# Tables whose keys are stage names (free: a session adds stages); every other key is fixed.
+# ``stages``: weight. The others say more of one stage, each defaulting to what it was before
+# they existed: ``stage_decimals`` its places before weighting (else ``ranking.decimals``;
+# "none": weighted unrounded), ``full_marks`` its full mark (else 100), ``as_is`` whether it
+# is weighted on its own scale rather than converted to 100, ``added`` a stage whose points
+# are added to the composite up to this cap (加分, never weighted), ``subscores`` the named
+# parts an import carries (行测, 申论) for the tie-break chain.
+OPEN_TABLES = ("stages", "stage_decimals", "full_marks", "as_is", "added", "subscores")
+NO_ROUNDING = "none"
+UNROUNDED_PLACES = 12  # a stage weighted unrounded is carried this exactly (a mean of sheets may not end)
 
 
 @cache
@@ -100,6 +109,49 @@ def _named_numbers(key: str, value: Any, high: Decimal | None) -> list[list[str]
     return pairs
 
 
+def _boolean(key: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "1"):
+        return True
+    if text in ("false", "no", "0"):
+        return False
+    raise RuleError("rule_not_choice", key=key, value=value, choices="true, false")
+
+
+def _places(key: str, value: Any) -> int | str:
+    if str(value).strip().lower() == NO_ROUNDING:
+        return NO_ROUNDING
+    return _integer(key, value, 0, 6)
+
+
+def _names(key: str, value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise RuleError("rule_not_list", key=key, value=value)
+    names = [v.strip() for v in value]
+    if len(set(names)) != len(names):
+        raise RuleError("rule_duplicate_name", key=key, name=next(n for n in names if names.count(n) > 1))
+    return names
+
+
+STAGE_VALIDATORS: dict[str, Callable[[str, Any], Any]] = {
+    "stages": lambda k, v: _decimal(k, v, Decimal(0), Decimal(1000)),
+    "stage_decimals": _places,
+    "full_marks": lambda k, v: _positive(k, v, Decimal(1000)),
+    "as_is": _boolean,
+    "added": lambda k, v: _positive(k, v, Decimal(1000)),
+    "subscores": _names,
+}
+
+
+def _positive(key: str, value: Any, high: Decimal) -> str:
+    number = _decimal(key, value, Decimal(0), high)
+    if Decimal(number) == 0:
+        raise RuleError("rule_out_of_range", key=key, value=value, low="0 (exclusive)", high=high)
+    return number
+
+
 def _tie_breaks(key: str, value: Any) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise RuleError("rule_not_list", key=key, value=value)
@@ -111,6 +163,7 @@ VALIDATORS: dict[str, Callable[[str, Any], Any]] = {
     "interview.drop_when_at_least": lambda k, v: _integer(k, v, 3, 99),
     "interview.rubric": lambda k, v: _named_numbers(k, v, Decimal(100)),
     "interview.min_if_uncontested": lambda k, v: _decimal(k, v, Decimal(0), Decimal(100)),
+    "interview.pass_line": lambda k, v: _decimal(k, v, Decimal(0), Decimal(100)),
     "interview.step": lambda k, v: _decimal(k, v, Decimal("0.01"), Decimal(10)),
     "democratic.values.satisfied": lambda k, v: _decimal(k, v, Decimal(0), Decimal(100)),
     "democratic.values.basic": lambda k, v: _decimal(k, v, Decimal(0), Decimal(100)),
@@ -120,8 +173,11 @@ VALIDATORS: dict[str, Callable[[str, Any], Any]] = {
     "democratic.groups": lambda k, v: _named_numbers(k, v, None),
     "democratic.blank_ballot": _choice("valid", "void"),
     "ranking.targets_per_post": lambda k, v: _integer(k, v, 1, 99),
+    "ranking.targets_per_seat": lambda k, v: _integer(k, v, 0, 99),
     "ranking.tie_breaks": _tie_breaks,
-    "ranking.decimals": lambda k, v: _integer(k, v, 0, 4),
+    "ranking.tie_break_unrounded": _boolean,
+    "ranking.decimals": lambda k, v: _integer(k, v, 0, 6),
+    "ranking.composite": _choice("average", "sum"),
     "tally.officers_to_close": lambda k, v: _integer(k, v, 1, 9),
     "tally.shares_to_open": lambda k, v: _integer(k, v, 1, 9),
 }
@@ -134,7 +190,7 @@ def validate(key: str, value: Any) -> Any:
     if table in OPEN_TABLES and leaf:
         if not leaf.replace("_", "").isalnum():
             raise RuleError("rule_unknown_key", key=key)
-        return _decimal(key, value, Decimal(0), Decimal(1000))
+        return STAGE_VALIDATORS[table](key, value)
     validator = VALIDATORS.get(key)
     if validator is None:
         raise RuleError("rule_unknown_key", key=key)
@@ -149,8 +205,12 @@ def validate_changes(changes: dict[str, Any], current: dict[str, Any]) -> dict[s
     if not any(weight > 0 for weight in rules.stages.values()):
         raise RuleError("rule_no_stage", key="stages")
     for stage in rules.tie_breaks:
-        if stage not in rules.stages:
+        base, _, part = stage.partition(".")
+        if (base not in rules.stages and base not in rules.added) or (part and part not in rules.subscores.get(base, ())):
             raise RuleError("rule_tie_break_stage", key="ranking.tie_breaks", stage=stage)
+    for stage in rules.added:
+        if rules.stages.get(stage, Decimal(0)) > 0:  # a stage is weighted or added, never both
+            raise RuleError("rule_added_weighted", key="added." + stage, stage=stage)
     return clean
 
 
@@ -172,6 +232,7 @@ class Rules:
     drop_when_at_least: int
     rubric: tuple[tuple[str, Decimal], ...]
     min_if_uncontested: Decimal
+    pass_line: Decimal  # any post: an interview below this is excluded (0: no pass line)
     step: Decimal
     values: dict[str, Decimal]  # satisfied / basic / dissatisfied
     dissatisfied_max: Decimal
@@ -179,14 +240,39 @@ class Rules:
     groups: tuple[tuple[str, Decimal], ...]
     blank_ballot: str  # a ballot with no mark at all: "valid" (counted, adds no valid mark) or "void"
     targets_per_post: int
-    tie_breaks: tuple[str, ...]
-    decimals: int
+    tie_breaks: tuple[str, ...]  # stages, or "stage.subscore"
+    decimals: int  # the composite's places (and a stage's, unless stage_decimals says otherwise)
     officers_to_close: int
     shares_to_open: int
+    targets_per_seat: int = 0  # 0: targets_per_post for every post; N: N per seat (职数) of the post
+    tie_break_unrounded: bool = False  # the unrounded composite breaks ties before the stage chain
+    composite_kind: str = "average"  # "average": Σ weight × score / Σ weight; "sum": Σ weight × score
+    stage_decimals: dict[str, int | str] = field(default_factory=dict)
+    full_marks: dict[str, Decimal] = field(default_factory=dict)
+    as_is: frozenset[str] = frozenset()
+    added: dict[str, Decimal] = field(default_factory=dict)  # stage -> cap of the points it adds
+    subscores: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def active_stages(self) -> list[str]:
-        return [name for name, weight in self.stages.items() if weight > 0]
+        """The weighted stages in rule order, then the added ones."""
+        weighted = [name for name, weight in self.stages.items() if weight > 0 and name not in self.added]
+        return weighted + [name for name in self.added if name not in weighted]
+
+    @property
+    def weighted_stages(self) -> list[str]:
+        return [name for name in self.active_stages if name not in self.added]
+
+    def places(self, stage: str) -> int | None:
+        """A stage's places before weighting; None: weighted unrounded."""
+        places = self.stage_decimals.get(stage, self.decimals)
+        return None if places == NO_ROUNDING else int(places)
+
+    def full_mark(self, stage: str) -> Decimal:
+        return self.full_marks.get(stage, Decimal(100))
+
+    def targets_for(self, seats: int) -> int:
+        return self.targets_per_seat * max(1, seats) if self.targets_per_seat else self.targets_per_post
 
 
 @cache
@@ -211,11 +297,12 @@ def rules_of_state(state: Any) -> Rules:
 def rules_from(overrides: dict[str, Any]) -> Rules:
     s = settings_from(overrides)
     return Rules(
-        stages={k.split(".", 1)[1]: Decimal(v) for k, v in s.items() if k.startswith("stages.")},
+        stages=_table(s, "stages", Decimal),
         method=s["interview.method"],
         drop_when_at_least=int(s["interview.drop_when_at_least"]),
         rubric=tuple((name, Decimal(top)) for name, top in s["interview.rubric"]),
         min_if_uncontested=Decimal(s["interview.min_if_uncontested"]),
+        pass_line=Decimal(s["interview.pass_line"]),
         step=Decimal(s["interview.step"]),
         values={
             "satisfied": Decimal(s["democratic.values.satisfied"]),
@@ -231,4 +318,17 @@ def rules_from(overrides: dict[str, Any]) -> Rules:
         decimals=int(s["ranking.decimals"]),
         officers_to_close=int(s["tally.officers_to_close"]),
         shares_to_open=int(s["tally.shares_to_open"]),
+        targets_per_seat=int(s["ranking.targets_per_seat"]),
+        tie_break_unrounded=bool(s["ranking.tie_break_unrounded"]),
+        composite_kind=s["ranking.composite"],
+        stage_decimals=_table(s, "stage_decimals", lambda v: v if v == NO_ROUNDING else int(v)),
+        full_marks=_table(s, "full_marks", Decimal),
+        as_is=frozenset(stage for stage, on in _table(s, "as_is", bool).items() if on),
+        added=_table(s, "added", Decimal),
+        subscores=_table(s, "subscores", tuple),
     )
+
+
+def _table(settings: dict[str, Any], table: str, convert: Callable[[Any], Any]) -> dict[str, Any]:
+    prefix = table + "."
+    return {key[len(prefix):]: convert(value) for key, value in settings.items() if key.startswith(prefix)}

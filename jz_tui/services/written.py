@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+from jz_tui.events.scores import importable
 from jz_tui.rules import idcard
 from jz_tui.rules.marks import parse_mark
 from jz_tui.services import tabular
@@ -26,16 +27,27 @@ class WrittenRefused(ImportRefused):
     message_key = "written_refused"
 
 
-def parse_written(table: tabular.Table, roster: RosterState, existing: dict[str, str],
-                  correcting: bool) -> dict[str, str]:
-    """Candidate code -> score string, or :class:`RosterRefused` listing every problem."""
-    mapping, duplicated = tabular.map_headers(table.headers, HEADER_ALIASES)
+def aliases(parts: tuple[str, ...] = ()) -> dict[str, tuple[str, ...]]:
+    """The columns an import reads: the fixed ones, and one per sub-score the rules name (行测, 申论)."""
+    return {**HEADER_ALIASES, **{SUB + part: (part,) for part in parts}}
+
+
+SUB = "sub:"
+
+
+def parse_written(table: tabular.Table, roster: RosterState, existing: dict[str, str], correcting: bool,
+                  full_mark: Decimal = Decimal(100), parts: tuple[str, ...] = (),
+                  subscores: dict[str, dict[str, str]] | None = None) -> dict[str, str]:
+    """Candidate code -> score string (0 to the stage's full mark), or :class:`RosterRefused`
+    listing every problem. ``subscores``, when given, receives code -> part -> score."""
+    mapping, duplicated = tabular.map_headers(table.headers, aliases(parts))
     header_row = table.header_row
     problems = [RowProblem(header_row, field, "table_duplicate_header", header) for field, header in duplicated]
     if "score" not in mapping:
         problems.append(RowProblem(header_row, "score", "roster_missing_column"))
     if "exam_no" not in mapping and "id_number" not in mapping:
         problems.append(RowProblem(header_row, "exam_no", "roster_missing_column"))
+    problems += [RowProblem(header_row, part, "roster_missing_column") for part in parts if SUB + part not in mapping]
     if problems:
         raise WrittenRefused(problems, table)
     by_id = {c.id_number: c.code for c in roster.candidates.values()}
@@ -57,13 +69,18 @@ def parse_written(table: tabular.Table, roster: RosterState, existing: dict[str,
             else:
                 problems.append(RowProblem(row_no, "id_number", "written_unmatched_id"))
             continue
-        try:
-            score = parse_mark(tabular.cell(row, mapping, "score"), "score", Decimal(0), Decimal(100))
-        except JzError as error:
-            params = {k: str(v) for k, v in error.params.items() if k not in ("value", "field")}
-            shown = tabular.withheld(str(error.params.get("value", "")), secrets, row, table)
-            problems.append(RowProblem(row_no, "score", error.key, shown, params))
+        marks = {}
+        for field in ("score", *(SUB + part for part in parts)):
+            try:
+                marks[field] = parse_mark(tabular.cell(row, mapping, field), field.removeprefix(SUB), Decimal(0),
+                                          full_mark)
+            except JzError as error:
+                params = {k: str(v) for k, v in error.params.items() if k not in ("value", "field")}
+                shown = tabular.withheld(str(error.params.get("value", "")), secrets, row, table)
+                problems.append(RowProblem(row_no, field.removeprefix(SUB), error.key, shown, params))
+        if len(marks) <= len(parts):  # a mark of this row was refused
             continue
+        score = marks["score"]
         if code in rows_of:
             problems.append(RowProblem(row_no, "exam_no", "written_duplicate", str(rows_of[code])))
             continue
@@ -72,6 +89,8 @@ def parse_written(table: tabular.Table, roster: RosterState, existing: dict[str,
             continue
         rows_of[code] = row_no
         scores[code] = str(score)
+        if parts and subscores is not None:
+            subscores[code] = {part: str(marks[SUB + part]) for part in parts}
     if problems:
         raise WrittenRefused(problems, table)
     if not scores:
@@ -91,13 +110,18 @@ def import_written_table(session: Session, path: str | Path, correction_reason: 
     session.require_role("admin", action="written.import")
     session.refresh()
     rules = current_rules(session)
-    if stage not in rules.stages or stage in ("interview", "democratic"):
+    if not importable(rules, stage):
         raise JzError("stage_not_importable", stage=stage)
     existing = session.state.scoring.stage_scores.get(stage, {})
+    parts = rules.subscores.get(stage, ())
+    subscores: dict[str, dict[str, str]] = {}
     with tabular.naming(path):
-        table = tabular.read_table(path, HEADER_ALIASES)
-        scores = parse_written(table, session.state.roster, existing, bool(correction_reason))
+        table = tabular.read_table(path, aliases(parts))
+        scores = parse_written(table, session.state.roster, existing, bool(correction_reason),
+                               rules.full_mark(stage), parts, subscores)
     body: dict[str, object] = {"stage": stage, "scores": scores}
+    if subscores:
+        body["subscores"] = subscores
     replaced = sorted(code for code in scores if code in existing)
     if replaced:
         body["replaces"] = {code: existing[code] for code in replaced}
