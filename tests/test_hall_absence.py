@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import PASSPHRASES, make_test_vault
+from conftest import PASSPHRASES, WEAK_KDF, make_test_vault
 
 from _session_helpers import Hall
 from jz_tui.i18n import t
@@ -154,19 +154,6 @@ def test_a_candidate_absent_at_the_hall_is_absent_at_the_centre(site, jz, tmp_pa
     assert jz("verify", centre, user="admin").returncode == 0
     assert jz("verify", centre, "--export", notice, user="admin").returncode == 0
 
-    # a hall's later export replaces its earlier lists (here: the same absence, a newer head)
-    vault = Vault.open(site["east"])
-    try:
-        from conftest import WEAK_KDF
-
-        vault.add_user(vault.unlock("admin", PASSPHRASES["admin"]), "late", "examiner", "late-pass", kdf=WEAK_KDF)
-    finally:
-        vault.close()
-    newer = tmp_path / "east-2.json"
-    assert jz("hall", "export", site["east"], "--posts", "A01", "--out", newer, user="admin").returncode == 0
-    assert jz("hall", "import", centre, newer, user="admin").returncode == 0
-    assert statuses(jz, centre)["A01-03"] == "absent"
-
 
 @pytest.mark.parametrize("edit", ["add", "remove", "move"])
 def test_an_importer_who_edits_the_lists_breaks_the_signature(site, jz, tmp_path, edit):
@@ -219,9 +206,10 @@ def test_lists_naming_another_posts_candidate_are_refused_on_every_fold(site, jz
 
 
 @pytest.mark.parametrize("change, key", [
-    (lambda e: e["absent"].append("A01-01"), "hall_export_attendance"),  # absent, with an interview result
+    (lambda e: e["absent"].append("A01-01"), "hall_export_attendance"),  # checked in and absent
+    (lambda e: e["checked_in"].append(5), "hall_export_attendance"),  # not a code
     (lambda e: e["absent"].append("A01-03"), "hall_export_attendance"),  # twice
-    (lambda e: e["checked_in"].append("A01-03"), "hall_export_attendance"),  # both checked in and absent
+    (lambda e: e["checked_in"].append("A01-03"), "hall_export_attendance"),  # absent and checked in
     (lambda e: e.update(absent="A01-03"), "hall_export_attendance"),  # not a list
     (lambda e: e["absent"].append("Z99-01"), "hall_export_attendance"),  # nobody of this roster
 ])
@@ -264,4 +252,34 @@ def test_an_export_written_before_absence_travelled_is_still_imported(site, jz, 
     assert json.loads(ran.stdout)["absent"] == []
     shown = statuses(jz, centre)
     assert shown["A01-03"] == "incomplete" and shown["A01-01"] != "incomplete"
+    assert jz("verify", centre, user="admin").returncode == 0
+
+
+@pytest.mark.parametrize("own", [False, True])
+def test_a_halls_later_export_replaces_its_earlier_lists(site, jz, tmp_path, own):
+    """The lists are the hall's word at its head: a later export's replace the earlier's (here a
+    later export signed by the hall without the absence), while an absence the centre's own desk
+    recorded stays."""
+    centre = site["centre"]
+    assert jz("hall", "add", centre, "east", "--fingerprint", fingerprint_of(site["east"]), user="admin").returncode == 0
+    if own:
+        session = open_session(centre, "admin", PASSPHRASES["admin"])
+        try:
+            session.append("checkin.absent", {"codes": ["A01-03"]})
+        finally:
+            session.close()
+    out = tmp_path / "east.json"
+    mark_absent_and_export(jz, site, out)
+    assert jz("hall", "import", centre, out, user="admin").returncode == 0
+    assert statuses(jz, centre)["A01-03"] == "absent"
+
+    vault = Vault.open(site["east"])
+    try:
+        vault.add_user(vault.unlock("admin", PASSPHRASES["admin"]), "late", "examiner", "late-pass", kdf=WEAK_KDF)
+    finally:
+        vault.close()
+    later = halls.write_export(re_signed(site, lambda entry: entry.update(absent=[])), tmp_path / "later.json")
+    ran = jz("hall", "import", centre, later, user="admin")
+    assert ran.returncode == 0, ran.stderr
+    assert statuses(jz, centre)["A01-03"] == ("absent" if own else "incomplete")
     assert jz("verify", centre, user="admin").returncode == 0

@@ -179,8 +179,9 @@ def attendance(entry: dict[str, Any], key: str) -> list[str]:
 
 
 def _attendance_is_the_posts(state: SessionState, entry: dict[str, Any]) -> bool:
-    """The post's check-in and absence lists name only its own candidates, each once, nobody
-    both checked in and absent, and nobody absent who has an interview result."""
+    """The post's check-in and absence lists name only its own candidates, each once, and
+    nobody both checked in and absent (as the hall's desk keeps them). Someone the hall scored
+    and then marked absent is absent there, and here too: the hall's ranking is mirrored."""
     ours = {c.code for c in state.roster.candidates_of(entry["code"])}
     lists = [attendance(entry, key) for key in ATTENDANCE]
     for codes in lists:
@@ -188,8 +189,7 @@ def _attendance_is_the_posts(state: SessionState, entry: dict[str, Any]) -> bool
                 or len(set(codes)) != len(codes):
             return False
     checked_in, absent = (set(codes) for codes in lists)
-    scored = {c["code"] for c in entry["candidates"] if c.get("interview") is not None}
-    return not (checked_in & absent) and not (absent & scored)
+    return not checked_in & absent
 
 
 def _attendance_agrees(state: SessionState, entry: dict[str, Any]) -> None:
