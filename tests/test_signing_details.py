@@ -75,7 +75,7 @@ def make_case(kind: str, tv, tmp_path: Path) -> Case:
         action = pending.create(hall.s("e1"), "sheet.correct", {"candidate": code, "examiner": "e1", "items": ["85"]},
                                 reason="typed 80 for 85")
         pending.sign(hall.s("scorer"), action.id)  # the supervisor's is the last
-        return Case(hall, action.id, "sup", [number, "examiner e1", "Now: 80 (total 80)",
+        return Case(hall, action.id, "sup", [number, "examiner e1", "Current: 80 (total 80)",
                                              "Corrected to: 85 (total 85)"])
     if kind == "candidate.disqualify":
         action = request_disqualify(hall.s("admin"), code, "canvassing votes")

@@ -26,6 +26,7 @@ from jz_tui.rules.count import close_record, view
 from jz_tui.rules.democratic import percent_text
 from jz_tui.rules.interview import announcement, label, sheet_total
 from jz_tui.rules.settings import rules_of_state
+from storage.errors import JzError
 
 if TYPE_CHECKING:
     from storage.projection import SessionState
@@ -59,7 +60,7 @@ def details(state: SessionState, action: str, params: Mapping[str, Any], *, name
         return [Line("sign_label_params", "sign_value_raw", {"value": str(dict(params or {}))})]
     try:
         return build(state, params, names)
-    except (KeyError, TypeError, ValueError, AttributeError, InvalidOperation):
+    except (KeyError, TypeError, ValueError, AttributeError, InvalidOperation, JzError):
         # parameters a declaration would refuse: say so rather than crash a hall
         return [Line("sign_label_params", "sign_value_raw", {"value": str(dict(params))}),
                 Line("sign_label_warning", "sign_value_unreadable")]
