@@ -76,7 +76,8 @@ class BallotsScreen(BallotEntry, TallySteps, PrintsPaper, ModeScreen):
         Binding("n", "correct_number", "tally_ui_key_number", id="correct-number", tooltip="tally_ui_tip_number",
                 show=False),
         Binding("escape", "cancel", "tally_ui_key_cancel", id="cancel", tooltip="tally_ui_tip_cancel", show=False),
-        Binding("w", "withdraw", "tally_ui_key_withdraw", id="withdraw", tooltip="tally_ui_tip_withdraw"),
+        Binding("w", "withdraw", "tally_ui_key_withdraw", id="withdraw", tooltip="tally_ui_tip_withdraw",
+                show=False),
         Binding("g", "group", "tally_ui_key_group", id="group", tooltip="tally_ui_tip_group"),
         Binding("o", "open_box", "tally_ui_key_open", id="open-box", tooltip="tally_ui_tip_open"),
         Binding("f", "recount", "tally_ui_key_recount", id="recount", tooltip="tally_ui_tip_recount"),
@@ -275,7 +276,9 @@ class BallotsScreen(BallotEntry, TallySteps, PrintsPaper, ModeScreen):
         else:
             return True
         assert current is not None and snapshot is not None
-        if action in {"mark", "back", "store", "void", "correct_last", "correct_number", "cancel"}:
+        if action == "correct_last":  # offered once there is a stored ballot to correct
+            return self._can_enter() and (bool(current.mine) or bool(self._jobs) or current.post in self._last_stored)
+        if action in {"mark", "back", "store", "void", "correct_number", "cancel"}:
             return self._can_enter()
         if action == "group":
             return self._can_enter() and bool(current.groups)

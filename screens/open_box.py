@@ -136,8 +136,11 @@ class OpenBoxScreen(ModalScreen[OpenForm | None]):
                                   values["open-issued"], values["open-returned"], reason.strip(), recount=True))
             return
         intact = self.query_one("#open-seal", RadioSet).pressed_index != 1
-        self.dismiss(OpenForm(intact, self.query_one("#open-note", Input).value, values["open-issued"],
-                              values["open-returned"]))
+        note = self.query_one("#open-note", Input).value
+        if not intact and not note.strip():  # refused by the opening's declaration too: asked before confirming
+            self._refuse(t("tally_seal_note_needed"), "open-note")
+            return
+        self.dismiss(OpenForm(intact, note, values["open-issued"], values["open-returned"]))
 
     @on(Button.Pressed, "#open-cancel-button")
     def _cancel_pressed(self) -> None:

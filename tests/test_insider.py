@@ -531,6 +531,12 @@ CASES: list[Case] = [
     Case("ballot.void", "officer_of_another_box", lambda s, _: s.forge(
         "t3", "ballot.void", {"post": "A", "no": 1, "reason": "torn"}),
          field=lambda st: sorted(st.tally.posts["A"].entries)),
+    Case("ballot.withdraw", "another_officers_entry", lambda s, _: s.forge(
+        "t2", "ballot.withdraw", {"post": "A", "officer": "t1", "no": 1, "reason": "entered twice"}),
+         field=lambda st: (st.tally.posts["A"].entries["t1"], st.tally.posts["A"].withdrawn)),
+    Case("box.recount", "after_ballots_entered", lambda s, _: s.forge(
+        "t1", "box.recount", {"post": "A", "issued": 6, "returned": 6, "reason": "one more found"}),
+         field=lambda st: (st.tally.posts["A"].opened, st.tally.posts["A"].recounts)),
     Case("tokens.issue", "clerk_issues_slips", lambda s, _: s.forge(
         "clerk", "tokens.issue", {"box": "BOX2", "commitments": ["22" * 32]}),
          field=lambda st: st.tally.boxes["BOX2"].commitments),

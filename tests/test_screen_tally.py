@@ -65,6 +65,9 @@ async def test_an_officer_enters_a_stack_by_keyboard(tmp_path):
         assert isinstance(app.screen, OpenBoxScreen)
         await pilot.press("tab", "tab", "1", "0", "tab", "1", "0", "enter")
         await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)  # the figures, once more, before they are signed
+        await pilot.press("y")
+        await settle(pilot)
         assert app.screen is screen
         await wait_until(pilot, lambda: "10 issued, 10 returned" in text_of(screen, "#tally-opening"))
 
@@ -217,6 +220,9 @@ async def test_a_refused_opening_keeps_what_was_typed_and_a_gap_asks_for_an_over
 
         modal.query_one("#open-note").focus()
         await pilot.press(*"torn", "enter", "enter", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
         await settle(pilot)
         assert app.screen is screen
         opened = records(path, ("box.open",))[0].data
