@@ -38,7 +38,7 @@ class Hall:
     """A session on a test vault: ``posts`` is ``[(code, candidates), ...]``."""
 
     def __init__(self, tv: Any, tmp_path: Path, posts: list[tuple[str, int]],
-                 settings: dict[str, Any] | None = None, seed: int = 7) -> None:
+                 settings: dict[str, Any] | None = None, seed: int = 7, seats: dict[str, int] | None = None) -> None:
         self.tv = tv
         self.tmp = tmp_path
         self._sessions: dict[str, Session] = {}
@@ -46,7 +46,10 @@ class Hall:
         config.change(self.s("admin"), {"interview.rubric": [], **(settings or {})})
         roster = tmp_path / "roster.csv"
         posts_spec = [(code, f"岗位{code}", "区委办公室", n) for code, n in posts]
-        synthetic.write_csv(roster, synthetic.roster_rows(posts_spec, seed=seed))
+        rows = synthetic.roster_rows(posts_spec, seed=seed)
+        for row in rows:  # 职数: 1 unless the test says otherwise
+            row["职数"] = str((seats or {}).get(row["岗位编码"], row["职数"]))
+        synthetic.write_csv(roster, rows)
         import_roster(self.s("admin"), roster)
 
     # ------------------------------------------------------------------ people

@@ -30,9 +30,9 @@ def admin_session(path):
     return Session(vault, vault.unlock("admin", "admin-demo"))
 
 
-def test_xlsx_holds_the_same_numbers_as_ranking_json(demo_vault, jz, tmp_path):
+def test_xlsx_holds_the_same_numbers_as_the_public_view(demo_vault, jz, tmp_path):
     env = {"JZ_PASSPHRASE": "admin-demo"}
-    ranked = jz("ranking", demo_vault, "--json", "--user", "admin", env=env)
+    ranked = jz("public", demo_vault, "--json", "--user", "admin", env=env)  # the notice is the public view
     assert ranked.returncode == 0, ranked.stderr
     payload = json.loads(ranked.stdout)
     out = tmp_path / "notice.xlsx"
@@ -58,6 +58,7 @@ def test_xlsx_holds_the_same_numbers_as_ranking_json(demo_vault, jz, tmp_path):
             checked += 1
     assert checked == 14
     assert any(c["composite"] for p in payload["posts"] for c in p["candidates"])  # the demo has results
+    assert any(c["rank"] for p in payload["posts"] for c in p["candidates"])  # and a post complete, ranked
 
 
 @pytest.mark.parametrize("fmt", publication.FORMATS)
@@ -119,9 +120,14 @@ def test_the_html_notice_carries_a_qr_with_fingerprint_and_head(demo_vault, tmp_
 
 
 def test_decision_with_probation_and_contract_is_published(tmp_path):
-    path = tmp_path / "demo.jz"
-    demo.build_demo(path, say=lambda line: None, kdf=WEAK_KDF)
-    session = admin_session(path)
+    from tests._session_helpers import Hall
+    from tests.conftest import make_test_vault
+
+    tv = make_test_vault(tmp_path / "d.jz")
+    hall = Hall(tv, tmp_path, [("A01", 2)], settings={"stages.interview": 0, "stages.democratic": 0})
+    first, second = hall.codes("A01")
+    hall.stage({first: "90", second: "80"})  # the post is complete: its targets are public
+    session = hall.s("admin")
     target = next(row for post in ranking.rank(session.state) for row in post.rows if row.status == "target")
     with pytest.raises(JzError) as early:
         inspection.record_decision(session, target.code, "appoint", date(2024, 2, 29))
@@ -134,7 +140,7 @@ def test_decision_with_probation_and_contract_is_published(tmp_path):
     row = next(r for r in notice.rows if r[2] == target.code)
     assert "probation until 2025-02-28" in row[-1]
     assert ("contract" in row[-1]) == body["contract"]
-    session.close()
+    tv.vault.close()
 
 
 def test_a_name_that_looks_like_a_formula_is_published_as_text(tmp_path, jz):

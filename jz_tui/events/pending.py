@@ -20,6 +20,7 @@ from jz_tui.events.scores import valid_items
 from jz_tui.rules.count import close as close_tally
 from jz_tui.rules.count import close_problems, close_record
 from jz_tui.rules.interview import announcement, label
+from jz_tui.rules.settings import UNROUNDED_PLACES
 from storage.events import Spec, declare, json_value, list_of, name, obj, one_of, require, text
 from storage.events import decimal as decimal_text
 from storage.ledger import Record
@@ -90,7 +91,7 @@ def _announce(state: SessionState, params: Params) -> None:
 
 _ANNOUNCE = obj({"candidate": name, "number": name, "method": one_of("gymnastics", "per_item"),
                  "sheets": list_of(obj({"examiner": name, "total": decimal_text(places=4)}), 99),
-                 "dropped": list_of(name, 99), "extremes_dropped": json_value, "result": decimal_text(places=4)})
+                 "dropped": list_of(name, 99), "extremes_dropped": json_value, "result": decimal_text(places=UNROUNDED_PLACES)})
 
 # ---------------------------------------------------------------------- sheet.correct
 

@@ -24,8 +24,12 @@ def half_up(value: Decimal, places: int = TWO_PLACES) -> Decimal:
 
 
 def rounded(value: Decimal, places: int | None) -> Decimal:
-    """A stage's value at its places; None (weighted unrounded): carried to UNROUNDED_PLACES."""
-    return half_up(value, UNROUNDED_PLACES if places is None else places)
+    """A stage's value at its places; None (weighted unrounded): carried to UNROUNDED_PLACES,
+    written without the zeros that follow (85.005, not 85.005000000000)."""
+    if places is not None:
+        return half_up(value, places)
+    carried = half_up(value, UNROUNDED_PLACES).normalize()
+    return carried.quantize(Decimal(1)) if carried.as_tuple().exponent > 0 else carried
 
 
 def half_up_exact(value: Fraction, places: int) -> Decimal:
