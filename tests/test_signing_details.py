@@ -260,6 +260,7 @@ def test_who_may_not_see_the_counts_does_not_see_them(test_vault, tmp_path, jz):
         assert "Issued: 5" in text and "Returned: 5" in text
         assert f"Valid: {WITHHELD}" in text and f"Electronic: {WITHHELD}" in text
         assert not [figure for figure in counts if figure in text], text
+        assert text.count(f"Each candidate's votes, score and rate: {WITHHELD}") == 1  # said once, not per candidate
         withheld = tally_secrecy.withheld_params(state, viewer, action.action, action.params)
         assert withheld["valid"] == WITHHELD  # the same rule as describe's
         out = jz("sign", test_vault.path, "--list", user=viewer).stdout

@@ -40,7 +40,9 @@ class Line:
     formatted with ``params``. ``secret`` names the params that are partial counts of the post
     ``counts_of`` (withheld, as ``jz_tui.services.tally_secrecy`` says, from whoever may not
     see that post's counts before its tally is closed); ``withheld`` is then the value's key
-    instead, when even the choice of ``value`` would tell something (above the threshold)."""
+    instead, when even the choice of ``value`` would tell something (above the threshold), and
+    ``withheld_label`` the label's (lines withheld alike are then shown once: one line for every
+    candidate's counts)."""
 
     label: str
     value: str
@@ -48,6 +50,7 @@ class Line:
     counts_of: str | None = None
     secret: tuple[str, ...] = ()
     withheld: str | None = None
+    withheld_label: str | None = None
 
 
 def details(state: SessionState, action: str, params: Mapping[str, Any], *, names: bool = True) -> list[Line]:
@@ -219,9 +222,10 @@ def _close(state: SessionState, params: Mapping[str, Any], names: bool) -> list[
                    "rate": "-" if row["rate"] is None else percent_text(row["rate"])}
         secret = ("satisfied", "basic", "dissatisfied", "blank", "score", "rate")
         lines.append(Line("sign_label_close_candidate", "sign_value_close_counts", figures, post, secret,
-                          "sign_value_withheld"))
+                          "sign_value_withheld", "sign_label_close_candidates"))
         lines.append(Line("sign_label_close_result", "sign_value_close_excluded" if row["excluded"]
-                          else "sign_value_close_result", figures, post, secret, "sign_value_withheld"))
+                          else "sign_value_close_result", figures, post, secret, "sign_value_withheld",
+                          "sign_label_close_candidates"))
     tally = state.tally.posts.get(post)
     if tally is not None and tally.closed is not None:
         lines.append(Line("sign_label_warning", "sign_value_already_closed"))

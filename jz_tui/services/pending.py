@@ -90,13 +90,15 @@ def preview(state: SessionState, action: str, params: dict[str, Any], viewer: st
     candidates by interview number only."""
     user = state.users.get(viewer)
     names = user is None or user.role != "examiner"
-    shown = []
+    shown: list[tuple[str, str]] = []
     for line in pending_details.details(state, action, params, names=names):
-        figures, value = dict(line.params), line.value
+        figures, label, value = dict(line.params), line.label, line.value
         if line.secret and not tally_secrecy.may_see_count(state, viewer, line.counts_of):
             figures.update({name: tally_secrecy.WITHHELD for name in line.secret}, withheld=tally_secrecy.WITHHELD)
-            value = line.withheld or value
-        shown.append((t(line.label, **figures), t(value, **figures)))
+            label, value = line.withheld_label or label, line.withheld or value
+            if line.withheld_label and shown and shown[-1] == (t(label, **figures), t(value, **figures)):
+                continue  # every candidate's counts withheld alike: said once
+        shown.append((t(label, **figures), t(value, **figures)))
     return shown
 
 
