@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 
 from jz_tui.rules.settings import rules_from
-from jz_tui.services import notice_files
+from jz_tui.services import notice_files, paper
 from tests._session_helpers import Hall
 from tests.conftest import make_test_vault
 
@@ -142,6 +142,8 @@ def test_a_written_paper_out_of_300_is_converted_inside_the_composite(new_hall, 
     assert rows[one]["composite"] == "61.624"
     assert rows[one]["written"] == "143.60"  # the paper's own figure, as published
     assert rows[two]["composite"] == "80.000"  # 100 × 0.6 + 50 × 0.4
+    summary = paper.build(hall.s("admin"), "summary", post="A01")  # the paper says how the total was made
+    assert any("out of 300" in line for line in summary.pages[0].lines)
 
 
 # ---------------------------------------------------------------------- 5. added points, weighted sums
@@ -161,6 +163,9 @@ def test_added_points_are_capped_and_a_weighted_sum_is_not_rescaled(new_hall, jz
     assert rows[b]["composite"] == "76.50"  # 75 + 1.5
     assert rows[c]["composite"] == "75.00"  # no 加分 imported: nothing added
     assert rows[a]["bonus"] == "4.00"
+    summary = paper.build(hall.s("admin"), "summary", post="A01")
+    assert any("at most 3" in line for line in summary.pages[0].lines)
+    assert summary.pages[0].blocks[0].header[-3] == "bonus"  # the added stage has its column, before the total
     # "业绩（20分）+笔试×40%+面试×60%，满分120"
     configure(jz, hall, "added.bonus=0.01", "ranking.composite=sum", "stages.written=0.4", "stages.fitness=0.6",
               "stages.merit=1", "full_marks.merit=20", "as_is.merit=true")

@@ -293,7 +293,7 @@ def _summary(session: Session, post: str | None, candidate: str | None, _count: 
     for ranked in public_view.board_posts(state, public=False, posts=wanted, rules=rules):
         table = Table([column.header for column in columns], ranking_table.table(columns, [ranked]),
                       _widths(columns))
-        weights = "  ".join(f"{_stage_name(s)} {rules.stages[s]}" for s in stages)
+        weights = ranking_table.weights_text(rules)
         lines = [_session_line(state), _post_line(state, ranked.code), t("paper_line_weights", weights=weights)]
         if not ranked.complete:  # ranks of a post still counting are provisional: say so on the paper
             lines.append(t("paper_summary_provisional"))

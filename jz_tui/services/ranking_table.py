@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from jz_tui.display import shown
 from jz_tui.i18n import t, t_or
+from jz_tui.rules.settings import Rules
 from jz_tui.services.public_view import BoardPost, BoardRow
 
 TEXT, SCORE, RANK = "text", "score", "rank"
@@ -81,6 +82,19 @@ def _fixed(lang: str | None) -> dict[str, Column]:
         Column("appointment", t("col_appointment", lang=lang), TEXT, lambda _post, row: row.appointment),
         Column("halls", t("col_halls", lang=lang), TEXT, lambda _post, row: halls_text(row.halls, lang)),
     )}
+
+
+def weights_text(rules: Rules, lang: str | None = None) -> str:
+    """How the composite is made, in words: each stage's weight (and full mark), the added points."""
+    parts = []
+    for stage in rules.weighted_stages:
+        top = rules.full_mark(stage)
+        key = "weight_of_stage" if top == 100 else "weight_of_stage_full_mark"
+        parts.append(t(key, lang=lang, stage=stage_label(stage, lang), weight=rules.stages[stage], top=top))
+    parts += [t("weight_of_added_stage", lang=lang, stage=stage_label(stage, lang), cap=cap)
+              for stage, cap in rules.added.items()]
+    summed = [t("weights_summed", lang=lang)] if rules.composite_kind == "sum" else []
+    return "  ".join(parts + summed)
 
 
 def halls_text(halls: tuple[tuple[str, str], ...], lang: str | None = None) -> str:
