@@ -288,6 +288,31 @@ async def test_the_supervisor_signs_a_close_with_the_counts_withheld(test_vault,
         assert "Valid: 4" not in text and "satisfied 3" not in text
 
 
+async def test_the_screen_refuses_a_signature_on_what_changed_while_it_was_shown(test_vault, tmp_path):
+    """The confirmation is open; meanwhile an admin corrects the candidate's name (another terminal):
+    approving signs nothing and says so; opened again, it shows the name as it now is."""
+    from jz_tui.services.roster import edit_candidate
+
+    case = make_case("candidate.disqualify", test_vault, tmp_path)
+    hall = case.hall
+    code = hall.state.pending[case.action_id].params["code"]
+    app = make_app(test_vault.path)
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "sup")
+        await confirm_on_screen(pilot, case.action_id)
+        edit_candidate(hall.s("admin"), code, {"name": "王更正"}, "typo in the roster")
+        head = test_vault.vault.head()
+        await pilot.press("y")
+        await settle(pilot)
+        assert test_vault.vault.head() == head and not hall.state.pending[case.action_id].done
+        assert isinstance(app.screen, SignaturesScreen)
+        confirm = await confirm_on_screen(pilot, case.action_id)
+        assert f"{code} 王更正" in shown_text(confirm)
+        await pilot.press("y")
+        await settle(pilot)
+    assert hall.state.pending[case.action_id].done
+
+
 def test_a_signature_on_what_has_changed_since_it_was_shown_is_refused(test_vault, tmp_path):
     case = make_case("sheet.correct", test_vault, tmp_path)
     hall = case.hall

@@ -67,11 +67,10 @@ def cmd_sign(args: argparse.Namespace) -> int:
     if not args.id:
         raise Misuse("pending_id_needed")
     session.refresh()
-    key = args.id.strip().upper()
-    before = session.state.pending.get(key)
+    before = session.state.pending.get(args.id.strip().upper())
     # what was signed, as it stood when signed (once done, an announcement's own check says "already")
     details = pending.details(session.state, before, session.user) if before is not None else []
-    action = pending.sign(session, args.id, details if before is not None else None)
+    action = pending.sign(session, args.id)
     done = "pending_signed_done" if action.done else "pending_signed_waiting"
     emit(args, describe(action, session.state, session.user, details),
          "\n".join([t(done, id=action.id, line=summary(action)), *text_block(action, details)]))
