@@ -313,6 +313,20 @@ async def test_the_screen_refuses_a_signature_on_what_changed_while_it_was_shown
     assert hall.state.pending[case.action_id].done
 
 
+def test_a_close_with_voter_groups_shows_each_groups_counts(test_vault, tmp_path):
+    hall = Hall(test_vault, tmp_path, [("A01", 2)], settings={"democratic.groups": [["领导", 3], ["干部", 7]]})
+    hall.box(["A01"])
+    hall.paper("A01", ["SS", "SB", "DS"], groups=["领导", "干部", "干部"])
+    action = ballots.request_close(hall.s("t1"), "A01")
+    state = hall.state
+    text = "\n".join(pending.detail_lines(pending.details(state, state.pending[action.id], "t2")))
+    first = hall.codes("A01")[0]
+    assert f"{first} 领导: satisfied 1, basic 0, dissatisfied 0, blank 0" in text
+    assert f"{first} 干部: satisfied 1, basic 0, dissatisfied 1, blank 0" in text
+    withheld = "\n".join(pending.detail_lines(pending.details(state, state.pending[action.id], "sup")))
+    assert "领导:" not in withheld and withheld.count(WITHHELD) == 4  # valid, void, electronic, the candidates
+
+
 def test_a_signature_on_what_has_changed_since_it_was_shown_is_refused(test_vault, tmp_path):
     case = make_case("sheet.correct", test_vault, tmp_path)
     hall = case.hall

@@ -223,6 +223,10 @@ def _close(state: SessionState, params: Mapping[str, Any], names: bool) -> list[
         secret = ("satisfied", "basic", "dissatisfied", "blank", "score", "rate")
         lines.append(Line("sign_label_close_candidate", "sign_value_close_counts", figures, post, secret,
                           "sign_value_withheld", "sign_label_close_candidates"))
+        for group, by_group in (row.get("by_group") or {}).items():  # voter groups, when the rules weigh them
+            lines.append(Line("sign_label_close_group", "sign_value_close_counts",
+                              {**figures, "group": group, **{k: by_group[k] for k in secret[:4]}}, post, secret,
+                              "sign_value_withheld", "sign_label_close_candidates"))
         lines.append(Line("sign_label_close_result", "sign_value_close_excluded" if row["excluded"]
                           else "sign_value_close_result", figures, post, secret, "sign_value_withheld",
                           "sign_label_close_candidates"))
