@@ -17,7 +17,7 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     q.add_argument("name")
     q.add_argument("--fingerprint", required=True, help="the hall's admin key fingerprint, as jz init printed it")
     q.set_defaults(handler=cmd_add)
-    q = hall_sub.add_parser("export", parents=[parent], help="this hall's results for some posts, signed (admin)")
+    q = hall_sub.add_parser("export", parents=[parent], help="this hall's results, check-ins and absences for some posts, signed (admin)")
     q.add_argument("vault")
     q.add_argument("--posts", required=True, help="P1,P2")
     q.add_argument("--out", required=True, metavar="FILE")

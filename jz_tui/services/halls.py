@@ -2,9 +2,11 @@
 
 A hall (its own vault, examiners and tally officers) exports what it decided for some posts:
 each candidate's announced interview result, with every sheet total and which were dropped,
-each post's closed tally with its counts, and who checked in and who was marked absent (so
-the centre ranks a candidate absent at the hall as absent, not incomplete). The file carries codes, never names or ID
-numbers, and is signed by the hall's admin key; anyone can check it without a passphrase.
+each post's closed tally with its counts, and who checked in and who was marked absent there
+(so the centre ranks a candidate absent at the hall absent, not incomplete). The file carries
+codes, never names or ID numbers, and is signed by the hall's admin key (the lists with the
+rest); anyone can check it without a passphrase. An export written before the lists
+travelled has none and is imported as one where nobody checked in or was absent.
 The central vault registers each hall's admin key fingerprint beforehand (``hall.add``) and
 records an accepted export whole (``hall.import``), so ``jz verify`` can check it again.
 """
