@@ -27,6 +27,7 @@ class ScoringState:
     def __init__(self) -> None:
         self.stage_scores: dict[str, dict[str, str]] = {}  # imported stages (written, ...) -> code -> score
         self.stage_subscores: dict[str, dict[str, dict[str, str]]] = {}  # stage -> code -> part (申论) -> score
+        self.extra: dict[str, dict[str, str]] = {}  # post -> code -> 加试 score (a tie at the cut settled)
         self.sheets: dict[tuple[str, str], Sheet] = {}  # (candidate, examiner) -> sheet
         self._by_candidate: dict[str, dict[str, Sheet]] = {}  # the same sheets, by candidate: boards ask per row
         self.announced: dict[str, dict[str, Any]] = {}  # candidate -> the announcement as signed

@@ -224,3 +224,58 @@ def test_defaults_are_unchanged():
                                                                                                       "average")
     assert rules.pass_line == 0 and rules.places("interview") == 2 and rules.full_mark("written") == Decimal(100)
     assert rules.active_stages == ["written", "interview", "democratic"]
+
+
+# ---------------------------------------------------------------------- 8. a tie settled by a 加试
+
+
+def test_a_tie_at_the_cut_is_settled_by_an_extra_stage_and_nothing_else(new_hall, jz, tmp_path):
+    from _insider_helpers import as_role
+
+    hall = new_hall([("A01", 4)], settings={"ranking.targets_per_post": 2})
+    configure(jz, hall, *ONLY_WRITTEN)
+    a, b, c, d = hall.codes("A01")
+    no_tie = jz("extra", "import", hall.tv.path, tmp_path / "none.csv", "--post", "A01", "--reason", "x",
+                user="admin")
+    assert no_tie.returncode == 1  # nothing to settle yet: not every score is in
+    assert import_stage(jz, hall, {a: "90", b: "85", c: "85", d: "70"}).returncode == 0
+    rows = ranking(jz, hall)
+    assert "tie_at_cut" in rows[b]["flags"] and "tie_at_cut" in rows[c]["flags"]
+    assert rows[b]["status"] == rows[c]["status"] == "eligible"  # never broken silently
+
+    def extra_file(scores: dict[str, str]):
+        path = tmp_path / f"extra-{len(scores)}.csv"
+        path.write_text("准考证号,成绩\n" + "".join(f"{k},{v}\n" for k, v in scores.items()), encoding="utf-8")
+        return path
+
+    # a forger's 加试 naming someone not in the tie, appended raw with the admin's real key
+    admin = hall.tv.vault.unlock("admin", "admin-pass")
+    forged = hall.tv.vault.append(as_role(admin, "extra.import"), "extra.import",
+                                  {"post": "A01", "scores": {b: "60", d: "100"}, "reason": "x"}).seq
+    checked = jz("verify", hall.tv.path, "--json", user="admin")
+    assert checked.returncode == 3 and str(forged) in checked.stdout
+    assert "extra" not in ranking(jz, hall)[d]  # no output shows its effect
+    hall.tv.vault.close()  # the forged vault is done with; the real 加试 on a fresh one
+    hall = new_hall([("A01", 4)], settings={"ranking.targets_per_post": 2})
+    configure(jz, hall, *ONLY_WRITTEN)
+    assert import_stage(jz, hall, {a: "90", b: "85", c: "85", d: "70"}).returncode == 0
+
+    partial = jz("extra", "import", hall.tv.path, extra_file({b: "70"}), "--post", "A01", "--reason", "领导小组决定",
+                 user="admin")
+    assert partial.returncode == 1  # every tied candidate, and no one else
+    done = jz("extra", "import", hall.tv.path, extra_file({b: "70", c: "80"}), "--post", "A01",
+              "--reason", "领导小组决定加试", user="admin")
+    assert done.returncode == 0, done.stderr
+    rows = ranking(jz, hall)
+    assert (rows[a]["rank"], rows[c]["rank"], rows[b]["rank"]) == (1, 2, 3)
+    assert rows[c]["status"] == "target" and rows[b]["status"] == "eligible"
+    assert rows[c]["extra"] == "80.00" and "extra" in rows[c]["flags"]
+    assert rows[c]["composite"] == rows[b]["composite"] == "85.00"  # the composite is the composite
+    again = jz("extra", "import", hall.tv.path, extra_file({b: "90", c: "10"}), "--post", "A01", "--reason", "y",
+               user="admin")
+    assert again.returncode == 1  # recorded once
+    out = tmp_path / "n.csv"
+    assert jz("export", hall.tv.path, "--format", "csv", "--out", out, user="admin",
+              env={"JZ_LANG": "zh"}).returncode == 0
+    assert "经加试" in out.read_text(encoding="utf-8-sig")  # the notice says how the tie was settled
+    assert jz("verify", hall.tv.path, user="admin").returncode == 0

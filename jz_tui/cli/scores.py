@@ -57,6 +57,15 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     q.add_argument("--stage", default="written", help="another imported stage of the rules (e.g. fitness)")
     q.set_defaults(handler=cmd_written_import)
 
+    p = sub.add_parser("extra", help="the extra stage (加试) that settles a tie at a post's cut / 加试")
+    extra_sub = p.add_subparsers(dest="extra_command", metavar="ACTION", required=True)
+    q = extra_sub.add_parser("import", parents=[parent], help="import the 加试 scores of the tied candidates (admin)")
+    q.add_argument("vault")
+    q.add_argument("file")
+    q.add_argument("--post", required=True)
+    q.add_argument("--reason", required=True, help="the committee's decision to hold it")
+    q.set_defaults(handler=cmd_extra_import)
+
 
 def _candidate_and_marks(q: argparse.ArgumentParser) -> None:
     q.add_argument("vault")
@@ -149,3 +158,14 @@ def cmd_written_import(args: argparse.Namespace) -> int:
 
 
 
+
+
+def cmd_extra_import(args: argparse.Namespace) -> int:
+    session = login(args)
+    try:
+        scores = written.import_extra(session, args.file, args.post, args.reason)
+    except ImportRefused as refused:
+        return report_refusal(args, refused)
+    emit(args, {"ok": True, "post": args.post.strip().upper(), "count": len(scores)},
+         t("extra_imported", post=args.post.strip().upper(), count=len(scores)))
+    return 0

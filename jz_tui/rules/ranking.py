@@ -43,6 +43,7 @@ class Row:
     dissatisfied_rate: Decimal | None
     exact: Fraction | None = None  # the composite before rounding (a tie-break when the rules say so)
     subscores: dict[str, Decimal] = field(default_factory=dict)  # "stage.part" -> its score
+    extra: Decimal | None = None  # the 加试 score, for a candidate in a tie at the cut it settled
     status: str = "incomplete"
     rank: int | None = None
     flags: list[str] = field(default_factory=list)
@@ -152,6 +153,11 @@ def _base_status(state: SessionState, rules: Rules, candidate: Candidate, row: R
 
 
 def _sort_key(row: Row, rules: Rules) -> tuple:
+    return (*_tie_key(row, rules), row.extra if row.extra is not None else Decimal(-1))
+
+
+def _tie_key(row: Row, rules: Rules) -> tuple:
+    """What orders candidates before any 加试: the composite, the unrounded one if the rules say so, the chain."""
     chain = [(row.subscores.get(key) if "." in key else row.stages.get(key)) or Decimal(-1) for key in rules.tie_breaks]
     unrounded = (row.exact,) if rules.tie_break_unrounded else ()
     return (row.composite, *unrounded, *chain)
@@ -170,6 +176,8 @@ def _rank_post(state: SessionState, rules: Rules, candidates: list[Candidate], i
                   None if exact is None else half_up_exact(exact, rules.decimals), rate, exact,
                   stage_subscores(state, rules, candidate.code), halls=stage_halls(state, candidate.code))
         row.status = _base_status(state, rules, candidate, row, uncontested, ignore_withdrawals)
+        extra = state.scoring.extra.get(candidate.post, {}).get(candidate.code)
+        row.extra = None if extra is None else half_up(Decimal(extra), rules.decimals)
         rows.append(row)
 
     eligible = sorted((r for r in rows if r.status == "eligible"), key=lambda r: _sort_key(r, rules), reverse=True)
@@ -184,6 +192,8 @@ def _rank_post(state: SessionState, rules: Rules, candidates: list[Candidate], i
     for row in eligible:
         if sum(1 for other in eligible if other.rank == row.rank) > 1:
             row.flags.append("tie")
+        elif row.extra is not None:  # its place among those tied before was settled by the 加试
+            row.flags.append("extra")
 
     if len(eligible) <= cut:
         for row in eligible:
@@ -200,6 +210,15 @@ def _rank_post(state: SessionState, rules: Rules, candidates: list[Candidate], i
                 else:
                     row.status = "target"
     return sorted(rows, key=lambda r: (r.rank is None, r.rank or 0, r.code))
+
+
+def tied_at_cut(state: SessionState, post: str, rules: Rules | None = None) -> list[str]:
+    """The candidates of a complete post whose tie the cut would split, before any 加试."""
+    rules = rules or rules_from(state.roster.settings)
+    ranked = next((p for p in rank(state, rules) if p.code == post), None)
+    if ranked is None or any(row.status == "incomplete" for row in ranked.rows):
+        return []
+    return sorted(row.code for row in ranked.rows if "tie_at_cut" in row.flags)  # one group: the boundary rank
 
 
 def rank(state: SessionState, rules: Rules | None = None) -> list[PostRanking]:
@@ -251,6 +270,7 @@ def to_json(state: SessionState, rankings: list[PostRanking]) -> dict:
                         "rank": row.rank,
                         "status": row.status,
                         "flags": row.flags,
+                        **({"extra": str(row.extra)} if row.extra is not None else {}),  # the 加试 score
                         **({"halls": row.halls} if row.halls else {}),  # stages imported from other halls
                     }
                     for row in post.rows

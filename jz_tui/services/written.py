@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+from jz_tui.events.extra import may_hold_extra
 from jz_tui.events.scores import importable
 from jz_tui.rules import idcard
 from jz_tui.rules.marks import parse_mark
@@ -128,3 +129,18 @@ def import_written_table(session: Session, path: str | Path, correction_reason: 
         body["reason"] = correction_reason
     session.append("written.import", body)
     return scores, table
+
+
+def import_extra(session: Session, path: str | Path, post: str, reason: str) -> dict[str, str]:
+    """The 加试 of the candidates tied at a post's cut, from the same kind of table as the written scores."""
+    session.require_role("admin", action="extra.import")
+    session.refresh()
+    code = post.strip().upper()
+    may_hold_extra(session.state, code)  # the declaration's own precondition, before the file is read
+    with tabular.naming(path):
+        table = tabular.read_table(path, HEADER_ALIASES)
+        scores = parse_written(table, session.state.roster, {}, False)
+    if not reason.strip():
+        raise JzError("reason_needed")
+    session.append("extra.import", {"post": code, "scores": scores, "reason": reason.strip()})
+    return scores
