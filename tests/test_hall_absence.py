@@ -283,3 +283,27 @@ def test_a_halls_later_export_replaces_its_earlier_lists(site, jz, tmp_path, own
     assert ran.returncode == 0, ran.stderr
     assert statuses(jz, centre)["A01-03"] == ("absent" if own else "incomplete")
     assert jz("verify", centre, user="admin").returncode == 0
+
+
+def test_the_centres_cut_off_leaves_a_hall_check_in_present(site, jz, tmp_path):
+    centre = site["centre"]
+    assert jz("hall", "add", centre, "east", "--fingerprint", fingerprint_of(site["east"]), user="admin").returncode == 0
+    out = tmp_path / "east.json"
+    mark_absent_and_export(jz, site, out)
+    assert jz("hall", "import", centre, out, user="admin").returncode == 0
+    cut = jz("checkin", centre, "--mark-absent", "--post", "A01", user="admin")
+    assert cut.returncode == 0, cut.stderr
+    after = statuses(jz, centre)
+    assert after["A01-01"] != "absent" and after["A01-02"] != "absent"  # checked in at east: present
+    # and the same absence forged raw, with the centre admin's real key, is set aside by every fold
+    from _insider_helpers import as_role
+
+    vault = Vault.open(centre)
+    try:
+        admin = vault.unlock("admin", PASSPHRASES["admin"])
+        seq = vault.append(as_role(admin, "checkin.absent"), "checkin.absent", {"codes": ["A01-01"]}).seq
+    finally:
+        vault.close()
+    checked = jz("verify", centre, "--json", user="admin")
+    assert checked.returncode == 3 and str(seq) in checked.stdout
+    assert statuses(jz, centre)["A01-01"] != "absent"

@@ -204,6 +204,8 @@ def _check_absent(state: SessionState, record: Record) -> None:
         earlier = state.roster.checkins.get(code)
         require(earlier is None, "event_checkin_already", code=code, seq=earlier.seq if earlier else "-")
         require(target.withdrawn is None, "event_checkin_withdrawn", code=code)
+        hall = state.roster.hall_checkins.get(code)
+        require(hall is None, "absent_checked_in_at_hall", code=code, hall=hall or "-")
 
 
 def _apply_absent(state: SessionState, record: Record) -> None:

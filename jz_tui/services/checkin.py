@@ -188,6 +188,7 @@ def mark_absent(session: Session, posts: list[str] | None = None) -> list[str]:
     codes = sorted(
         c.code for c in roster.candidates.values()
         if c.post in chosen and c.withdrawn is None and c.code not in roster.checkins and c.code not in roster.absent
+        and c.code not in roster.hall_checkins  # checked in at another hall: present, not absent
     )
     if codes:
         session.append("checkin.absent", {"codes": codes})
