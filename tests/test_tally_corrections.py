@@ -107,6 +107,7 @@ def test_no_slip_is_issued_for_a_box_once_one_of_its_posts_is_closed_or_closing(
     pending.sign(hall.s("t2"), action.id)
     pending.sign(hall.s("sup"), action.id)
     assert hall.state.tally.posts["A"].closed["valid"] == 9
+    assert "withdrawn" not in hall.state.tally.posts["A"].closed  # none withdrawn: the record as it always was
     error = refused("box_post_closed", ballots.issue_tokens, hall.s("admin"), "BOX1", 2)
     assert error.params == {"box": "BOX1", "post": "A"}
     head = hall.tv.vault.head()
@@ -239,7 +240,7 @@ def test_a_ballot_entered_twice_is_withdrawn_and_the_tally_closes_without_an_ove
     assert close_problems(hall.state, "A") == []
     assert ballots.enter_ballot(hall.s("t1"), "A", NINE[-1], number=9) == 9  # its later entries moved up one
     record = hall.close("A").params
-    assert (record["returned"], record["valid"], record["void"]) == (9, 9, 0)
+    assert (record["returned"], record["valid"], record["void"], record["withdrawn"]) == (9, 9, 0, 1)
     assert hall.state.tally.posts["A"].override is None
 
     kinds = [r.kind for r in hall.tv.vault.records(hall.tv.admin.data_key) if r.kind.startswith("ballot.")]

@@ -130,7 +130,7 @@ def close_record(state: SessionState, post: str) -> dict[str, Any]:
         return tally.closed
     box = state.tally.boxes[tally.box]
     current = view(state, post)
-    return {
+    record = {
         "post": post,
         "box": box.id,
         "seal_intact": tally.opened["seal_intact"],
@@ -146,3 +146,6 @@ def close_record(state: SessionState, post: str) -> dict[str, Any]:
             for r in current.results
         ],
     }
+    if tally.withdrawn:  # entries taken out before the close (only then: records without any stay as they were)
+        record["withdrawn"] = len(tally.withdrawn)
+    return record
