@@ -28,7 +28,6 @@ from textual.widgets import Footer, Input
 
 from jz_tui.display import shown
 from jz_tui.errors import AuthError, JzError
-from jz_tui.events.ballots import box_takes_votes
 from jz_tui.i18n import error_text, t
 from jz_tui.rules.democratic import KEY_TO_MARK, MARKS
 from jz_tui.services import ballots
@@ -69,7 +68,7 @@ def load_box(session: Session, box_id: str) -> KioskBox:
         raise JzError("box_unknown", box=box_id)
     if box.unsealed_seq is not None:
         raise JzError("box_already_unsealed", box=box.id)
-    box_takes_votes(state, box)  # a post of the box closed (or closing): refused here, naming it
+    ballots.box_takes_votes(state, box)  # a post of the box closed (or closing): refused here, naming it
     roster = state.roster
     posts = tuple(
         KioskPost(post, roster.posts[post].name if post in roster.posts else "",

@@ -17,7 +17,13 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
-from jz_tui.events.ballots import box_takes_votes, figures_possible, may_create_box, officer_tally, recountable
+from jz_tui.events.ballots import (  # noqa: F401  (box_takes_votes: the kiosk asks it when it loads a box)
+    box_takes_votes,
+    figures_possible,
+    may_create_box,
+    officer_tally,
+    recountable,
+)
 from jz_tui.rules.count import (  # noqa: F401  (re-exported: the screens and the CLI read the count here)
     TallyView,
     close_pending,
