@@ -5,4 +5,4 @@ One module per part of the session; importing this package declares them all. Gr
 kind's name (``"sheet.confirm"``) and its declaration is the first hit.
 """
 
-from jz_tui.events import ballots, extra, hall, pending, people, results, scores  # noqa: F401  (they declare on import)
+from jz_tui.events import ballots, extra, hall, panels, pending, people, results, scores  # noqa: F401  (they declare on import)

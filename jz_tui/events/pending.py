@@ -16,12 +16,13 @@ from typing import Any
 
 from jz_tui.events.ballots import officer_tally, sealed_box
 from jz_tui.events.common import candidate, rules_of
+from jz_tui.events.panels import check_recuse, recusable, recuse
 from jz_tui.events.scores import valid_items
 from jz_tui.rules.count import close as close_tally
 from jz_tui.rules.count import close_problems, close_record
 from jz_tui.rules.interview import announcement, label
 from jz_tui.rules.settings import UNROUNDED_PLACES
-from storage.events import Spec, declare, json_value, list_of, name, obj, one_of, require, text
+from storage.events import Spec, declare, json_value, list_of, name, obj, one_of, require, text, user_name
 from storage.events import decimal as decimal_text
 from storage.ledger import Record
 from storage.projection import PendingAction, SessionState
@@ -220,6 +221,11 @@ ACTIONS: dict[str, Action] = {
     # held ballots be mixed in and the box be opened (box.mix, box.unseal)
     "box.unseal": Action(frozenset({"tally"}), obj({"box": name}), _box_k, _check_unseal, _unseal_signed,
                          restrict=_box_officers, creator_signs=True, at_completion=_still_sealed),
+    # 回避: an examiner (or a scorer for them) with the reason, a supervisor co-signs; the examiner is
+    # then neither expected on the candidate nor may score them (jz_tui/events/panels.py)
+    "examiner.recuse": Action(frozenset({"examiner", "scorer"}),
+                              obj({"candidate": name, "examiner": user_name, "reason": text(2000, empty=False)}),
+                              _fixed(supervisor=1), check_recuse, recuse, at_completion=recusable),
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from jz_tui.events.common import candidate, rules_of
-from jz_tui.rules.interview import label
+from jz_tui.rules.interview import examiners, label, panel_of
 from jz_tui.rules.marks import parse_mark
 from jz_tui.rules.settings import Rules
 from storage.errors import JzError
@@ -78,10 +78,22 @@ def _open_for_scores(state: SessionState, code: str) -> None:
     require(target.withdrawn is None, "sheet_candidate_withdrawn", ref=label(state, code))
 
 
+def on_panel(state: SessionState, examiner: str, code: str) -> None:
+    """The examiner is expected on the candidate: on their post's panel (or the session's), not
+    replaced there before scoring them, not removed, not recused from them."""
+    rules = rules_of(state)
+    target = candidate(state, code)
+    require(rules.panels != "per_post" or panel_of(state, target.post, rules) is not None, "panel_none",
+            post=target.post)
+    require((code, examiner) not in state.scoring.recused, "sheet_recused", ref=label(state, code), examiner=examiner)
+    require(examiner in examiners(state, code, rules), "sheet_not_on_panel", ref=label(state, code), examiner=examiner)
+
+
 def may_submit(state: SessionState, examiner: str, code: str) -> None:
-    """The candidate is still being scored and this examiner has no sheet standing for them
-    (the service asks before reading the marks, so the reason comes first)."""
+    """The candidate is still being scored, this examiner is on their panel and has no sheet
+    standing for them (the service asks before reading the marks, so the reason comes first)."""
     _open_for_scores(state, code)
+    on_panel(state, examiner, code)
     own = state.scoring.sheets.get((code, examiner))
     require(own is None or own.status != SUBMITTED, "sheet_already_submitted", ref=label(state, code))
     require(own is None or own.status != CONFIRMED, "sheet_already_confirmed", ref=label(state, code))
@@ -133,6 +145,7 @@ def confirmable(state: SessionState, scorer: str, code: str, examiner: str) -> S
     assert sheet is not None
     require(examiner != scorer, "sheet_own_confirmation")
     require(code not in state.scoring.announced, "sheet_already_announced", ref=label(state, code))
+    on_panel(state, examiner, code)  # a sheet of someone replaced, removed or recused meanwhile no longer counts
     return sheet
 
 

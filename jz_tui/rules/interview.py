@@ -1,6 +1,12 @@
 """Where a candidate's interview stands, as pure functions of the folded state: which sheets
 are expected, which are confirmed, the aggregate, and the announcement they add up to.
 
+Who is expected on a candidate is their panel (考官组): the post's (``interview.panels =
+"per_post"``), the session's one panel once set, else every examiner user. An examiner
+replaced mid-session (``panel.replace``) or removed by a rekey stays expected only where their
+sheet was already confirmed; elsewhere the replacement (if any) is expected instead. An examiner
+who recused from a candidate (回避, co-signed) is not expected on them.
+
 The announcement's declaration checks its figures against :func:`announcement`, and the
 scorer's screen and ``jz announce`` build them with it, so the two can never differ.
 """
@@ -11,20 +17,77 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from jz_tui.rules.draw import order_from_seed
 from jz_tui.rules.scoring import Aggregate, aggregate
 from jz_tui.rules.settings import rules_of_state
 
 if TYPE_CHECKING:
     from jz_tui.rules.settings import Rules
     from storage.projection import SessionState
-    from storage.scoring_state import Sheet
+    from storage.scoring_state import Panel, Sheet
 
 SUBMITTED, CONFIRMED = "submitted", "confirmed"  # as storage.scoring_state spells them
 
 
-def examiners(state: SessionState) -> list[str]:
-    """The examiners expected on every candidate: every examiner user still in the vault."""
-    return sorted(name for name, user in state.users.items() if user.role == "examiner")
+def pool(state: SessionState) -> list[str]:
+    """Every examiner user still in the vault (not removed by a rekey)."""
+    return sorted(name for name, user in state.users.items() if user.role == "examiner" and name not in state.removed)
+
+
+def panel_of(state: SessionState, post: str | None, rules: Rules | None = None) -> Panel | None:
+    """The panel scoring a post's candidates: its own (per post), or the session's one; None when
+    none is set (per post: nobody may score; one panel: every examiner)."""
+    rules = rules or rules_of_state(state)
+    panels = state.scoring.panels
+    if rules.panels == "per_post":
+        found = panels.get(state.scoring.panel_of_post.get(post or "", ""))
+        return found if found is not None and found.posts else None
+    return next((p for p in panels.values() if not p.posts), None)
+
+
+def examiners(state: SessionState, code: str | None = None, rules: Rules | None = None) -> list[str]:
+    """The examiners expected on candidate ``code`` (sorted); without a code, every examiner user
+    still in the vault."""
+    if code is None:
+        return pool(state)
+    rules = rules or rules_of_state(state)
+    target = state.roster.candidates.get(code)
+    sheets = state.scoring.sheets
+
+    def scored(examiner: str) -> bool:
+        sheet = sheets.get((code, examiner))
+        return sheet is not None and sheet.status == CONFIRMED
+
+    panel = panel_of(state, target.post if target is not None else None, rules)
+    if panel is None:
+        if rules.panels == "per_post":
+            return []
+        names = sorted(name for name, user in state.users.items() if user.role == "examiner")
+    else:
+        names = list(panel.members)
+        for replaced in panel.replacements:  # a replacement takes over where the sheet was not yet confirmed
+            old = replaced["examiner"]
+            if old in names and not scored(old):
+                names[names.index(old)] = replaced["by"]
+    recused = state.scoring.recused
+    return sorted(name for name in names
+                  if (name not in state.removed or scored(name)) and (code, name) not in recused)
+
+
+def panels_from_seed(seed_hex: str, pool_names: list[str], spec: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """A draw of panels anyone can recompute: the pool in the order of SHA-256(seed ‖ name), dealt in
+    turn to each panel of ``spec`` (``{"panel", "chief", "size"}``, in order), size - 1 each after
+    its chief. Raises ValueError when the pool is too small."""
+    order = order_from_seed(seed_hex, pool_names)
+    drawn: dict[str, list[str]] = {}
+    position = 0
+    for panel in spec:
+        take = int(panel["size"]) - 1
+        if position + take > len(order):
+            raise ValueError("pool too small")
+        drawn[panel["panel"]] = [panel["chief"], *order[position:position + take]]
+        position += take
+    return drawn
 
 
 def label(state: SessionState, code: str) -> str:
@@ -60,7 +123,7 @@ def progress(state: SessionState, code: str, rules: Rules | None = None,
     screen listing every candidate groups them once instead of scanning all sheets per candidate).
     """
     rules = rules or rules_of_state(state)
-    expected = examiners(state)
+    expected = examiners(state, code, rules)
     if candidate_sheets is None:
         candidate_sheets = state.scoring.sheets_of(code)
     sheets = {s.examiner: s for s in candidate_sheets if s.examiner in expected}

@@ -165,6 +165,8 @@ VALIDATORS: dict[str, Callable[[str, Any], Any]] = {
     "interview.min_if_uncontested": lambda k, v: _decimal(k, v, Decimal(0), Decimal(100)),
     "interview.pass_line": lambda k, v: _decimal(k, v, Decimal(0), Decimal(100)),
     "interview.step": lambda k, v: _decimal(k, v, Decimal("0.01"), Decimal(10)),
+    "interview.panels": _choice("one", "per_post"),
+    "interview.draw_panels": _boolean,
     "democratic.values.satisfied": lambda k, v: _decimal(k, v, Decimal(0), Decimal(100)),
     "democratic.values.basic": lambda k, v: _decimal(k, v, Decimal(0), Decimal(100)),
     "democratic.values.dissatisfied": lambda k, v: _decimal(k, v, Decimal(0), Decimal(100)),
@@ -252,6 +254,8 @@ class Rules:
     as_is: frozenset[str] = frozenset()
     added: dict[str, Decimal] = field(default_factory=dict)  # stage -> cap of the points it adds
     subscores: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    panels: str = "one"  # "one": one panel for the session (default: every examiner); "per_post": a panel per post
+    draw_panels: bool = False  # panels' members drawn by lot (commit-reveal), never set by hand
 
     @property
     def active_stages(self) -> list[str]:
@@ -326,6 +330,8 @@ def rules_from(overrides: dict[str, Any]) -> Rules:
         as_is=frozenset(stage for stage, on in _table(s, "as_is", bool).items() if on),
         added=_table(s, "added", Decimal),
         subscores=_table(s, "subscores", tuple),
+        panels=s["interview.panels"],
+        draw_panels=bool(s["interview.draw_panels"]),
     )
 
 
