@@ -174,6 +174,9 @@ def open_box_and_enter_ballots(term: Terminals) -> None:
     term.wait_input("t1", t("tally_ui_open_returned"))
     term.type("t1", str(RETURNED))
     term.keys("t1", "Enter")
+    term.wait_for("t1", t("tally_ui_open_confirm_title", post=POST[0]),  # the figures once more, then signed
+                  t("tally_ui_confirm_figures", issued=ISSUED, returned=RETURNED))
+    term.keys("t1", "y")
     opened = t("tally_ui_opened_line", seal=t("tally_ui_seal_intact"), issued=ISSUED, returned=RETURNED)
     for officer in OFFICERS:
         term.wait_for(officer, opened, t("tally_ui_ballot_title", no=1))
