@@ -109,7 +109,7 @@ def listed_codes(state, grouped: dict[str, list[Sheet]]) -> list[str]:
 
 def candidate_view(state, rules, code: str, own: list[Sheet], signing: dict[str, str]) -> CandidateView:
     status = sheets.progress(state, code, rules, own)
-    expected = sheets.examiners(state)
+    expected = sheets.examiners(state, code, rules)  # the candidate's panel, less recusals and replacements
     live = {s.examiner for s in own if s.status in (SUBMITTED, CONFIRMED)}
     aggregate, dropped = None, {}
     if status.aggregate is not None:

@@ -341,3 +341,21 @@ def test_insider_a_drawn_panel_whose_members_are_not_the_seeds_is_set_aside(new_
     seq = forge(hall, "admin", "panel.reveal", {"seed": seed, "panels": {"ALL": ["e1", other]}})
     caught(jz, hall, {seq})
     assert hall.state.scoring.panels == {}
+
+
+def test_insider_a_replacement_by_a_scorer_and_a_draw_the_rules_do_not_ask_for_are_set_aside(new_hall, jz):
+    hall = new_hall([("A01", 1)])
+    a1 = hall.codes("A01")[0]
+    ok(jz("panel", "set", hall.tv.path, "--panel", "R1", "--examiners", "e1,e2", "--chief", "e1", user="admin"))
+    replaced = forge(hall, "scorer", "panel.replace", {"panel": "R1", "examiner": "e2", "by": "e3", "reason": "ill"})
+    drawn = forge(hall, "admin", "panel.commit", {"seed_hash": "cd" * 32, "pool": ["e3", "e4"],
+                                                  "panels": [{"panel": "R2", "posts": [], "chief": "e2", "size": 2}]})
+    other = forge(hall, "e2", "pending.create", {"id": "PRC222", "action": "examiner.recuse", "reason": "x",
+                                                 "params": {"candidate": a1, "examiner": "e1", "reason": "x"}})
+    caught(jz, hall, {replaced, drawn, other})
+    state = hall.state
+    assert state.scoring.panels["R1"].current == ["e1", "e2"] and state.scoring.panel_draw is None
+    assert "PRC222" not in state.pending and examiners(state, a1) == ["e1", "e2"]
+    score(hall, a1, {"e1": "71", "e2": "72"})
+    assert announce(hall, a1)["result"] == "71.50"
+    assert ranking(jz, hall)[a1]["interview"] == "71.50"
