@@ -67,14 +67,16 @@ def my_sheets(session: Session, selected: str | None) -> MySheets:
     mine = {code: sheet for (code, examiner), sheet in state.scoring.sheets.items() if examiner == me}
     rows: list[MyRow] = []
     code_of: dict[str, str] = {}
+    examiner = session.role == "examiner"
     for draw in state.roster.draws.values():
         for code in draw.order:
+            if examiner and code not in mine and me not in sheets.examiners(state, code):
+                continue  # another panel's candidate, or one I recused from: not mine to score
             number = numbers[code]
             code_of[number] = code
             sheet = mine.get(code)
             total = str(sheets.sheet_total(sheet.items)) if sheet is not None else ""
             rows.append(MyRow(number, my_state(state, code, sheet), total))
-    examiner = session.role == "examiner"
     current = next((row.number for row in rows if row.state in EDITABLE), None) if examiner else None
     selected = selected if selected in code_of else (current or (rows[0].number if rows else None))
     detail = None

@@ -359,3 +359,26 @@ def test_insider_a_replacement_by_a_scorer_and_a_draw_the_rules_do_not_ask_for_a
     score(hall, a1, {"e1": "71", "e2": "72"})
     assert announce(hall, a1)["result"] == "71.50"
     assert ranking(jz, hall)[a1]["interview"] == "71.50"
+
+
+def test_an_examiners_screen_lists_only_the_candidates_of_their_panel(new_hall, jz):
+    from jz_tui.services import checkin, draw
+    from screens.sheets_snapshot import my_sheets
+
+    hall = new_hall([("A01", 2), ("A02", 2)], settings={"interview.panels": "per_post"})
+    for code in hall.codes("A01") + hall.codes("A02"):
+        assert checkin.check_in(hall.s("clerk"), code).ok
+    draw.draw(hall.s("clerk"), "A01")
+    draw.draw(hall.s("clerk"), "A02")
+    ok(jz("panel", "set", hall.tv.path, "--panel", "R1", "--posts", "A01", "--examiners", "e1,e2", "--chief", "e1",
+          user="admin"))
+    ok(jz("panel", "set", hall.tv.path, "--panel", "R2", "--posts", "A02", "--examiners", "e3,e4", "--chief", "e3",
+          user="admin"))
+    assert [row.number for row in my_sheets(hall.s("e1"), None).rows] == ["A01-1", "A01-2"]
+    assert [row.number for row in my_sheets(hall.s("e4"), None).rows] == ["A02-1", "A02-2"]
+    first = hall.state.roster.draws["A01"].order[0]
+    action = json.loads(ok(jz("recuse", hall.tv.path, "--candidate", "A01-1", "--reason", "亲属", "--json",
+                              user="e1")).stdout)
+    assert action["candidate"] == first
+    ok(jz("sign", hall.tv.path, action["pending"], user="sup"))
+    assert [row.number for row in my_sheets(hall.s("e1"), None).rows] == ["A01-2"]
