@@ -153,7 +153,7 @@ def test_every_typed_ballot_through_the_command_line(tmp_path, jz_here):  # noqa
                 assert (ran.returncode, ran.stderr) == (0, ""), (code, text)
                 accepted[code].append(text)
             else:
-                assert ran.returncode == 1 and "is not a valid ballot" in ran.stderr, (code, text)
+                assert ran.returncode == 1 and f"The ballot for post {code} is not valid" in ran.stderr, (code, text)
     assert {code: len(texts) for code, texts in accepted.items()} == {c: len(ALPHABET) ** n for c, n in POSTS}
     assert_reconciles(fresh_state(path), accepted)
 
