@@ -690,6 +690,12 @@ CASES: list[Case] = [
     Case("hall.import", "not_a_registered_hall", lambda s, _: s.forge(
         "admin", "hall.import", {"hall": "mallory", "export": _foreign_export(s)}),
          field=lambda st: (st.halls.imports, {c: st.scoring.announced.get(c) for c in ("C-01", "C-02", "C-03")})),
+    Case("extra.import", "no_tie_to_settle", lambda s, _: s.forge(
+        "admin", "extra.import", {"post": "B", "scores": {"B-01": "10.00", "B-02": "90.00"}, "reason": "x"}),
+         field=lambda st: st.scoring.extra),
+    Case("extra.import", "clerk_holds_an_extra_stage", lambda s, _: s.forge(
+        "clerk", "extra.import", {"post": "B", "scores": {"B-01": "10.00"}, "reason": "x"}),
+         field=lambda st: st.scoring.extra),
 ]
 
 

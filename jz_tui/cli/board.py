@@ -70,8 +70,6 @@ def public_payload(result: public_view.PublicResult) -> dict:
     """``jz public --json``: the public result, each value as the public view holds it."""
     return {
         "frozen_at": result.frozen_at,
-        "head_seq": result.state.seq,
-        "head": result.state.head_hash.hex(),
         "posts": [
             {
                 "code": post.code,
