@@ -7,7 +7,7 @@ import argparse
 from jz_tui.cli.common import emit, login
 from jz_tui.cli.hall import report_refusal, where_read
 from jz_tui.i18n import t
-from jz_tui.services import sheets, tabular, written
+from jz_tui.services import pending, sheets, tabular, written
 from jz_tui.services.tabular import ImportRefused
 
 
@@ -141,8 +141,10 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_announce(args: argparse.Namespace) -> int:
     session = login(args)
     action = sheets.announce(session, args.candidate)
-    emit(args, {"pending": action.id, **action.params},
-         t("announce_pending", id=action.id, ref=action.params["number"], result=action.params["result"]))
+    lines = pending.detail_lines(pending.details(session.state, action, session.user))  # what the co-signer will see
+    emit(args, {"pending": action.id, **action.params, "details": lines},
+         "\n".join([t("announce_pending", id=action.id, ref=action.params["number"], result=action.params["result"]),
+                    *lines]))
     return 0
 
 

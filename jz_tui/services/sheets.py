@@ -145,8 +145,8 @@ def reject(session: Session, ref: str, examiner: str, reason: str) -> Sheet:
     return sheet
 
 
-def announce(session: Session, ref: str):
-    """Create the 亮分 pending action; it takes effect when a supervisor signs."""
+def _announcement(session: Session, ref: str) -> dict:
+    """What announcing the candidate would record, or why it cannot be announced now."""
     session.require_role("scorer", action="announce")
     session.refresh()
     state = session.state
@@ -159,7 +159,24 @@ def announce(session: Session, ref: str):
     if status.aggregate is None:
         raise JzError("announce_incomplete", ref=label(state, code), confirmed=status.confirmed,
                       expected=status.expected)
-    params = announcement(state, code, current_rules(session))
+    return announcement(state, code, current_rules(session))
+
+
+def announce_preview(session: Session, ref: str) -> list[str]:
+    """What the 亮分 will record, in words and figures, for the scorer to confirm before starting it."""
+    params = _announcement(session, ref)
+    return pending.detail_lines(pending.preview(session.state, "announce", params, session.user))
+
+
+def announce(session: Session, ref: str, seen: list[str] | None = None):
+    """Create the 亮分 pending action; it takes effect when a supervisor signs.
+
+    ``seen``: the :func:`announce_preview` the scorer confirmed; if what would be recorded has
+    changed since (a sheet corrected meanwhile), nothing is started."""
+    params = _announcement(session, ref)
+    if seen is not None and pending.detail_lines(pending.preview(session.state, "announce", params,
+                                                                 session.user)) != list(seen):
+        raise JzError("sign_details_changed", id=params["number"])
     return pending.create(session, "announce", params)
 
 
