@@ -176,6 +176,13 @@ class ScoringScreen(PrintsPaper, ModeScreen):
             super().__init__()
             self.text, self.error = text, error
 
+    class Previewed(Message):
+        """What an announcement would record, in words (or why it cannot be started), to confirm."""
+
+        def __init__(self, code: str, label: str, lines: list[str] | None, error: str | None) -> None:
+            super().__init__()
+            self.code, self.label, self.lines, self.error = code, label, lines, error
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.snapshot: Scoring | None = None
@@ -394,24 +401,39 @@ class ScoringScreen(PrintsPaper, ModeScreen):
         candidate = self._candidate()
         if candidate is None or candidate.state != COMPLETE or candidate.aggregate is None:
             return
-        code, label = candidate.code, candidate.label
-        totals = t("app_list_separator").join(f"{s.examiner} {s.total}" for s in candidate.sheets
-                                              if s.status == CONFIRMED)
-        lines = [t("scorer_announce_totals", totals=totals), t("scorer_result", result=candidate.aggregate.result),
-                 t("scorer_announce_needs")]
+        self.preview_announcement(candidate.code, candidate.label)
+
+    @work(thread=True, exclusive=True, group="scoring-preview")
+    def preview_announcement(self, code: str, label: str) -> None:
+        """The announcement's details as the supervisor will see them, read off the UI thread."""
+        try:
+            lines = self.context.shared.use(lambda session, _activity: sheets.announce_preview(session, code))
+        except SessionClosed:
+            return
+        except JzError as error:
+            self.post_message(self.Previewed(code, label, None, error_text(error)))
+        else:
+            self.post_message(self.Previewed(code, label, lines, None))
+
+    def on_scoring_screen_previewed(self, message: Previewed) -> None:
+        if message.error is not None or message.lines is None:
+            self.notify(message.error or "", severity="error", markup=False)
+            return
+        code, seen = message.code, message.lines
 
         def answered(confirmed: bool | None) -> None:
             if confirmed:
                 self._announcing.add(code)
 
                 def announce(session: Session) -> str:
-                    action = sheets.announce(session, code)
+                    action = sheets.announce(session, code, seen=seen)
                     return t("announce_pending", id=action.id, ref=action.params["number"],
                              result=action.params["result"])
 
                 self.run_action(announce)
 
-        self.app.push_screen(ConfirmScreen(t("scorer_announce_title", number=label), lines), answered)
+        self.app.push_screen(ConfirmScreen(t("scorer_announce_title", number=message.label),
+                                           [t("scorer_announce_needs")], seen), answered)
 
     def action_view(self) -> None:
         candidate = self._candidate()

@@ -114,8 +114,10 @@ async def test_complete_aggregate_announce_and_the_signed_announcement_view(tmp_
         assert str(screen.query_one("#result-line", Plain).content) == t("scorer_result", result=RESULT)
 
         await pilot.press("a")
-        await settle(pilot)
-        assert isinstance(app.screen, ConfirmScreen)
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        shown = "\n".join(str(p.content) for p in app.screen.query(".confirm-detail").results(Plain))
+        assert RESULT in shown and "A-1" in shown  # the scorer confirms what the supervisor will sign
+        assert all(total in shown for total in ("85", "86", "100", "65", "83.5"))
         await pilot.press("y")
         await wait_until(pilot, lambda: cell(screen, "score-candidates", first, "state") == t("scorer_state_signing"))
         action = [e.data for e in events(hall.path, "pending.create")][-1]
