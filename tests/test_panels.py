@@ -382,3 +382,17 @@ def test_an_examiners_screen_lists_only_the_candidates_of_their_panel(new_hall, 
     assert action["candidate"] == first
     ok(jz("sign", hall.tv.path, action["pending"], user="sup"))
     assert [row.number for row in my_sheets(hall.s("e1"), None).rows] == ["A01-2"]
+
+
+def test_the_supervisor_sees_who_recuses_from_whom_and_why_before_signing(new_hall, jz):
+    hall = new_hall([("A01", 1)], extra=())
+    a1 = hall.codes("A01")[0]
+    ok(jz("recuse", hall.tv.path, "--candidate", a1, "--reason", "曾为其直接上级", user="e2"))
+    listed = json.loads(ok(jz("sign", hall.tv.path, "--list", "--json", user="sup")).stdout)
+    action = next(a for a in (listed if isinstance(listed, list) else listed["pending"])
+                  if a["action"] == "examiner.recuse")
+    lines = {d["label"]: d["value"] for d in action["details"]}
+    name = hall.state.roster.candidates[a1].name
+    assert lines["Examiner recusing"] == "e2" and lines["Reason"] == "曾为其直接上级"
+    assert any(name in value for value in lines.values())
+    assert any("e2 no longer scores this candidate" in value for value in lines.values())

@@ -254,6 +254,19 @@ def _unseal(state: SessionState, params: Mapping[str, Any], names: bool) -> list
     ]
 
 
+def _recuse(state: SessionState, params: Mapping[str, Any], names: bool) -> list[Line]:
+    code = params["candidate"]
+    lines = [Line("sign_label_number", "sign_value_text", {"value": label(state, code)})]
+    if names:
+        lines += _candidate_lines(state, code, True)
+    lines += [Line("sign_label_recusing", "sign_value_text", {"value": params["examiner"]}),
+              Line("sign_label_recuse_reason", "sign_value_text", {"value": params["reason"]}),
+              Line("sign_label_effect", "sign_value_recuse_effect", {"examiner": params["examiner"]})]
+    if code in state.scoring.announced:
+        lines.append(Line("sign_label_warning", "sign_value_already_announced"))
+    return lines
+
+
 _BUILDERS = {
     "announce": _announce,
     "checkin.undo": _undo,
@@ -262,4 +275,5 @@ _BUILDERS = {
     "tally.override": _override,
     "tally.close": _close,
     "box.unseal": _unseal,
+    "examiner.recuse": _recuse,
 }
