@@ -14,7 +14,7 @@ import json
 
 import pytest
 
-from jz_tui.rules.interview import examiners, panels_from_seed, progress
+from jz_tui.rules.interview import examiners, expects, panels_from_seed, progress
 from jz_tui.services import pending, sheets
 from storage.errors import JzError
 from storage.events import KINDS
@@ -74,7 +74,16 @@ def announce(hall: Hall, code: str) -> dict:
     return hall.state.scoring.announced[code]
 
 
+def consistent(hall: Hall) -> None:
+    """The fold's quick question (expects) answers as the list of the expected does."""
+    state = hall.state
+    for code in state.roster.candidates:
+        expected = examiners(state, code)
+        assert [u for u in sorted(state.users) if expects(state, code, u)] == expected, code
+
+
 def ranking(jz, hall: Hall) -> dict[str, dict]:
+    consistent(hall)
     done = ok(jz("ranking", hall.tv.path, "--json", user="admin"))
     return {c["code"]: c for post in json.loads(done.stdout)["posts"] for c in post["candidates"]}
 

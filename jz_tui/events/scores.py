@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from jz_tui.events.common import candidate, rules_of
-from jz_tui.rules.interview import examiners, label, panel_of
+from jz_tui.rules.interview import expects, label, panel_of
 from jz_tui.rules.marks import parse_mark
 from jz_tui.rules.settings import Rules
 from storage.errors import JzError
@@ -86,7 +86,7 @@ def on_panel(state: SessionState, examiner: str, code: str) -> None:
     require(rules.panels != "per_post" or panel_of(state, target.post, rules) is not None, "panel_none",
             post=target.post)
     require((code, examiner) not in state.scoring.recused, "sheet_recused", ref=label(state, code), examiner=examiner)
-    require(examiner in examiners(state, code, rules), "sheet_not_on_panel", ref=label(state, code), examiner=examiner)
+    require(expects(state, code, examiner, rules), "sheet_not_on_panel", ref=label(state, code), examiner=examiner)
 
 
 def may_submit(state: SessionState, examiner: str, code: str) -> None:

@@ -74,6 +74,24 @@ def examiners(state: SessionState, code: str | None = None, rules: Rules | None 
                   if (name not in state.removed or scored(name)) and (code, name) not in recused)
 
 
+def expects(state: SessionState, code: str, examiner: str, rules: Rules | None = None) -> bool:
+    """Whether ``examiner`` is among :func:`examiners` of ``code`` (asked on every sheet of a fold:
+    without listing every examiner user when no panel is set)."""
+    rules = rules or rules_of_state(state)
+    if (code, examiner) in state.scoring.recused:
+        return False
+    target = state.roster.candidates.get(code)
+    if panel_of(state, target.post if target is not None else None, rules) is None and rules.panels != "per_post":
+        user = state.users.get(examiner)
+        if user is None or user.role != "examiner":
+            return False
+        if examiner not in state.removed:
+            return True
+        sheet = state.scoring.sheets.get((code, examiner))
+        return sheet is not None and sheet.status == CONFIRMED
+    return examiner in examiners(state, code, rules)
+
+
 def panels_from_seed(seed_hex: str, pool_names: list[str], spec: list[dict[str, Any]]) -> dict[str, list[str]]:
     """A draw of panels anyone can recompute: the pool in the order of SHA-256(seed ‖ name), dealt in
     turn to each panel of ``spec`` (``{"panel", "chief", "size"}``, in order), size - 1 each after
