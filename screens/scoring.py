@@ -84,6 +84,7 @@ class CandidateView:
     aggregate: AggregateView | None
     signing: str  # id of the pending announcement, or ""
     announced: AnnouncementView | None
+    panel: tuple[str, ...] = ()  # (panel, its chief) when a panel is set for the candidate's post
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,7 @@ def candidate_view(state, rules, code: str, own: list[Sheet], signing: dict[str,
         code, sheets.label(state, code), word, status.confirmed, status.expected, lines,
         tuple(e for e in expected if e not in live), aggregate, signing.get(code, ""),
         announcement_view(announced) if announced else None,
+        (panel.id, panel.current_chief) if (panel := sheets.panel_of(state, candidate.post, rules)) else (),
     )
 
 
@@ -255,6 +257,9 @@ class ScoringScreen(PrintsPaper, ModeScreen):
         panel = self.query_one("#score-sheets", TablePanel)
         panel.border_title = (t("scorer_sheets_of", number=candidate.label) if candidate
                               else t("scorer_panel_sheets"))
+        if candidate is not None and candidate.panel:  # the panel (考官组) scoring this candidate, and its chief
+            panel.border_title = t("scorer_sheets_of_panel", number=candidate.label, panel=candidate.panel[0],
+                                   chief=candidate.panel[1])
         rows: dict[str, list[Cell]] = {}
         for line in candidate.sheets if candidate else ():
             rows[f"{candidate.code}\t{line.examiner}"] = [

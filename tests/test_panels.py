@@ -405,3 +405,39 @@ def test_the_supervisor_sees_who_recuses_from_whom_and_why_before_signing(new_ha
     assert lines["Examiner recusing"] == "e2" and lines["Reason"] == "曾为其直接上级"
     assert any(name in value for value in lines.values())
     assert any("e2 no longer scores this candidate" in value for value in lines.values())
+
+
+def test_the_scorers_screen_names_the_candidates_panel_and_its_chief(new_hall, jz):
+    from jz_tui.rules.settings import rules_of_state
+    from screens.scoring import candidate_view
+
+    hall = new_hall([("A01", 1), ("A02", 1)], settings={"interview.panels": "per_post"})
+    ok(jz("panel", "set", hall.tv.path, "--panel", "R2", "--posts", "A02", "--examiners", "e3,e4", "--chief", "e4",
+          user="admin"))
+    state = hall.state
+    a1, b1 = hall.codes("A01")[0], hall.codes("A02")[0]
+    view = candidate_view(state, rules_of_state(state), b1, [], {})
+    assert view.panel == ("R2", "e4") and view.waiting_for == ("e3", "e4") and view.expected == 2
+    assert candidate_view(state, rules_of_state(state), a1, [], {}).panel == ()
+
+
+async def test_the_scorers_screen_shows_the_panel_in_its_title(tmp_path):
+    from _app_helpers import log_in, stable_app
+    from _scores_helpers import build_hall
+
+    from jz_tui.services import panels as panel_service
+    from screens.scoring import ScoringScreen
+    from screens.widgets import TablePanel
+
+    hall = build_hall(tmp_path / "session.jz", tmp_path)
+    panel_service.set_panel(hall.session("admin"), "R1", [], ["e1", "e2", "e3"], "e2")
+    hall.submit("A-1", "e1")
+    hall.close()
+    app = stable_app(hall.path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "scorer")
+        screen = app.screen
+        assert isinstance(screen, ScoringScreen)
+        title = str(screen.query_one("#score-sheets", TablePanel).border_title)
+        assert "panel R1, chief e2" in title, title
+        assert screen.snapshot.find(screen._selected).expected == 3

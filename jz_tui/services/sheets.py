@@ -16,6 +16,7 @@ from jz_tui.rules.interview import (  # noqa: F401  (re-exported: the screens re
     announcement,
     examiners,
     label,
+    panel_of,
     progress,
     sheet_total,
 )
