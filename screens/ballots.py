@@ -47,6 +47,7 @@ class Corrections:
 
     withdrawn: tuple[tuple[str, int, str], ...] = ()  # (officer, number when withdrawn, reason)
     entered: bool = False  # some officer entered a ballot of the post (the opening's figures are final)
+    recounts: tuple[str, ...] = ()  # the reasons the opening's figures were corrected, in ledger order
 
 
 def corrections(session: Session, snapshot: TallySnapshot) -> Corrections:
@@ -56,7 +57,8 @@ def corrections(session: Session, snapshot: TallySnapshot) -> Corrections:
     post = snapshot.current.post
     tally = session.state.tally.posts[post]
     view = ballots.officer_view(session, post)
-    return Corrections(view.withdrawn, any(tally.entries.values()) or bool(tally.withdrawn))
+    return Corrections(view.withdrawn, any(tally.entries.values()) or bool(tally.withdrawn),
+                       tuple(r["reason"] for r in tally.recounts))
 
 
 class BallotsScreen(BallotEntry, TallySteps, PrintsPaper, ModeScreen):
@@ -185,7 +187,9 @@ class BallotsScreen(BallotEntry, TallySteps, PrintsPaper, ModeScreen):
         else:
             intact, note, issued, returned = p.opened
             seal = t("tally_ui_seal_intact") if intact else t("tally_ui_seal_broken", note=note)
-            opening.update(t("tally_ui_opened_line", seal=seal, issued=issued, returned=returned))
+            recounts = self._corrections.recounts
+            opening.update(t("tally_ui_opened_line", seal=seal, issued=issued, returned=returned)
+                           + (t("tally_ui_recounted", count=len(recounts), reason=recounts[-1]) if recounts else ""))
         opening.set_class(p.opened is None and not p.closed, "-warning")
         opening.set_class(p.closed, "-ok")
 

@@ -424,7 +424,7 @@ async def test_the_opening_is_confirmed_on_screen_and_corrected_before_the_first
         assert confirm.lines[:3] == ["Recorded now: 10 issued, 10 returned", "10 issued, 9 returned", "Reason: typo"]
         await pilot.press("y")
         await settle(pilot)
-        await wait_until(pilot, lambda: "10 issued, 9 returned" in text_of(screen, "#tally-opening"))
+        await wait_until(pilot, lambda: "10 issued, 9 returned (corrected 1×: typo)" in text_of(screen, "#tally-opening"))
         (recount,) = records(path, ("box.recount",))
         assert recount.data == {"post": "A01", "issued": 10, "returned": 9, "reason": "typo"}
 
