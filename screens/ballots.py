@@ -3,7 +3,8 @@
 A tally officer works on one post of their boxes at a time (``[`` and ``]`` switch). The
 table lists the post's candidates in code order with the ballot being typed and the
 running count per candidate, which only the box's officers see; under it the double
-count's discrepancies, the reconciliation and what still blocks the close.
+count's discrepancies (and the entries withdrawn, with why), the reconciliation and what
+still blocks the close. Until the first ballot is entered, ``f`` corrects the opening's figures.
 
 Everyone else with this mode (the admin) sees the boxes and where each post stands,
 never a count before the close.

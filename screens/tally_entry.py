@@ -5,7 +5,10 @@ The entry panel is built for speed: the table lists the post's candidates in cod
 to right (1 satisfied, 2 basically satisfied, 3 dissatisfied, 0 blank; Backspace goes
 back a mark), Enter stores it.
 
-Stored ballots go through a queue drained by one thread worker at a time, with numbers
+An entry typed twice is withdrawn with ``w`` (its number, then the reason): it stays in the
+ledger, shown beside the double count, and the officer's later entries move up one number.
+
+Stored ballots (and withdrawals) go through a queue drained by one thread worker at a time, with numbers
 fixed on the UI thread at the moment Enter is pressed: the officer keeps typing while a
 ballot is being written, and the ledger holds the ballots in the order they were typed.
 """
