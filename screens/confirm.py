@@ -65,13 +65,6 @@ class ConfirmScreen(ModalScreen[bool]):
         # A signature carries weight: Enter alone cancels; approving takes "y" or Tab then Enter.
         self.query_one("#no", Button).focus()
         if self.details is not None:
-            box = self.query_one("#confirm-box", Vertical)
-            box.styles.width = 78  # wide enough for a line of figures at 80 columns
-            if self.details_title:
-                title = self.query_one("#confirm-details-title", Plain)
-                title.styles.margin = (1, 0, 0, 0)
-                title.styles.text_style = "bold"
-            self.query_one("#confirm-scroll-hint", Plain).styles.color = "gray"
             self._fit()
 
     def on_resize(self) -> None:
