@@ -441,3 +441,19 @@ async def test_the_scorers_screen_shows_the_panel_in_its_title(tmp_path):
         title = str(screen.query_one("#score-sheets", TablePanel).border_title)
         assert "panel R1, chief e2" in title, title
         assert screen.snapshot.find(screen._selected).expected == 3
+
+
+def test_misuse_and_refusals_are_said_plainly(new_hall, jz):
+    hall = new_hall([("A01", 1)], extra=())
+    path, a1 = hall.tv.path, hall.codes("A01")[0]
+    bad = jz("panel", "draw", path, "--panel", "R1:A01:e1", user="admin")
+    assert bad.returncode == 2 and "ID:POSTS:CHIEF:SIZE" in bad.stderr
+    refused(jz("panel", "draw", path, "--panel", "R1::e1:2", user="admin"), "do not draw panels")
+    refused(jz("recuse", path, "--candidate", a1, "--examiner", "e1", "--reason", "x", user="clerk"), "not allowed")
+    refused(jz("recuse", path, "--candidate", a1, "--reason", "x", user="scorer"), "--examiner")
+    refused(jz("panel", "replace", path, "--panel", "R9", "--examiner", "e1", "--by", "e2", "--reason", "ill",
+               user="admin"), "there is no panel R9")
+    zh = jz("--lang", "zh", "panel", "set", path, "--panel", "R1", "--examiners", "e1", "--chief", "e2", user="admin")
+    assert zh.returncode == 0 and "考官组 R1" in zh.stdout  # the chief is made a member
+    assert hall.state.scoring.panels["R1"].members == ["e2", "e1"]
+    assert "Traceback" not in zh.stderr
