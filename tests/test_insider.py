@@ -696,6 +696,19 @@ CASES: list[Case] = [
     Case("extra.import", "clerk_holds_an_extra_stage", lambda s, _: s.forge(
         "clerk", "extra.import", {"post": "B", "scores": {"B-01": "10.00"}, "reason": "x"}),
          field=lambda st: st.scoring.extra),
+    Case("panel.set", "clerk_sets_the_panel", lambda s, _: s.forge(
+        "clerk", "panel.set", {"panel": "R1", "posts": [], "examiners": ["e1"], "chief": "e1"}),
+         field=lambda st: (dict(st.scoring.panels), dict(st.scoring.panel_of_post))),
+    Case("panel.replace", "no_such_panel", lambda s, _: s.forge(
+        "admin", "panel.replace", {"panel": "R1", "examiner": "e1", "by": "e2", "reason": "ill"}),
+         field=lambda st: dict(st.scoring.panels)),
+    Case("panel.commit", "draw_the_rules_do_not_ask_for", lambda s, _: s.forge(
+        "admin", "panel.commit", {"seed_hash": "cd" * 32, "pool": ["e2"],
+                                  "panels": [{"panel": "R1", "posts": [], "chief": "e1", "size": 2}]}),
+         field=lambda st: st.scoring.panel_draw),
+    Case("panel.reveal", "without_a_commit", lambda s, _: s.forge(
+        "admin", "panel.reveal", {"seed": "ab" * 32, "panels": {"R1": ["e1", "e2"]}}),
+         field=lambda st: dict(st.scoring.panels)),
 ]
 
 
