@@ -9,7 +9,7 @@ from pathlib import Path
 from jz_tui.cli.common import Misuse, emit, login, read_passphrase
 from jz_tui.cli.terminal import require_terminal
 from jz_tui.i18n import t
-from jz_tui.services import ballots
+from jz_tui.services import ballots, pending
 from jz_tui.services.tickets import writable_dir
 from storage.errors import JzError
 from storage.files import private_dir, private_file
@@ -247,14 +247,17 @@ def cmd_tally_show(args: argparse.Namespace) -> int:
 def cmd_tally_close(args: argparse.Namespace) -> int:
     session = login(args)
     action = ballots.request_close(session, args.post)
-    emit(args, {"pending": action.id, "missing": action.missing()}, t("tally_close_pending_created", id=action.id))
+    lines = pending.detail_lines(pending.details(session.state, action, session.user))  # what the co-signers see
+    emit(args, {"pending": action.id, "missing": action.missing(), "details": lines},
+         "\n".join([t("tally_close_pending_created", id=action.id), *lines]))
     return 0
 
 
 def cmd_tally_override(args: argparse.Namespace) -> int:
     session = login(args)
     action = ballots.request_override(session, args.post, args.reason)
-    emit(args, {"pending": action.id}, t("tally_override_pending", id=action.id))
+    lines = pending.detail_lines(pending.details(session.state, action, session.user))
+    emit(args, {"pending": action.id, "details": lines}, "\n".join([t("tally_override_pending", id=action.id), *lines]))
     return 0
 
 

@@ -215,13 +215,35 @@ def request_override(session: Session, post: str, reason: str):
     return pending.create(session, "tally.override", {"post": post}, reason=reason.strip())
 
 
-def request_close(session: Session, post: str):
-    """Create the close: it takes effect with the rules' number of officers and a supervisor."""
-    post, _, box = _officer_tally(session, post)
+def _close_params(session: Session, post: str) -> tuple[str, dict[str, Any]]:
+    post, _, _ = _officer_tally(session, post)
     problems = close_problems(session.state, post)
     if problems:
         raise problems[0]
-    return pending.create(session, "tally.close", close_record(session.state, post))
+    return post, close_record(session.state, post)
+
+
+def close_preview(session: Session, post: str) -> list[str]:
+    """What closing the post's tally would record, in words and figures, as the co-signers will see it."""
+    _, params = _close_params(session, post)
+    return pending.detail_lines(pending.preview(session.state, "tally.close", params, session.user))
+
+
+def override_preview(session: Session, post: str) -> list[str]:
+    """What an override of the post's reconciliation would record (the problem it overrides)."""
+    post, _, _ = _officer_tally(session, post)
+    return pending.detail_lines(pending.preview(session.state, "tally.override", {"post": post}, session.user))
+
+
+def request_close(session: Session, post: str, seen: list[str] | None = None):
+    """Create the close: it takes effect with the rules' number of officers and a supervisor.
+
+    ``seen``: the :func:`close_preview` the officer confirmed; nothing is started if it changed."""
+    post, params = _close_params(session, post)
+    if seen is not None and pending.detail_lines(pending.preview(session.state, "tally.close", params,
+                                                                 session.user)) != list(seen):
+        raise JzError("sign_details_changed", id=post)
+    return pending.create(session, "tally.close", params)
 
 
 # ---------------------------------------------------------------------- electronic ballots
