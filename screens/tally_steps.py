@@ -31,6 +31,14 @@ class TallySteps:
     and ``context``.
     """
 
+    class Previewed(Message):
+        """What a close, an override or an unsealing would record, in words, to confirm before starting it."""
+
+        def __init__(self, step: str, target: str, lines: list[str] | None, error: str | None,
+                     reason: str | None = None) -> None:
+            super().__init__()
+            self.step, self.target, self.lines, self.error, self.reason = step, target, lines, error, reason
+
     class Done(Message):
         """A step's worker (open, close, override, unseal) finished: what to say, and whether it was refused."""
 
@@ -103,19 +111,8 @@ class TallySteps:
 
     def action_close_tally(self) -> None:
         current = self._current
-        if current is None:
-            return
-        post = current.post
-        lines = [t("tally_ui_close_counts", valid=current.valid, void=current.void)]
-        if current.problems:
-            lines.append(t("tally_ui_blocked", reason=current.problems[0]))
-        lines.append(t("tally_ui_close_who"))
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._request(post, None)
-
-        self.app.push_screen(ConfirmScreen(t("tally_ui_close_title", post=post), lines), answered)
+        if current is not None:
+            self._preview("close", current.post)
 
     def action_override(self) -> None:
         current = self._current
@@ -125,17 +122,54 @@ class TallySteps:
 
         def answered(reason: str | None) -> None:
             if reason is not None:
-                self._request(post, reason)
+                self._preview("override", post, reason)
 
         self.app.push_screen(PromptScreen(t("tally_ui_override_title", post=post), t("tally_ui_override_label")),
                              answered)
 
+    @work(thread=True, exclusive=True, group="tally-preview")
+    def _preview(self, step: str, target: str, reason: str | None = None) -> None:
+        """The details the co-signers will see, read off the UI thread, to confirm first."""
+        preview = {"close": ballots.close_preview, "override": ballots.override_preview,
+                   "unseal": ballots.unseal_preview}[step]
+        try:
+            lines = self.context.shared.use(lambda session, _: preview(session, target))
+        except SessionClosed:
+            return
+        except JzError as error:
+            self.post_message(self.Previewed(step, target, None, error_text(error)))
+        else:
+            self.post_message(self.Previewed(step, target, lines, None, reason))
+
+    def on_tally_steps_previewed(self, message: Previewed) -> None:
+        if message.error is not None or message.lines is None:
+            self._note(message.error or "", "error")
+            return
+        step, target, seen = message.step, message.target, message.lines
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            if step == "unseal":
+                self._ask_unseal_passphrases(target)
+            else:
+                self._request(target, message.reason if step == "override" else None, seen)
+
+        if step == "unseal":
+            k = self._current.k if self._current is not None else "-"
+            title, lines = t("tally_ui_unseal_title", box=target, k=k), [t("tally_ui_unseal_who")]
+        elif step == "close":
+            title, lines = t("tally_ui_close_title", post=target), [t("tally_ui_close_who")]
+        else:
+            title, lines = t("tally_ui_override_title", post=target), [t("tally_ui_override_reason", reason=message.reason)]
+        self.app.push_screen(ConfirmScreen(title, lines, seen), answered)
+
     @work(thread=True, group="tally-action")
-    def _request(self, post: str, override_reason: str | None) -> None:
-        """The close (``override_reason`` None) or an override, created pending."""
+    def _request(self, post: str, override_reason: str | None, seen: list[str] | None = None) -> None:
+        """The close (``override_reason`` None) or an override, created pending, if still as ``seen``."""
         try:
             if override_reason is None:
-                action = self.context.shared.use(lambda session, _: ballots.request_close(session, post))
+                action = self.context.shared.use(lambda session, _: ballots.request_close(session, post, seen))
                 text = t("tally_close_pending_created", id=action.id)
             else:
                 action = self.context.shared.use(
@@ -149,10 +183,15 @@ class TallySteps:
             self.post_message(self.Done(text, False))
 
     def action_unseal(self) -> None:
+        """First what the unsealing records (box, posts, slips spent), confirmed; then the officers' passphrases."""
+        current = self._current
+        if current is not None:
+            self._preview("unseal", current.box)
+
+    def _ask_unseal_passphrases(self, box: str) -> None:
         current = self._current
         if current is None:
             return
-        box = current.box
         others = [name for name in current.officers if name != self.context.user]
         screen = UnsealScreen(self.context.shared, box, self.context.user, others, current.k - 1)
 

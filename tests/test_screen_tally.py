@@ -130,10 +130,11 @@ async def test_an_officer_enters_a_stack_by_keyboard(tmp_path):
         assert "can be closed" in text_of(screen, "#tally-blocked")
         assert "Ballot 11" in str(screen.query_one("#tally-ballot").border_title)
 
-        # The close: confirmed, then pending for the other officer and a supervisor.
+        # The close: confirmed with what it records, then pending for the other officer and a supervisor.
         await pilot.press("x")
-        await settle(pilot)
-        assert isinstance(app.screen, ConfirmScreen)
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        details = "\n".join(str(line.content) for line in app.screen.query(".confirm-detail"))
+        assert "9" in details and "A01" in details and "Valid" in details  # the figures the co-signers sign
         await pilot.press("y")
         await settle(pilot)
         assert text_of(screen, "#tally-note").startswith("Close requested")
@@ -169,8 +170,7 @@ async def test_the_close_is_not_offered_again_once_requested(tmp_path):
         await settle(pilot)
         assert close_offered(screen)
         await pilot.press("x")
-        await settle(pilot)
-        assert isinstance(app.screen, ConfirmScreen)
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
         await wait_until(pilot, lambda: screen._current.close_pending)
         await settle(pilot)
@@ -236,8 +236,11 @@ async def test_a_refused_opening_keeps_what_was_typed_and_a_gap_asks_for_an_over
         await settle(pilot)
         assert isinstance(app.screen, PromptScreen)
         await pilot.press(*"spoiled", "enter")
-        await settle(pilot)
-        assert text_of(screen, "#tally-note").startswith("Override requested")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))  # the problem it overrides, first
+        details = "\n".join(str(line.content) for line in app.screen.query(".confirm-detail"))
+        assert "11" in details
+        await pilot.press("y")
+        await wait_until(pilot, lambda: text_of(screen, "#tally-note").startswith("Override requested"))
     created = records(path, ("pending.create",))
     assert [(r.data["action"], r.data["reason"]) for r in created] == [("tally.override", "spoiled")]
 
@@ -308,7 +311,11 @@ async def test_officers_open_the_electronic_ballots_with_their_passphrases(tmp_p
         screen = app.screen
         assert "1 cast (2 slips), still sealed" in text_of(screen, "#tally-electronic")
         await pilot.press("u")
-        await settle(pilot)
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))  # what unsealing records, first
+        details = "\n".join(str(line.content) for line in app.screen.query(".confirm-detail"))
+        assert BOX in details
+        await pilot.press("y")
+        await wait_until(pilot, lambda: isinstance(app.screen, UnsealScreen))
         modal = app.screen
         assert isinstance(modal, UnsealScreen)
         assert str(modal.query_one("#unseal-user").value) == "t2"  # the other officer, offered

@@ -33,7 +33,7 @@ from jz_tui.rules.count import (  # noqa: F401  (re-exported: the screens and th
     rules_for,
     view,
 )
-from jz_tui.rules.democratic import normalise_marks, valid_marks
+from jz_tui.rules.democratic import RECOMMENDATION, names_over, normalise_marks, valid_marks
 from jz_tui.services import pending
 from jz_tui.services.config import current_rules
 from jz_tui.services.session import Session
@@ -157,11 +157,13 @@ def _entry_number(tally: PostTally, officer: str, number: int | None) -> int:
 def enter_ballot(session: Session, post: str, marks: str, group: str = "", number: int | None = None) -> int:
     """Store one paper ballot as this officer's entry number ``number`` (default: the next)."""
     post, tally, _ = _entries_open(session, post)
-    marks = normalise_marks(marks)
-    count = len(codes_of(session.state, post))
-    if not valid_marks(marks, count):
-        raise JzError("ballot_post_bad_marks", post=post, given=len(marks), count=count)
     rules = current_rules(session)
+    marks = normalise_marks(marks, rules.ballot)
+    count = len(codes_of(session.state, post))
+    if not valid_marks(marks, count, rules.ballot):
+        if rules.ballot == RECOMMENDATION and len(marks) == count:
+            raise JzError("ballot_recommendation_marks", post=post, names=rules.names_per_ballot)
+        raise JzError("ballot_post_bad_marks", post=post, given=len(marks), count=count)
     group_names = [name for name, _ in rules.groups]
     if group_names and group not in group_names:
         raise JzError("ballot_group_needed", groups=", ".join(group_names))
@@ -233,6 +235,12 @@ def override_preview(session: Session, post: str) -> list[str]:
     """What an override of the post's reconciliation would record (the problem it overrides)."""
     post, _, _ = _officer_tally(session, post)
     return pending.detail_lines(pending.preview(session.state, "tally.override", {"post": post}, session.user))
+
+
+def unseal_preview(session: Session, box_id: str) -> list[str]:
+    """What unsealing the box records (its posts, officers, slips spent), for the officers to confirm."""
+    session.refresh()
+    return pending.detail_lines(pending.preview(session.state, "box.unseal", {"box": box_id}, session.user))
 
 
 def request_close(session: Session, post: str, seen: list[str] | None = None):
@@ -311,11 +319,16 @@ def cast(session: Session, box_id: str, token: str, choices: dict[str, str]) -> 
     unknown = sorted(set(choices) - set(box.posts))
     if unknown:
         raise JzError("ballot_post_not_in_box", post=unknown[0], box=box.id)
+    rules = rules_for(state)
     for post in box.posts:
-        marks = normalise_marks(choices.get(post, ""))
+        marks = normalise_marks(choices.get(post, ""), rules.ballot)
         count = len(codes_of(state, post))
-        if not valid_marks(marks, count):
+        if not valid_marks(marks, count, rules.ballot):
+            if rules.ballot == RECOMMENDATION and len(marks) == count:
+                raise JzError("ballot_recommendation_marks", post=post, names=rules.names_per_ballot)
             raise JzError("ballot_post_bad_marks", post=post, given=len(marks), count=count)
+        if names_over(marks, rules):  # a kiosk is not a paper ballot: it takes no void vote
+            raise JzError("ballot_too_many_names", post=post, names=rules.names_per_ballot)
         ballot[post] = marks
     vault_id = session.vault.vault_id
     public = X25519PublicKey.from_public_bytes(bytes.fromhex(box.public_key))
