@@ -56,7 +56,7 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     q.add_argument("--post", required=True)
     q.add_argument("--marks", required=True,
                    help="one of S/B/D per candidate in code order, 0 (or -) for a blank mark, e.g. SBD0S;"
-                        " a wholly blank ballot: --marks 000")
+                        " a wholly blank ballot: --marks 000; a recommendation: Y (or 1) named, 0 not, e.g. 0Y0")
     q.add_argument("--group", default="")
     q.add_argument("--no", type=int, help="correct this entry number instead of adding the next")
     q.set_defaults(handler=cmd_ballot_enter)
@@ -159,7 +159,7 @@ def cmd_box_unseal(args: argparse.Namespace) -> int:
     return 0
 
 
-MARK_LETTERS = frozenset("SBD-0123sbd")
+MARK_LETTERS = frozenset("SBD-0123sbdYy")  # Y: named, on a recommendation (民主推荐)
 
 
 def spell_marks(argv: list[str]) -> list[str]:
@@ -234,6 +234,10 @@ def cmd_tally_show(args: argparse.Namespace) -> int:
             lines.append(t("tally_withdrawn_line", officer=officer, no=no, reason=reason))
         for r in v.results:
             c = r.counts
+            if "votes" in c:  # a recommendation: votes and not named, no rate
+                lines.append(f"  {r.code:<10} Y {c['votes']:>4}  - {c['blank']:>4}"
+                             f"  {r.score if r.score is not None else '':>7}")
+                continue
             lines.append(f"  {r.code:<10} S {c['satisfied']:>4}  B {c['basic']:>4}  D {c['dissatisfied']:>4}"
                          f"  - {c['blank']:>4}  {r.score if r.score is not None else '':>7}  {r.rate_shown or ''}")
         return "\n".join(lines)

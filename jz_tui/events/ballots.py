@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from jz_tui.events.common import post_exists, rules_of
 from jz_tui.rules.count import close_pending, codes_of
-from jz_tui.rules.democratic import valid_marks
+from jz_tui.rules.democratic import RECOMMENDATION, names_over, valid_marks
 from storage import crypto
 from storage.ballot_rows import slip_commitment
 from storage.events import (
@@ -158,9 +158,12 @@ def _check_enter(state: SessionState, record: Record) -> None:
     _check_entry(state, record)
     data = record.data
     count = state.roster.post_size(data["post"])
-    if not valid_marks(data["marks"], count):
+    rules = rules_of(state)
+    if not valid_marks(data["marks"], count, rules.ballot):
+        if rules.ballot == RECOMMENDATION and len(data["marks"]) == count:
+            require(False, "ballot_recommendation_marks", post=data["post"], names=rules.names_per_ballot)
         require(False, "ballot_post_bad_marks", post=data["post"], given=len(data["marks"]), count=count)
-    groups = rules_of(state).groups
+    groups = rules.groups
     if groups:
         names = [group for group, _ in groups]
         require(data["group"] in names, "ballot_group_needed", groups=", ".join(names))
@@ -299,7 +302,11 @@ def _check_unseal(state: SessionState, record: Record) -> None:
     for post, marks in data["ballots"].items():
         require(len(marks) == data["count"], "event_unseal_count", count=len(marks), spent=len(box.spent))
         count = len(codes_of(state, post))
-        require(all(valid_marks(m, count) for m in marks), "ballot_bad_marks", marks="-", count=count)
+        rules = rules_of(state)
+        require(all(valid_marks(m, count, rules.ballot) for m in marks), "ballot_bad_marks", marks="-", count=count)
+        # a kiosk takes no more names than the rules allow: a box bringing more was not filled by one
+        require(not any(names_over(m, rules) for m in marks), "ballot_too_many_names", post=post,
+                names=rules.names_per_ballot)
         require(state.tally.posts[post].closed is None, "tally_closed", post=post)
 
 

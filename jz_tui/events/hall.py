@@ -5,7 +5,7 @@ from __future__ import annotations
 from jz_tui.events.common import candidate, post_exists
 from jz_tui.rules import idcard
 from jz_tui.rules.draw import order_from_seed, seed_hash
-from jz_tui.rules.settings import RuleError, settings_from, validate_changes
+from jz_tui.rules.settings import BALLOT_SHAPE_KEYS, RuleError, settings_from, validate_changes
 from storage.events import (
     boolean,
     declare,
@@ -39,6 +39,17 @@ def _check_config(state: SessionState, record: Record) -> None:
     except RuleError as error:
         require(False, error.key, **error.params)
     require(clean == changes, "event_config_not_canonical")
+    ballot_shape_fixed(state, clean, current)
+
+
+def ballot_shape_fixed(state: SessionState, clean: dict, current: dict) -> None:
+    """What a ballot looks like (evaluation or recommendation, how many names) is fixed once a box
+    exists: ballots may have been printed, cast at the kiosk or entered to it."""
+    if not state.tally.boxes:
+        return
+    for key in BALLOT_SHAPE_KEYS:
+        if key in clean and clean[key] != current.get(key):
+            require(False, "rule_ballot_after_box", rule=key, box=next(iter(state.tally.boxes)))
 
 
 def _apply_config(state: SessionState, record: Record) -> None:

@@ -200,7 +200,7 @@ def _box_k(state: SessionState, params: Params) -> dict[str, int]:
 
 _CLOSE = obj({"post": name, "box": name, "seal_intact": json_value, "issued": json_value, "returned": json_value,
               "valid": json_value, "void": json_value, "electronic": json_value, "candidates": json_value},
-             {"withdrawn": json_value})
+             {"withdrawn": json_value, "ballot": json_value})
 
 ACTIONS: dict[str, Action] = {
     "checkin.undo": Action(frozenset({"clerk", "admin"}), obj({"code": name}), _fixed(supervisor=1),

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from jz_tui.rules.democratic import (
+    RECOMMENDATION,
     Ballot,
     CandidateTally,
     Reconciliation,
@@ -146,6 +147,10 @@ def close_record(state: SessionState, post: str) -> dict[str, Any]:
             for r in current.results
         ],
     }
+    rules = rules_for(state)
+    if rules.ballot == RECOMMENDATION:  # what the figures are (only then: evaluations stay as they were)
+        record["ballot"] = {"kind": RECOMMENDATION, "names": rules.names_per_ballot,
+                            "score": rules.recommendation_score}
     if tally.withdrawn:  # entries taken out before the close (only then: records without any stay as they were)
         record["withdrawn"] = len(tally.withdrawn)
     return record

@@ -6,6 +6,13 @@ stage score = Σ(value × marks) / valid marks (blank marks are not valid marks)
 half-up; dissatisfaction rate = dissatisfied / denominator (valid marks, or ballots cast,
 by the rules), kept exact for the threshold test and shown to 4 places. With voter groups,
 score and rate are the weighted means of the groups' own (over groups that voted).
+
+A recommendation (民主推荐, ``democratic.ballot = "recommendation"``) is another ballot: one
+letter per candidate, ``Y`` named or ``-`` not, at most ``democratic.names_per_ballot`` names
+(a ballot naming more is void, as halls count it). A candidate's score is their votes (每得一票
+记作1分) or their share of the valid ballots × 100, by ``democratic.recommendation_score``; with
+voter groups (shares only) the weighted mean of the groups' shares. There is no dissatisfaction
+rate: nobody is excluded by a recommendation.
 """
 
 from __future__ import annotations
@@ -18,7 +25,11 @@ from fractions import Fraction
 from jz_tui.rules.scoring import half_up, rounded
 from jz_tui.rules.settings import Rules
 
+EVALUATION, RECOMMENDATION = "evaluation", "recommendation"
 MARKS = {"S": "satisfied", "B": "basic", "D": "dissatisfied", "-": "blank"}
+NAMED = "Y"
+RECOMMEND_MARKS = {NAMED: "named", "-": "blank"}
+RECOMMEND_KEYS = {"y": NAMED, "1": NAMED, "0": "-", " ": "-"}  # typed: Y (or 1) names, 0 / - / space does not
 KEY_TO_MARK = {"1": "S", "2": "B", "3": "D", "0": "-"}  # the entry screen's keys
 LETTER_KEYS = {"s": "S", "b": "B", "d": "D", "minus": "-"}  # the letters the command line takes work too
 
@@ -51,8 +62,16 @@ def percent_text(rate: str) -> str:
 _MARK_LETTERS = frozenset(MARKS)
 
 
-def valid_marks(text: str, candidates: int) -> bool:
-    return len(text) == candidates and _MARK_LETTERS.issuperset(text)
+def valid_marks(text: str, candidates: int, ballot: str = EVALUATION) -> bool:
+    """A mark for every candidate, each one the ballot kind's (a recommendation may name any number:
+    one naming more than the rules allow is a valid entry of a void ballot, see :func:`names_over`)."""
+    letters = RECOMMEND_MARKS if ballot == RECOMMENDATION else _MARK_LETTERS
+    return len(text) == candidates and set(text) <= set(letters)
+
+
+def names_over(marks: str, rules: Rules) -> bool:
+    """A recommendation naming more candidates than the rules allow: void."""
+    return rules.ballot == RECOMMENDATION and marks.count(NAMED) > rules.names_per_ballot
 
 
 def is_blank_ballot(marks: str) -> bool:
@@ -61,15 +80,18 @@ def is_blank_ballot(marks: str) -> bool:
 
 
 def counted_ballots(ballots: Sequence[Ballot], rules: Rules) -> tuple[list[Ballot], int]:
-    """The ballots that count, and how many wholly blank ones the rules make void instead."""
-    if rules.blank_ballot == "valid":
-        return list(ballots), 0
-    kept = [b for b in ballots if not is_blank_ballot(b.marks)]
+    """The ballots that count, and how many the rules make void instead: wholly blank ones when
+    ``blank_ballot`` says so, recommendations naming more than ``names_per_ballot``."""
+    kept = [b for b in ballots if not names_over(b.marks, rules)
+            and not (rules.blank_ballot == "void" and is_blank_ballot(b.marks))]
     return kept, len(ballots) - len(kept)
 
 
-def normalise_marks(text: str) -> str:
-    """Accept the entry keys (1/2/3/0) as well as the letters, in either case."""
+def normalise_marks(text: str, ballot: str = EVALUATION) -> str:
+    """Accept the entry keys (1/2/3/0; for a recommendation Y or 1, 0 or a space) as well as the
+    letters, in either case."""
+    if ballot == RECOMMENDATION:
+        return "".join(RECOMMEND_KEYS.get(ch, ch.upper()) for ch in text.strip("\r\n\t"))
     return "".join(KEY_TO_MARK.get(ch, ch.upper()) for ch in text.strip())
 
 
@@ -89,6 +111,8 @@ def _decimal(value: Fraction) -> Decimal:
 
 def tally_post(codes: Sequence[str], ballots: Sequence[Ballot], rules: Rules) -> list[CandidateTally]:
     """Every candidate's counts, score and rate from the post's valid ballots."""
+    if rules.ballot == RECOMMENDATION:
+        return _tally_recommendation(codes, ballots, rules)
     groups = [name for name, _ in rules.groups] or [""]
     weights = dict(rules.groups) or {"": Decimal(1)}
     results = []
@@ -112,6 +136,33 @@ def tally_post(codes: Sequence[str], ballots: Sequence[Ballot], rules: Rules) ->
         rate = _decimal(sum((Fraction(w) * r for w, _, r in scored), Fraction(0)) / weight_sum)
         results.append(CandidateTally(code, totals, by_group if rules.groups else {}, rounded(score, rules.places("democratic")),
                                       rate, rate > rules.dissatisfied_max))
+    return results
+
+
+def _tally_recommendation(codes: Sequence[str], ballots: Sequence[Ballot], rules: Rules) -> list[CandidateTally]:
+    """Votes (named) and blanks (not named) per candidate; the score is the votes, or the share of
+    the valid ballots × 100 (with groups: the weighted mean of the shares of the groups that voted).
+    No rate, nobody excluded."""
+    groups = [name for name, _ in rules.groups] or [""]
+    weights = dict(rules.groups) or {"": Decimal(1)}
+    results = []
+    for index, code in enumerate(codes):
+        by_group = {g: {"votes": 0, "blank": 0} for g in groups}
+        for ballot in ballots:
+            group = ballot.group if ballot.group in by_group else groups[0]
+            by_group[group]["votes" if ballot.marks[index] == NAMED else "blank"] += 1
+        totals = {k: sum(c[k] for c in by_group.values()) for k in ("votes", "blank")}
+        voted = [(Fraction(weights[g]), c) for g, c in by_group.items() if c["votes"] + c["blank"]]
+        score: Decimal | None = None
+        if voted and rules.recommendation_score == "votes":
+            score = Decimal(totals["votes"])
+        elif voted:
+            weight_sum = sum((w for w, _ in voted), Fraction(0))
+            share = sum((w * Fraction(c["votes"] * 100, c["votes"] + c["blank"]) for w, c in voted), Fraction(0))
+            score = _decimal(share / weight_sum)
+        results.append(CandidateTally(code, totals, by_group if rules.groups else {},
+                                      None if score is None else rounded(score, rules.places("democratic")),
+                                      None, False))
     return results
 
 

@@ -23,7 +23,7 @@ from decimal import InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from jz_tui.rules.count import close_record, view
-from jz_tui.rules.democratic import percent_text
+from jz_tui.rules.democratic import RECOMMENDATION, percent_text
 from jz_tui.rules.interview import announcement, label, sheet_total
 from jz_tui.rules.settings import rules_of_state
 from storage.errors import JzError
@@ -213,6 +213,9 @@ def _close(state: SessionState, params: Mapping[str, Any], names: bool) -> list[
         lines.append(Line(f"sign_label_{key}", "sign_value_count", {"count": params[key]},
                           counts_of=post, secret=("count",)))
     candidates = state.roster.candidates
+    kind = params.get("ballot")
+    if isinstance(kind, Mapping) and kind.get("kind") == RECOMMENDATION:
+        return lines + _recommendation_lines(state, params, names)
     for row in params["candidates"]:
         counts = row["counts"]
         figures = {"code": row["code"], "name": candidates[row["code"]].name if names and row["code"] in candidates
@@ -230,12 +233,39 @@ def _close(state: SessionState, params: Mapping[str, Any], names: bool) -> list[
         lines.append(Line("sign_label_close_result", "sign_value_close_excluded" if row["excluded"]
                           else "sign_value_close_result", figures, post, secret, "sign_value_withheld",
                           "sign_label_close_candidates"))
+    return lines + _close_warnings(state, params)
+
+
+def _close_warnings(state: SessionState, params: Mapping[str, Any]) -> list[Line]:
+    post = params["post"]
     tally = state.tally.posts.get(post)
     if tally is not None and tally.closed is not None:
-        lines.append(Line("sign_label_warning", "sign_value_already_closed"))
-    elif tally is None or tally.opened is None or close_record(state, post) != dict(params):
-        lines.append(Line("sign_label_warning", "sign_value_close_changed"))
-    return lines
+        return [Line("sign_label_warning", "sign_value_already_closed")]
+    if tally is None or tally.opened is None or close_record(state, post) != dict(params):
+        return [Line("sign_label_warning", "sign_value_close_changed")]
+    return []
+
+
+def _recommendation_lines(state: SessionState, params: Mapping[str, Any], names: bool) -> list[Line]:
+    """A recommendation's close: each candidate's votes and score (no rate, nobody excluded)."""
+    post, lines = params["post"], []
+    candidates = state.roster.candidates
+    secret = ("votes", "blank", "score")
+    for row in params["candidates"]:
+        counts = row["counts"]
+        figures = {"code": row["code"], "name": candidates[row["code"]].name if names and row["code"] in candidates
+                   else "", "votes": counts.get("votes", 0), "blank": counts.get("blank", 0),
+                   "score": "-" if row["score"] is None else row["score"]}
+        lines.append(Line("sign_label_close_candidate", "sign_value_recommend_counts", figures, post, secret,
+                          "sign_value_withheld", "sign_label_close_candidates"))
+        for group, by_group in (row.get("by_group") or {}).items():
+            lines.append(Line("sign_label_close_group", "sign_value_recommend_counts",
+                              {**figures, "group": group, "votes": by_group.get("votes", 0),
+                               "blank": by_group.get("blank", 0)}, post, secret,
+                              "sign_value_withheld", "sign_label_close_candidates"))
+        lines.append(Line("sign_label_close_result", "sign_value_recommend_result", figures, post, secret,
+                          "sign_value_withheld", "sign_label_close_candidates"))
+    return lines + _close_warnings(state, params)
 
 
 def _unseal(state: SessionState, params: Mapping[str, Any], names: bool) -> list[Line]:

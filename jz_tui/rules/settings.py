@@ -27,6 +27,8 @@ DEFAULTS_PATH = Path(__file__).parent.parent / "data" / "rules.toml"
 # are added to the composite up to this cap (加分, never weighted), ``subscores`` the named
 # parts an import carries (行测, 申论) for the tie-break chain.
 OPEN_TABLES = ("stages", "stage_decimals", "full_marks", "as_is", "added", "subscores")
+# What a ballot looks like: fixed once a box exists (ballots may be printed, cast or entered).
+BALLOT_SHAPE_KEYS = ("democratic.ballot", "democratic.names_per_ballot")
 NO_ROUNDING = "none"
 UNROUNDED_PLACES = 12  # a stage weighted unrounded is carried this exactly (a mean of sheets may not end)
 
@@ -174,6 +176,9 @@ VALIDATORS: dict[str, Callable[[str, Any], Any]] = {
     "democratic.denominator": _choice("valid_marks", "ballots_cast"),
     "democratic.groups": lambda k, v: _named_numbers(k, v, None),
     "democratic.blank_ballot": _choice("valid", "void"),
+    "democratic.ballot": _choice("evaluation", "recommendation"),
+    "democratic.names_per_ballot": lambda k, v: _integer(k, v, 1, 99),
+    "democratic.recommendation_score": _choice("votes", "share"),
     "ranking.targets_per_post": lambda k, v: _integer(k, v, 1, 99),
     "ranking.targets_per_seat": lambda k, v: _integer(k, v, 0, 99),
     "ranking.tie_breaks": _tie_breaks,
@@ -213,6 +218,9 @@ def validate_changes(changes: dict[str, Any], current: dict[str, Any]) -> dict[s
     for stage in rules.added:
         if rules.stages.get(stage, Decimal(0)) > 0:  # a stage is weighted or added, never both
             raise RuleError("rule_added_weighted", key="added." + stage, stage=stage)
+    if rules.ballot == "recommendation" and rules.recommendation_score == "votes" and rules.groups:
+        # votes are counted, not averaged: a group's weight has nothing to weigh (shares it has)
+        raise RuleError("rule_recommendation_groups", key="democratic.groups")
     return clean
 
 
@@ -256,6 +264,9 @@ class Rules:
     subscores: dict[str, tuple[str, ...]] = field(default_factory=dict)
     panels: str = "one"  # "one": one panel for the session (default: every examiner); "per_post": a panel per post
     draw_panels: bool = False  # panels' members drawn by lot (commit-reveal), never set by hand
+    ballot: str = "evaluation"  # "evaluation" (满意/基本满意/不满意) or "recommendation" (民主推荐: names)
+    names_per_ballot: int = 1  # recommendation: the most names a valid ballot carries
+    recommendation_score: str = "votes"  # recommendation: "votes" (a vote is a point) or "share" (× 100)
 
     @property
     def active_stages(self) -> list[str]:
@@ -332,6 +343,9 @@ def rules_from(overrides: dict[str, Any]) -> Rules:
         subscores=_table(s, "subscores", tuple),
         panels=s["interview.panels"],
         draw_panels=bool(s["interview.draw_panels"]),
+        ballot=s["democratic.ballot"],
+        names_per_ballot=int(s["democratic.names_per_ballot"]),
+        recommendation_score=s["democratic.recommendation_score"],
     )
 
 

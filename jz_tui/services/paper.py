@@ -25,7 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from jz_tui.i18n import language, t, t_or
-from jz_tui.rules.democratic import percent_text
+from jz_tui.rules.democratic import RECOMMENDATION, percent_text
 from jz_tui.rules.settings import rules_from
 from jz_tui.services import ballots, public_view, publication, ranking_table, sheets
 from jz_tui.services.session import Session
@@ -179,11 +179,21 @@ def _ballot(session: Session, post: str | None, _candidate: str | None, count: i
     candidates = state.roster.candidates_of(post)  # code order: the order the tally enters the marks in
     if not candidates:
         raise JzError("paper_no_candidates", post=post)
+    copies = ballot_copies(state, post, count)
+    rules = rules_from(state.roster.settings)
+    if rules.ballot == RECOMMENDATION:  # 民主推荐: one box per candidate, and how many may be named
+        rows = [[str(i), c.code, c.name, c.unit, BOX] for i, c in enumerate(candidates, start=1)]
+        table = Table([t("paper_col_no"), t("paper_col_code"), t("paper_col_name"), t("paper_col_unit"),
+                       t("paper_mark_recommend")], rows, [0.7, 1.6, 1.8, 3.2, 1.6], height=24)
+        title = t("paper_title_recommendation")
+        page = Page(title, [_session_line(state), _post_line(state, post)],
+                    [t("paper_recommendation_instructions", names=rules.names_per_ballot), table,
+                     t("paper_ballot_return")])
+        return Form("ballot", title, [page] * copies)
     rows = [[str(i), c.code, c.name, c.unit, BOX, BOX, BOX] for i, c in enumerate(candidates, start=1)]
     table = Table([t("paper_col_no"), t("paper_col_code"), t("paper_col_name"), t("paper_col_unit"),
                    t("paper_mark_satisfied"), t("paper_mark_basic"), t("paper_mark_dissatisfied")],
                   rows, [0.7, 1.6, 1.6, 2.6, 1.4, 1.4, 1.5], height=24)
-    copies = ballot_copies(state, post, count)
     page = Page(t("paper_title_ballot"), [_session_line(state), _post_line(state, post)],
                 [t("paper_ballot_instructions"), table, t("paper_ballot_return")])
     return Form("ballot", t("paper_title_ballot"), [page] * copies)
@@ -240,10 +250,15 @@ def _tally(session: Session, post: str | None, _candidate: str | None, _count: i
     record = tally.closed or ballots.close_record(state, post)
     rules = rules_from(state.roster.settings)
     names = {c.code: c.name for c in state.roster.candidates_of(post)}
+    recommendation = (record.get("ballot") or {}).get("kind") == RECOMMENDATION
     rows = []
     for entry in record["candidates"]:
         counts = entry["counts"]
         rate = entry.get("rate")
+        if recommendation:  # votes and the score: a recommendation has no rate
+            rows.append([entry["code"], names.get(entry["code"], ""), str(counts.get("votes", 0)),
+                         str(counts.get("blank", 0)), entry.get("score") or "—"])
+            continue
         rows.append([entry["code"], names.get(entry["code"], ""),
                      *(str(counts.get(k, 0)) for k in ("satisfied", "basic", "dissatisfied", "blank")),
                      entry.get("score") or "—", "—" if rate is None else percent_text(rate)])
@@ -263,9 +278,17 @@ def _tally(session: Session, post: str | None, _candidate: str | None, _count: i
                            t("paper_event_of", user=u, seq=seqs[u]) if u in seqs else u for u in signers)))
     if tally.closed is None:
         lines.insert(0, t("paper_tally_draft"))
-    table = Table([t("paper_col_code"), t("paper_col_name"), t("paper_mark_satisfied"), t("paper_mark_basic"),
-                   t("paper_mark_dissatisfied"), t("paper_col_blank"), t("paper_col_score"), t("paper_col_rate")],
-                  rows, [1.8, 1.8, 1, 1.2, 1.1, 1, 1.2, 1.2])
+    if recommendation:
+        kind = record["ballot"]
+        table = Table([t("paper_col_code"), t("paper_col_name"), t("paper_col_votes"), t("paper_col_not_named"),
+                       t("paper_col_recommendation_score")], rows, [1.8, 1.8, 1.2, 1.2, 1.4])
+        note = t("paper_recommendation_note_share" if kind.get("score") == "share"
+                 else "paper_recommendation_note_votes", names=kind.get("names", 1))
+    else:
+        table = Table([t("paper_col_code"), t("paper_col_name"), t("paper_mark_satisfied"), t("paper_mark_basic"),
+                       t("paper_mark_dissatisfied"), t("paper_col_blank"), t("paper_col_score"), t("paper_col_rate")],
+                      rows, [1.8, 1.8, 1, 1.2, 1.1, 1, 1.2, 1.2])
+        note = t("paper_tally_note", threshold=rule_percent(rules.dissatisfied_max))
     closes = _done(state, "tally.close", post) if tally.closed is not None else []
     close = closes[-1] if closes else None
     seqs = ledger_signatures(session, close) if close is not None else {}
@@ -276,7 +299,7 @@ def _tally(session: Session, post: str | None, _candidate: str | None, _count: i
         or [t("paper_sign_supervisor_blank")]
     footer, qr = _record_footer(session, "tally")
     page = Page(t("paper_title_tally"), lines,
-                [table, t("paper_tally_note", threshold=rule_percent(rules.dissatisfied_max))], signatures, footer, qr)
+                [table, note], signatures, footer, qr)
     return Form("tally", t("paper_title_tally"), [page], head=state.head_hash.hex())
 
 
