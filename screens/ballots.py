@@ -23,9 +23,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.widgets.data_table import ColumnKey
 
 from jz_tui.i18n import t
-from jz_tui.rules.democratic import KEY_TO_MARK, LETTER_KEYS, MARKS, percent_text
+from jz_tui.rules.democratic import KEY_TO_MARK, LETTER_KEYS, MARKS, NAMED, RECOMMENDATION, percent_text
 from jz_tui.services import ballots
 from jz_tui.services.session import Session
 
@@ -64,6 +65,7 @@ def corrections(session: Session, snapshot: TallySnapshot) -> Corrections:
 
 class BallotsScreen(BallotEntry, TallySteps, PrintsPaper, ModeScreen):
     MODE = "ballots"
+    _labelled: tuple[bool, int] | None = None  # the count columns' headings as last set (see _label_columns)
     CSS_PATH = "ballots.tcss"
     BINDINGS = [
         *(
@@ -71,6 +73,8 @@ class BallotsScreen(BallotEntry, TallySteps, PrintsPaper, ModeScreen):
                     tooltip="tally_ui_tip_mark", show=False)
             for key, mark in (*KEY_TO_MARK.items(), *LETTER_KEYS.items())
         ),
+        Binding("y", f"mark('{NAMED}')", "tally_ui_key_named", id="mark-y", tooltip="tally_ui_tip_mark",
+                show=False),  # a recommendation (民主推荐): Y names the candidate (so does 1)
         Binding("backspace", "back", "tally_ui_key_back", id="back", tooltip="tally_ui_tip_back", show=False),
         Binding("enter", "store", "tally_ui_key_store", id="store", tooltip="tally_ui_tip_store",
                 key_display="Enter"),
@@ -174,6 +178,22 @@ class BallotsScreen(BallotEntry, TallySteps, PrintsPaper, ModeScreen):
         self._show_ballot()
         self.refresh_bindings()
 
+    def _label_columns(self, table: LiveTable, recommendation: bool, names: int) -> None:
+        """A recommendation's post: its count columns are votes and not named, no rate; its keys Y and 0."""
+        if self._labelled == (recommendation, names):
+            return
+        self._labelled = (recommendation, names)
+        headings = {"s": "tally_ui_col_votes", "b": "", "d": "", "blank": "tally_ui_col_not_named", "rate": ""} \
+            if recommendation else {"s": "tally_ui_col_s", "b": "tally_ui_col_b", "d": "tally_ui_col_d",
+                                    "blank": "tally_ui_col_blank", "rate": "tally_ui_col_rate"}
+        for key, heading in headings.items():
+            column = table.columns.get(ColumnKey(key))
+            if column is not None:
+                column.label = Text(t(heading) if heading else "")
+        table.refresh()
+        self.query_one("#tally-legend", Plain).update(
+            t("tally_ui_legend_recommend", names=names) if recommendation else t("tally_ui_legend"))
+
     def _show_post(self, snapshot: TallySnapshot, p: PostCount) -> None:
         index = [post for post, _ in snapshot.posts].index(p.post) + 1
         self.query_one("#tally-post", Plain).update(t(
@@ -194,12 +214,16 @@ class BallotsScreen(BallotEntry, TallySteps, PrintsPaper, ModeScreen):
         opening.set_class(p.opened is None and not p.closed, "-warning")
         opening.set_class(p.closed, "-ok")
 
-        self.query_one("#tally-table", LiveTable).sync({
+        table = self.query_one("#tally-table", LiveTable)
+        recommendation = p.ballot == RECOMMENDATION
+        self._label_columns(table, recommendation, p.names)
+        table.sync({
             line.code: [
                 line.code,
                 line.name + (t("tally_ui_withdrawn") if line.withdrawn else ""),
                 self._mark_cell(i),
-                number(line.counts[0]), number(line.counts[1]), number(line.counts[2]), number(line.counts[3]),
+                number(line.counts[0]), "" if recommendation else number(line.counts[1]),
+                "" if recommendation else number(line.counts[2]), number(line.counts[3]),
                 Text(line.score or "", justify="right"),
                 Text(percent(line.rate), justify="right", style="bold red" if line.excluded else ""),
             ]

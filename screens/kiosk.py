@@ -29,7 +29,7 @@ from textual.widgets import Footer, Input
 from jz_tui.display import shown
 from jz_tui.errors import AuthError, JzError
 from jz_tui.i18n import error_text, t
-from jz_tui.rules.democratic import KEY_TO_MARK, MARKS
+from jz_tui.rules.democratic import EVALUATION, KEY_TO_MARK, MARKS, NAMED, RECOMMENDATION, mark_name, typed_mark
 from jz_tui.services import ballots
 from jz_tui.services.session import Session
 
@@ -56,6 +56,8 @@ class KioskBox:
     session_name: str
     box: str
     posts: tuple[KioskPost, ...]
+    ballot: str = "evaluation"  # or "recommendation" (民主推荐): 1 or Y names a candidate, 0 does not
+    names: int = 1  # a recommendation's most names per post
 
 
 def load_box(session: Session, box_id: str) -> KioskBox:
@@ -76,11 +78,13 @@ def load_box(session: Session, box_id: str) -> KioskBox:
                         for code in ballots.codes_of(state, post)))
         for post in box.posts
     )
-    return KioskBox(shown(session.vault.session_name), box.id, posts)  # the file's text, escaped
+    rules = ballots.rules_for(state)
+    return KioskBox(shown(session.vault.session_name), box.id, posts,  # the file's text, escaped
+                    rules.ballot, rules.names_per_ballot)
 
 
 def mark_word(mark: str) -> str:
-    return t(f"tally_ui_mark_{MARKS[mark]}")
+    return t(f"tally_ui_mark_{mark_name(mark)}")
 
 
 class KioskScreen(Screen):
@@ -91,6 +95,8 @@ class KioskScreen(Screen):
                     tooltip="kiosk_tip_mark", show=False)
             for key, mark in KEY_TO_MARK.items()
         ),
+        Binding("y", f"mark('{NAMED}')", "tally_ui_key_named", id="kiosk-mark-y", tooltip="kiosk_tip_mark",
+                show=False),  # a recommendation: Y names the candidate (so does 1)
         Binding("backspace", "back", "tally_ui_key_back", id="kiosk-back", tooltip="kiosk_tip_back", show=False),
         Binding("enter", "confirm", "kiosk_key_confirm", id="kiosk-confirm", tooltip="kiosk_tip_confirm",
                 key_display="Enter"),
@@ -170,6 +176,9 @@ class KioskScreen(Screen):
             return
         self.box = message.box
         self.query_one("#kiosk-session", Plain).update(message.box.session_name)
+        if message.box.ballot == RECOMMENDATION:  # 民主推荐: the keys name candidates
+            self.query_one("#kiosk-ballot-stage .kiosk-prompt", Plain).update(
+                t("kiosk_mark_prompt_recommend", names=message.box.names))
         self._slots = [(post.code, code) for post in message.box.posts for code, _ in post.candidates]
         rows = {}
         for post in message.box.posts:
@@ -251,11 +260,20 @@ class KioskScreen(Screen):
         return True
 
     def action_mark(self, mark: str) -> None:
-        if len(self._marks) >= len(self._slots):
+        typed = typed_mark(mark, self.box.ballot if self.box is not None else EVALUATION)
+        if len(self._marks) >= len(self._slots) or typed is None:
             self.app.bell()
             return
-        self._marks.append(mark)
+        post = self._slots[len(self._marks)][0]
+        if typed == NAMED and self.box is not None and self._named(post) >= self.box.names:
+            self.app.bell()  # as many named on this post as the rules allow: a kiosk takes no void ballot
+            self._say(t("kiosk_too_many_names", post=post, names=self.box.names), "error")
+            return
+        self._marks.append(typed)
         self._show_marks()
+
+    def _named(self, post: str) -> int:
+        return sum(1 for (p, _code), mark in zip(self._slots, self._marks, strict=False) if p == post and mark == NAMED)
 
     def action_back(self) -> None:
         if self._marks:
@@ -300,6 +318,11 @@ class KioskScreen(Screen):
         lines = []
         for post in self.box.posts:
             marks = choices[post.code]
+            if self.box.ballot == RECOMMENDATION:
+                named = [name for (code, name), mark in zip(post.candidates, marks, strict=True) if mark == NAMED]
+                lines.append(t("kiosk_confirm_recommend", post=post.code, name=post.name, count=len(named),
+                               names=t("app_list_separator").join(named) or "-"))
+                continue
             lines.append(t("kiosk_confirm_post", post=post.code, name=post.name, s=marks.count("S"),
                            b=marks.count("B"), d=marks.count("D"), blank=marks.count("-")))
         lines.append(t("kiosk_confirm_hint"))

@@ -2,8 +2,8 @@
 
 The entry panel is built for speed: the table lists the post's candidates in code order
 (the ballot paper, names included), one key per candidate fills the current ballot left
-to right (1 satisfied, 2 basically satisfied, 3 dissatisfied, 0 blank; Backspace goes
-back a mark), Enter stores it.
+to right (1 satisfied, 2 basically satisfied, 3 dissatisfied, 0 blank; on a recommendation,
+1 or Y named, 0 not; Backspace goes back a mark), Enter stores it.
 
 An entry typed twice is withdrawn with ``w`` (its number, then the reason): it stays in the
 ledger, shown beside the double count, and the officer's later entries move up one number.
@@ -24,7 +24,7 @@ from textual.message import Message
 
 from jz_tui.errors import JzError
 from jz_tui.i18n import error_text, t
-from jz_tui.rules.democratic import MARKS
+from jz_tui.rules.democratic import mark_name, typed_mark
 from jz_tui.services import ballots
 from jz_tui.services.session import Session
 
@@ -36,7 +36,7 @@ from .widgets import LiveTable
 
 def mark_label(mark: str) -> str:
     """A mark in words (满意 / satisfied ...), as the ballot paper says it."""
-    return t(f"tally_ui_mark_{MARKS[mark]}")
+    return t(f"tally_ui_mark_{mark_name(mark)}")
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,11 @@ class BallotEntry:
         if current is None or len(self._marks) >= len(current.candidates):
             self.app.bell()  # the ballot is full: Enter stores it, Backspace corrects it
             return
-        self._marks.append(mark)
+        typed = typed_mark(mark, current.ballot)  # a recommendation: 1 or Y names, 0 does not
+        if typed is None:
+            self.app.bell()  # not a mark of this kind of ballot
+            return
+        self._marks.append(typed)
         self._show_ballot()
 
     def action_back(self) -> None:

@@ -24,7 +24,7 @@ class CandidateLine:
     code: str
     name: str
     withdrawn: bool
-    counts: tuple[int, int, int, int]  # satisfied, basic, dissatisfied, blank
+    counts: tuple[int, int, int, int]  # satisfied, basic, dissatisfied, blank (a recommendation: votes, 0, 0, blank)
     score: str | None
     rate: str | None  # 4 places
     excluded: bool
@@ -61,6 +61,8 @@ class PostCount:
     electronic: int  # electronic ballots counted
     k: int
     officers: tuple[str, ...]
+    ballot: str = "evaluation"  # or "recommendation" (民主推荐): the entry keys and the columns differ
+    names: int = 1  # a recommendation's most names per ballot
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,8 @@ def _post_count(session: Session, post: str) -> PostCount:
     lines = tuple(
         CandidateLine(
             r.code, roster[r.code].name if r.code in roster else "", bool(r.code in roster and roster[r.code].withdrawn),
-            (r.counts["satisfied"], r.counts["basic"], r.counts["dissatisfied"], r.counts["blank"]),
+            (r.counts.get("satisfied", r.counts.get("votes", 0)), r.counts.get("basic", 0),
+             r.counts.get("dissatisfied", 0), r.counts["blank"]),
             None if r.score is None else str(r.score), r.rate_shown, r.excluded,
         )
         for r in view.results
@@ -154,6 +157,8 @@ def _post_count(session: Session, post: str) -> PostCount:
         electronic=len(tally.electronic),
         k=box.k,
         officers=tuple(box.officers),
+        ballot=rules.ballot,
+        names=rules.names_per_ballot,
     )
 
 

@@ -16,14 +16,28 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from textual.widgets.data_table import ColumnKey
+from _app_helpers import log_in, settle, wait_until
+from _ballot_screen_helpers import records
+from _hall_helpers import import_demo_roster
+from _insider_helpers import as_role
 
+from jz_tui.apps.app import make_app
+from jz_tui.apps.kiosk_app import KioskApp
 from jz_tui.rules import ranking
 from jz_tui.rules.democratic import Ballot, tally_post
 from jz_tui.rules.settings import RuleError, rules_from, validate_changes
 from jz_tui.services import ballots, config, pending
+from jz_tui.services.session import Session
+from screens.ballots import BallotsScreen
+from screens.confirm import ConfirmScreen
+from screens.kiosk import KioskScreen
+from screens.widgets import LiveTable, Plain
 from storage.errors import JzError
+from storage.vault import Vault
 from storage.verify import verify
 from tests._session_helpers import Hall
+from tests.conftest import PASSPHRASES, make_test_vault
 
 RECOMMEND = {"democratic.ballot": "recommendation", "stages.written": 0, "stages.interview": 0}
 TAMPERED = 3
@@ -295,8 +309,6 @@ def test_a_cosigner_sees_votes_and_scores_not_rates(test_vault, tmp_path):
 
 def forge(hall: Hall, actor: str, kind: str, data: dict) -> int:
     """Appended as ``actor`` would from their own client: their real key, no judge."""
-    from _insider_helpers import as_role  # noqa: PLC0415 - the insider's toolbox (tests/ on the path)
-
     return hall.tv.vault.append(as_role(hall.s(actor).identity, kind), kind, data).seq
 
 
@@ -348,3 +360,74 @@ def test_a_close_recording_the_evaluation_formula_fails_verify_and_is_not_ranked
     action = hall.close("A")
     assert action.done and closed_scores(hall, "A") == [("5.00", None, False), ("8.00", None, False),
                                                         ("7.00", None, False)]
+
+
+# ---------------------------------------------------------------------- the screens
+
+
+def recommendation_vault(path: Path, slips: int = 0) -> tuple[Path, list[str]]:
+    """The screens' synthetic roster (A01: 5 candidates, B01: 3), recommendation rules with up to
+    two names, and one box for A01 and B01 (t1, t2)."""
+    tv = make_test_vault(path)
+    try:
+        admin = Session(tv.vault, tv.admin)
+        config.change(admin, {"democratic.ballot": "recommendation", "democratic.names_per_ballot": 2})
+        import_demo_roster(admin, path.parent)
+        ballots.create_box(admin, ["A01", "B01"], ["t1", "t2"], "S-0001")
+        codes = ballots.issue_tokens(admin, "BOX1", slips) if slips else []
+    finally:
+        tv.vault.close()
+    return path, codes
+
+
+async def test_the_tally_screen_takes_names(tmp_path):
+    path, _ = recommendation_vault(tmp_path / "session.jz")
+    vault = Vault.open(path)
+    try:
+        ballots.open_box(Session(vault, vault.unlock("t1", PASSPHRASES["t1"])), "A01", True, "", 3, 3)
+    finally:
+        vault.close()
+    app = make_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "t1")
+        screen = app.screen
+        assert isinstance(screen, BallotsScreen)
+        await wait_until(pilot, lambda: screen._current is not None and screen._current.opened is not None)
+        assert "at most 2 named" in str(screen.query_one("#tally-legend", Plain).content)
+        await pilot.press("2")  # not a mark of a recommendation: nothing typed
+        assert screen._marks == []
+        await pilot.press("y", "0", "1", "0", "0", "enter")  # Y and 1 name, 0 does not
+        await pilot.press("y", "y", "y", "0", "0", "enter")  # three names: a void ballot, entered as read
+        await pilot.press("0", "0", "0", "0", "y", "enter")
+        await wait_until(pilot, lambda: not screen._jobs and len(records(path, ("ballot.enter",))) == 3)
+        await settle(pilot)
+        assert [r.data["marks"] for r in records(path, ("ballot.enter",))] == ["Y-Y--", "YYY--", "----Y"]
+        table = screen.query_one("#tally-table", LiveTable)
+        # two valid ballots: votes 1, 0, 1, 0, 1 (the three-name ballot is void)
+        assert [table.get_cell(key, "s").plain for key in (k.value for k in table.rows)] == ["1", "0", "1", "0", "1"]
+        assert str(table.columns[ColumnKey("s")].label) == "Votes"
+
+
+async def test_the_kiosk_takes_at_most_the_names_allowed(tmp_path):
+    path, slips = recommendation_vault(tmp_path / "session.jz", slips=1)
+    app = KioskApp(path, "box1")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "t1")
+        screen = app.screen
+        assert isinstance(screen, KioskScreen)
+        await pilot.press(*slips[0], "enter")
+        await settle(pilot)
+        assert screen.has_class("-marking")
+        await pilot.press("1", "y", "y")  # a third name on A01: refused at the key
+        assert "".join(screen._marks) == "YY"
+        assert "at most 2" in str(screen.query_one("#kiosk-message", Plain).content)
+        await pilot.press("0", "0", "0", "3", "y", "0", "0")  # 3 is no mark of a recommendation
+        assert "".join(screen._marks) == "YY---Y--"
+        table = screen.query_one("#kiosk-table", LiveTable)
+        assert table.get_cell("A01/A01-01", "choice").plain == "named"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await settle(pilot)
+        assert str(screen.query_one("#kiosk-message", Plain).content) == "Your ballot is cast. Thank you!"

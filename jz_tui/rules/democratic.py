@@ -69,6 +69,19 @@ def valid_marks(text: str, candidates: int, ballot: str = EVALUATION) -> bool:
     return len(text) == candidates and set(text) <= set(letters)
 
 
+def mark_name(mark: str) -> str:
+    """A mark's word in the catalogue (``tally_ui_mark_…``): satisfied … blank, or named."""
+    return RECOMMEND_MARKS[mark] if mark == NAMED else MARKS[mark]
+
+
+def typed_mark(mark: str, ballot: str) -> str | None:
+    """What a screen's key gives on this kind of ballot (None: not a mark of it). On a
+    recommendation the "satisfied" key (1, S) names the candidate, as Y does."""
+    if ballot == RECOMMENDATION:
+        return {"S": NAMED, NAMED: NAMED, "-": "-"}.get(mark)
+    return mark if mark in MARKS else None
+
+
 def names_over(marks: str, rules: Rules) -> bool:
     """A recommendation naming more candidates than the rules allow: void."""
     return rules.ballot == RECOMMENDATION and marks.count(NAMED) > rules.names_per_ballot
