@@ -24,15 +24,17 @@ from _insider_helpers import as_role
 
 from jz_tui.apps.app import make_app
 from jz_tui.apps.kiosk_app import KioskApp
+from jz_tui.events.results import signed_part
 from jz_tui.rules import ranking
 from jz_tui.rules.democratic import Ballot, tally_post
 from jz_tui.rules.settings import RuleError, rules_from, validate_changes
-from jz_tui.services import ballots, config, pending
+from jz_tui.services import ballots, config, halls, pending
 from jz_tui.services.session import Session
 from screens.ballots import BallotsScreen
 from screens.confirm import ConfirmScreen
 from screens.kiosk import KioskScreen
 from screens.widgets import LiveTable, Plain
+from storage import crypto
 from storage.errors import JzError
 from storage.vault import Vault
 from storage.verify import verify
@@ -431,3 +433,34 @@ async def test_the_kiosk_takes_at_most_the_names_allowed(tmp_path):
         await pilot.press("y")
         await settle(pilot)
         assert str(screen.query_one("#kiosk-message", Plain).content) == "Your ballot is cast. Thank you!"
+
+
+# ---------------------------------------------------------------------- another hall's count
+
+
+def test_a_halls_recommendation_of_more_than_a_hundred_votes_is_imported(tmp_path):
+    (tmp_path / "hall").mkdir()
+    (tmp_path / "centre").mkdir()
+    hall_tv = make_test_vault(tmp_path / "hall" / "hall.jz")
+    centre_tv = make_test_vault(tmp_path / "centre" / "centre.jz")
+    try:
+        hall = Hall(hall_tv, tmp_path / "hall", [("B", 2)], settings=RECOMMEND)
+        centre = Hall(centre_tv, tmp_path / "centre", [("B", 2)], settings=RECOMMEND)
+        hall.box(["B"])
+        hall.paper("B", ["Y-"] * 120 + ["-Y"] * 30)  # 150 voters: 120 and 30 votes, a point a vote
+        hall.close("B")
+        payload = halls.export(hall.s("admin"), ["B"])
+        halls.register(centre.s("admin"), "east", crypto.fingerprint(hall_tv.admin.public_key))
+        assert halls.import_export(centre.s("admin"), payload) == "east"
+        rows = [r for post in ranking.rank(centre.state) for r in post.rows]
+        assert [(r.stages["democratic"], r.dissatisfied_rate, r.halls) for r in rows] == [
+            (Decimal("120.00"), None, {"democratic": "east"}), (Decimal("30.00"), None, {"democratic": "east"})]
+        # a votes score above the ballots counted is no count: refused, even signed by the hall's admin
+        forged = json.loads(json.dumps(payload))
+        forged["posts"][0]["tally"]["candidates"][0]["score"] = "151.00"
+        body = {k: v for k, v in forged.items() if k != "signature"}
+        forged["signature"] = hall.s("admin").identity.sign(signed_part(body)).hex()
+        refused("hall_export_results", halls.import_export, centre.s("admin"), forged)
+    finally:
+        hall_tv.vault.close()
+        centre_tv.vault.close()

@@ -166,7 +166,14 @@ def _results_are_scores(entry: dict[str, Any]) -> bool:
     if tally is not None:
         if sorted(c["code"] for c in tally["candidates"]) != sorted(c["code"] for c in entry["candidates"]):
             return False
-        scores += [c["score"] for c in tally["candidates"] if c.get("score") is not None]
+        counted = [c["score"] for c in tally["candidates"] if c.get("score") is not None]
+        if _scored_by_votes(tally):  # 民主推荐, a point a vote: up to the ballots counted, not to 100
+            valid = tally.get("valid")
+            if isinstance(valid, bool) or not isinstance(valid, int) \
+                    or not all(_is_decimal(score, Decimal(valid)) for score in counted):
+                return False
+        else:
+            scores += counted
         if any(not _is_decimal(c.get("rate_exact"), Decimal(1)) for c in tally["candidates"]
                if c.get("rate_exact") is not None):
             return False
@@ -200,6 +207,11 @@ def _attendance_agrees(state: SessionState, entry: dict[str, Any]) -> None:
     for code in attendance(entry, "checked_in"):
         require(code not in roster.absent or code in roster.hall_absent, "hall_attendance_conflict",
                 code=code, post=entry["code"])
+
+
+def _scored_by_votes(tally: dict[str, Any]) -> bool:
+    kind = tally.get("ballot")
+    return isinstance(kind, dict) and kind.get("kind") == "recommendation" and kind.get("score") == "votes"
 
 
 def _is_decimal(text: Any, high: Decimal) -> bool:
