@@ -11,11 +11,13 @@ import io
 import json
 import re
 import unicodedata
+from decimal import Decimal
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
 from jz_tui.i18n import t
+from jz_tui.rules.scoring import half_up
 from storage.errors import JzError
 from storage.ledger import short_hash
 
@@ -78,7 +80,7 @@ def typed_cell(kind: str, text: str) -> tuple[object, str]:
     blank one, anything else as text (a code such as "0012", a name beginning with "=")."""
     if kind == "score" and _DECIMAL.fullmatch(text):
         decimals = len(text.partition(".")[2])
-        return (float(text) if decimals else int(text)), ("0." + "0" * decimals if decimals else "0")
+        return (Decimal(text) if decimals else int(text)), ("0." + "0" * decimals if decimals else "0")
     if kind == "rank" and _INTEGER.fullmatch(text):
         return int(text), "0"
     if text == "":
@@ -91,14 +93,13 @@ def cell_text(value: object, number_format: str) -> str:
     as 0.00 is "87.70"), so that the check compares what the clerk sees."""
     if value is None:
         return ""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
         return str(value)
+    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)  # the shortest decimal it stores
     decimals = _FIXED.fullmatch(number_format or "")
     if decimals:
-        return f"{value:.{len(decimals.group(1) or '')}f}"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+        return str(half_up(number, len(decimals.group(1) or "")))
+    return str(number.quantize(Decimal(1))) if number == number.to_integral_value() else str(number)
 
 
 _DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
