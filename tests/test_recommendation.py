@@ -329,7 +329,12 @@ def test_an_evaluation_ballot_forged_into_a_recommendation_post_fails_verify(tes
     assert code == TAMPERED and f"event {seq}:" in out, out
     state = hall.s("admin").state
     assert sorted(state.tally.posts["A"].entries["t1"]) == [1, 2]  # the forged entry is not in the count
-    hall.tv.vault.close()
+    # the close counts the two real ballots only: a vote each for the first two, none for the third
+    hall.close("A")
+    ranked = json.loads(run_ok(jz, "ranking", hall.tv.path, "--json", user="admin").stdout)
+    rows = ranked["posts"][0]["candidates"]
+    assert sorted((r["code"], r["democratic"], r["dissatisfied_rate"]) for r in rows) == [
+        (code, score, None) for code, score in zip(hall.codes("A"), ("1.00", "1.00", "0.00"), strict=True)]
 
 
 def test_a_close_recording_the_evaluation_formula_fails_verify_and_is_not_ranked(test_vault, tmp_path, jz):
