@@ -43,7 +43,7 @@ class Ballot:
 @dataclass(frozen=True)
 class CandidateTally:
     code: str
-    counts: dict[str, int]  # satisfied / basic / dissatisfied / blank
+    counts: dict[str, int]  # satisfied / basic / dissatisfied / blank (a recommendation: votes / blank)
     counts_by_group: dict[str, dict[str, int]]
     score: Decimal | None  # rounded half-up to the rules' places; None with no valid mark
     rate: Decimal | None  # exact dissatisfaction rate
