@@ -32,7 +32,7 @@ from textual.widget import Widget
 
 from jz_tui.errors import JzError
 from jz_tui.i18n import error_text, t
-from jz_tui.rules.settings import rules_from
+from jz_tui.rules.settings import Rules, rules_from
 from jz_tui.services import halls, public_view, ranking_table
 from jz_tui.services.public_view import JURY, PUBLIC, BoardPost, BoardRow, PublicSource, StageProgress
 from jz_tui.services.session import Session, may_emit
@@ -85,7 +85,7 @@ class BoardSnapshot:
     slots: int
     post_count: int
     frozen_at: int | None  # the public view's freeze, whichever view is shown
-    stages: tuple[str, ...]
+    rules: Rules  # the columns follow them: the active stages, and each stage's name
     posts: tuple[BoardPost, ...]  # the posts of this page, at most ``slots``
     halls: tuple[str, ...] = ()  # each registered hall's progress, in words
 
@@ -101,12 +101,8 @@ def status_words(row: BoardRow) -> str:
     return ranking_table.status_text(row)
 
 
-def stage_label(stage: str) -> str:
-    return ranking_table.stage_label(stage)
-
-
-def progress_text(item: StageProgress) -> str:
-    label = stage_label(item.stage)
+def progress_text(item: StageProgress, rules: Rules | None = None) -> str:
+    label = ranking_table.stage_label(item.stage, rules=rules)
     if item.tally is not None:
         return t("board_progress_tally", stage=label, state=t("board_tally_" + item.tally))
     if item.stage == "interview":
@@ -185,10 +181,10 @@ class PostPanel(Vertical):
         "board--target", "board--eligible", "board--pending", "board--excluded", "board--strong",
     }
 
-    def __init__(self, slot: int, stages: tuple[str, ...], wide: bool) -> None:
+    def __init__(self, slot: int, rules: Rules, wide: bool) -> None:
         super().__init__(id=f"post-{slot}", classes="post-panel -vacant")
         self.slot = slot
-        self.stages = stages
+        self.rules = rules
         self.wide = wide
         self.post_code: str | None = None
 
@@ -196,7 +192,7 @@ class PostPanel(Vertical):
     def spec(self) -> list[ranking_table.Column]:
         """The ranking row's columns (``ranking_table.BOARD``); code and unit only on a wide panel."""
         narrow = () if self.wide else ("code", "unit")
-        return ranking_table.columns([key for key in ranking_table.BOARD if key not in narrow], self.stages)
+        return ranking_table.columns([key for key in ranking_table.BOARD if key not in narrow], self.rules)
 
     def columns(self) -> list[tuple[str, str]]:
         return [(column.key.replace(":", "-"), column.header) for column in self.spec]
@@ -266,7 +262,7 @@ class PostPanel(Vertical):
         self.border_title = f"{post.code} {post.name}"
         self.border_subtitle = t("board_post_final") if post.complete else t("board_post_running")
         self.set_class(post.complete, "-complete")
-        self.query_one(".post-progress", Plain).update("  ".join(progress_text(p) for p in post.progress))
+        self.query_one(".post-progress", Plain).update("  ".join(progress_text(p, self.rules) for p in post.progress))
         self.table.sync({row.code: self.cells(post, row) for row in post.rows})
         self._order([row.code for row in post.rows])
         bars = tuple((row.name, row.composite, row.target) for row in post.rows if row.composite is not None)
@@ -320,8 +316,8 @@ class BoardScreen(PrintsPaper, ModeScreen):
         self.view = PUBLIC if public_only else JURY
         self.page = 0
         self.board_layout: Layout | None = None
-        self.stages: tuple[str, ...] | None = None
-        self._built: tuple[Layout, tuple[str, ...]] | None = None
+        self.rules: Rules | None = None
+        self._built: tuple[Layout, Rules] | None = None
         self._frozen_at: int | None = None
         self._source = PublicSource()  # used by the load worker only
         self._rotate_timer = None
@@ -349,21 +345,21 @@ class BoardScreen(PrintsPaper, ModeScreen):
         self._ensure_panels()
 
     def _ensure_panels(self) -> None:
-        if self.board_layout is None or self.stages is None:
+        if self.board_layout is None or self.rules is None:
             return
-        wanted = (self.board_layout, self.stages)
+        wanted = (self.board_layout, self.rules)
         if wanted != self._built:
             self._built = wanted
-            self.call_later(self._rebuild, self.board_layout, self.stages)
+            self.call_later(self._rebuild, self.board_layout, self.rules)
 
-    async def _rebuild(self, layout: Layout, stages: tuple[str, ...]) -> None:
+    async def _rebuild(self, layout: Layout, rules: Rules) -> None:
         grid = self.query_one("#board-grid", Grid)
         await grid.remove_children()
         for name in list(grid.classes):
             if name.startswith("-grid-"):
                 grid.remove_class(name)
         grid.add_class(f"-grid-{layout.columns}x{layout.rows}")
-        await grid.mount_all([PostPanel(slot, stages, layout.wide) for slot in range(layout.slots)])
+        await grid.mount_all([PostPanel(slot, rules, layout.wide) for slot in range(layout.slots)])
         self.reload()
 
     def panels(self) -> list[PostPanel]:
@@ -384,16 +380,16 @@ class BoardScreen(PrintsPaper, ModeScreen):
         else:
             posts = tuple(public_view.board_posts(state, public=False, posts=shown, rules=rules))
         return BoardSnapshot(view, page, pages, slots, len(codes), public_view.frozen_at(session.state),
-                             tuple(rules.active_stages), tuple(posts),
+                             rules, tuple(posts),
                              tuple(halls.describe(row) for row in halls.progress(session.state)))
 
     def show(self, snapshot: BoardSnapshot) -> None:
         self._frozen_at = snapshot.frozen_at
-        if snapshot.stages != self.stages:
-            self.stages = snapshot.stages
+        if snapshot.rules != self.rules:
+            self.rules = snapshot.rules
             self._ensure_panels()
         panels = self.panels()
-        if snapshot.view != self.view or len(panels) != snapshot.slots or self._built != (self.board_layout, self.stages):
+        if snapshot.view != self.view or len(panels) != snapshot.slots or self._built != (self.board_layout, self.rules):
             self._show_labels()
             return  # a load for the current view or layout is on its way
         self.page = snapshot.page

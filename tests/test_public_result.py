@@ -281,13 +281,17 @@ def test_a_notice_while_frozen_holds_nothing_recorded_after_the_freeze(unfinishe
 
 def test_every_ranking_table_takes_its_stage_labels_and_status_words_from_one_place(unfinished):
     hall, _ = unfinished
-    stages = rules_from(hall.state.roster.settings).active_stages
+    rules = rules_from(hall.state.roster.settings)
+    stages = rules.active_stages
     for keys in (ranking_table.NOTICE, ranking_table.SUMMARY, ranking_table.BOARD, ranking_table.PUBLIC_TEXT):
-        columns = ranking_table.columns(keys, stages, "zh")
+        columns = ranking_table.columns(keys, rules, "zh")
         assert [c.header for c in columns if c.stage] == [t("stage_" + s, lang="zh") for s in stages]
     summary = paper.build(hall.s("admin"), "summary", post="A01")
     header = summary.pages[0].blocks[0].header
-    assert header == [c.header for c in ranking_table.columns(ranking_table.SUMMARY, stages)]
+    assert header == [c.header for c in ranking_table.columns(ranking_table.SUMMARY, rules)]
+    recommending = rules_from({**hall.state.roster.settings, "democratic.ballot": "recommendation"})
+    labels = [c.header for c in ranking_table.columns(ranking_table.NOTICE, recommending, "zh") if c.stage]
+    assert labels == [t("stage_written", lang="zh"), t("stage_interview", lang="zh"), "民主推荐"]
     assert t("paper_summary_provisional") in summary.pages[0].lines
 
 

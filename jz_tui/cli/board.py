@@ -102,8 +102,7 @@ def _pad(text: str, width: int, *, right: bool) -> str:
 
 def public_text(result: public_view.PublicResult) -> str:
     """``jz public`` in words: the public view's columns, aligned for a terminal."""
-    stages = rules_from(result.state.roster.settings).active_stages
-    columns = ranking_table.columns(ranking_table.PUBLIC_TEXT, stages, result.lang)
+    columns = ranking_table.columns(ranking_table.PUBLIC_TEXT, rules_from(result.state.roster.settings), result.lang)
     lines = [t("public_frozen_line", seq=result.frozen_at) if result.frozen_at is not None else t("public_live_line")]
     for post in result.posts:
         lines.append(f"{post.code}  {post.name}" + ("" if post.complete else "  " + t("public_post_unfinished")))

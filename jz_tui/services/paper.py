@@ -310,8 +310,7 @@ def _summary(session: Session, post: str | None, candidate: str | None, _count: 
         return _interview_summary(session, sheets.resolve(state, candidate))
     rules = rules_from(state.roster.settings)
     wanted = [_post(state, post, "summary")] if post else None
-    stages = rules.active_stages
-    columns = ranking_table.columns(ranking_table.SUMMARY, stages)
+    columns = ranking_table.columns(ranking_table.SUMMARY, rules)
     pages = []
     for ranked in public_view.board_posts(state, public=False, posts=wanted, rules=rules):
         table = Table([column.header for column in columns], ranking_table.table(columns, [ranked]),
@@ -377,8 +376,7 @@ def _notice(session: Session, post: str | None, _candidate: str | None, _count: 
     code = _post(session.state, post, "notice") if post else None
     result = public_view.public_result(session, posts=[code] if code else None, lang=language())
     notice = publication.build_notice(result, session.vault)
-    columns = ranking_table.columns(ranking_table.notice_keys(result.posts),
-                                    rules_from(result.state.roster.settings).active_stages)
+    columns = ranking_table.columns(ranking_table.notice_keys(result.posts), rules_from(result.state.roster.settings))
     meta = notice.meta
     footer = [t("paper_footer_fingerprint", fingerprint=meta["admin_fingerprint"]),
               t("paper_footer_head", seq=meta["head_seq"], head=meta["head"]),

@@ -32,8 +32,8 @@ def build_notice(result: PublicResult, vault: Vault) -> Notice:
     """The public result as a notice: the notice's columns over the public view's rows, and the
     head of the state the public view shows (at the freeze, while frozen)."""
     state = result.state
-    stages = rules_from(state.roster.settings).active_stages
-    columns = ranking_table.columns(ranking_table.notice_keys(result.posts), stages, result.lang)
+    columns = ranking_table.columns(ranking_table.notice_keys(result.posts), rules_from(state.roster.settings),
+                                    result.lang)
     meta = {
         "session": shown(state.session_name),
         "vault_id": vault.vault_id.hex(),

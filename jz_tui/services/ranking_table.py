@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from jz_tui.display import shown
 from jz_tui.i18n import t, t_or
+from jz_tui.rules.democratic import RECOMMENDATION
 from jz_tui.rules.settings import Rules
 from jz_tui.services.public_view import BoardPost, BoardRow
 
@@ -47,7 +48,10 @@ def score_text(value: Decimal | None) -> str:
     return "" if value is None else str(value)
 
 
-def stage_label(stage: str, lang: str | None = None) -> str:
+def stage_label(stage: str, lang: str | None = None, rules: Rules | None = None) -> str:
+    """A stage's name: the catalogue's, the democratic stage's by its ballot (测评 or 推荐), else the key."""
+    if stage == "democratic" and rules is not None and rules.ballot == RECOMMENDATION:
+        return t("stage_democratic_recommendation", lang=lang)
     return t_or("stage_" + stage, stage, lang=lang)
 
 
@@ -64,8 +68,8 @@ def stage_value(row: BoardRow, stage: str) -> Decimal | None:
     return dict(row.stages).get(stage)
 
 
-def _stage_column(stage: str, lang: str | None) -> Column:
-    return Column("stage:" + stage, stage_label(stage, lang), SCORE,
+def _stage_column(stage: str, lang: str | None, rules: Rules) -> Column:
+    return Column("stage:" + stage, stage_label(stage, lang, rules), SCORE,
                   lambda _post, row: score_text(stage_value(row, stage)))
 
 
@@ -90,8 +94,8 @@ def weights_text(rules: Rules, lang: str | None = None) -> str:
     for stage in rules.weighted_stages:
         top = rules.full_mark(stage)
         key = "weight_of_stage" if top == 100 else "weight_of_stage_full_mark"
-        parts.append(t(key, lang=lang, stage=stage_label(stage, lang), weight=rules.stages[stage], top=top))
-    parts += [t("weight_of_added_stage", lang=lang, stage=stage_label(stage, lang), cap=cap)
+        parts.append(t(key, lang=lang, stage=stage_label(stage, lang, rules), weight=rules.stages[stage], top=top))
+    parts += [t("weight_of_added_stage", lang=lang, stage=stage_label(stage, lang, rules), cap=cap)
               for stage, cap in rules.added.items()]
     summed = [t("weights_summed", lang=lang)] if rules.composite_kind == "sum" else []
     return "  ".join(parts + summed)
@@ -101,13 +105,13 @@ def halls_text(halls: tuple[tuple[str, str], ...], lang: str | None = None) -> s
     return "; ".join(f"{stage_label(stage, lang)} {shown(hall)}" for stage, hall in halls)
 
 
-def columns(keys: Sequence[str], stages: Iterable[str], lang: str | None = None) -> list[Column]:
-    """The columns of ``keys`` in that order, :data:`STAGES` expanded to the active stages."""
+def columns(keys: Sequence[str], rules: Rules, lang: str | None = None) -> list[Column]:
+    """The columns of ``keys`` in that order, :data:`STAGES` expanded to the rules' active stages."""
     fixed = _fixed(lang)
     result: list[Column] = []
     for key in keys:
         if key == STAGES:
-            result += [_stage_column(stage, lang) for stage in stages]
+            result += [_stage_column(stage, lang, rules) for stage in rules.active_stages]
         else:
             result.append(fixed[key])
     return result
