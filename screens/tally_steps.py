@@ -146,19 +146,15 @@ class TallySteps:
             self._note(message.error or "", "error")
             return
         step, target, seen = message.step, message.target, message.lines
+        if step == "unseal":  # the passphrases are the confirmation: the details stand above them
+            self._ask_unseal_passphrases(target, seen)
+            return
 
         def answered(yes: bool | None) -> None:
-            if not yes:
-                return
-            if step == "unseal":
-                self._ask_unseal_passphrases(target)
-            else:
+            if yes:
                 self._request(target, message.reason if step == "override" else None, seen)
 
-        if step == "unseal":
-            k = self._current.k if self._current is not None else "-"
-            title, lines = t("tally_ui_unseal_title", box=target, k=k), [t("tally_ui_unseal_who")]
-        elif step == "close":
+        if step == "close":
             title, lines = t("tally_ui_close_title", post=target), [t("tally_ui_close_who")]
         else:
             title, lines = t("tally_ui_override_title", post=target), [t("tally_ui_override_reason", reason=message.reason)]
@@ -188,12 +184,12 @@ class TallySteps:
         if current is not None:
             self._preview("unseal", current.box)
 
-    def _ask_unseal_passphrases(self, box: str) -> None:
+    def _ask_unseal_passphrases(self, box: str, details: list[str]) -> None:
         current = self._current
         if current is None:
             return
         others = [name for name in current.officers if name != self.context.user]
-        screen = UnsealScreen(self.context.shared, box, self.context.user, others, current.k - 1)
+        screen = UnsealScreen(self.context.shared, box, self.context.user, others, current.k - 1, details)
 
         def answered(identities: list[Identity] | None) -> None:
             if identities is not None:

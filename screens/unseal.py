@@ -36,8 +36,10 @@ class UnsealScreen(ModalScreen[list[Identity] | None]):
             self.identity = identity
             self.problem = problem
 
-    def __init__(self, shared: SharedSession, box: str, me: str, others: list[str], needed: int) -> None:
+    def __init__(self, shared: SharedSession, box: str, me: str, others: list[str], needed: int,
+                 details: list[str] | None = None) -> None:
         super().__init__()
+        self.details = details or []  # what the unsealing records, read before anyone types a passphrase
         localise_bindings(self)
         self.shared = shared
         self.box = box
@@ -49,6 +51,8 @@ class UnsealScreen(ModalScreen[list[Identity] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="tally-modal", id="unseal"):
             yield Plain(t("tally_ui_unseal_title", box=self.box, k=self.needed + 1), classes="modal-title")
+            for line in self.details:
+                yield Plain(line, classes="modal-label unseal-detail")
             yield Plain("", id="unseal-who", classes="modal-label")
             yield Plain(t("tally_ui_unseal_user"), classes="modal-label")
             yield TypeAheadInput(self._next_officer(), id="unseal-user", max_length=64)
