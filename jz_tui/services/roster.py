@@ -159,7 +159,20 @@ def _check_candidate(row_no, get, problems: list[RowProblem], seen_ids: dict[str
             seen_ids[id_number] = ("row", row_no)
     establishment = get("establishment")
     if establishment and establishment.lower() not in ESTABLISHMENTS:
-        problems.append(RowProblem(row_no, "establishment", "roster_bad_establishment", echo(establishment)))
+        problems.append(RowProblem(row_no, "establishment", "roster_bad_establishment",
+                                   echo(establishment) if near_establishment(establishment) else tabular.WITHHELD))
+
+
+def near_establishment(text: str) -> bool:
+    """A misspelt establishment type (行政编, 事业单位) shares a word with the valid ones and is shown
+    back; anything else in that column (a name shifted there by a missing cell) is not."""
+    lowered = text.lower()
+    return any(part in lowered for part in ESTABLISHMENT_WORDS)
+
+
+# words of establishment types, valid or not (合同制, 工勤, 企业编制 ...): a value holding none is not echoed
+ESTABLISHMENT_WORDS = ("行政", "参公", "参照", "事业", "公务员", "编", "合同", "聘", "工勤", "企业", "civil", "career",
+                       "admin", "contract", "staff")
 
 
 def import_roster(session: Session, path: str | Path) -> dict[str, Any]:
