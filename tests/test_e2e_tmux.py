@@ -296,7 +296,7 @@ def finish_tally(term: Terminals) -> None:
 
     # t2 closes; t1 and the supervisor sign
     term.keys("t2", "x")
-    term.wait_for("t2", t("tally_ui_close_title", post=POST[0]), t("tally_ui_close_who"))  # with what it records
+    term.wait_for("t2", t("tally_ui_close_title", post=POST[0]), f"{POST[0]}-01")  # with what it records, per candidate
     term.keys("t2", "y")
     term.wait_for("t2", t("tally_close_pending_created", id="@ID@").split("@ID@")[0])
     for signer in ("t1", "sup"):
