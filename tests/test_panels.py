@@ -457,3 +457,19 @@ def test_misuse_and_refusals_are_said_plainly(new_hall, jz):
     assert zh.returncode == 0 and "考官组 R1" in zh.stdout  # the chief is made a member
     assert hall.state.scoring.panels["R1"].members == ["e2", "e1"]
     assert "Traceback" not in zh.stderr
+
+
+def test_how_examiners_are_grouped_is_fixed_once_scoring_has_begun(new_hall, jz):
+    hall = new_hall([("A01", 2)])
+    a1, _ = hall.codes("A01")
+    path = hall.tv.path
+    ok(jz("config", path, "--set", 'interview.panels="per_post"', user="admin"))  # before anything: free
+    ok(jz("config", path, "--set", 'interview.panels="one"', user="admin"))
+    score(hall, a1, {"e1": "70"})
+    refused(jz("config", path, "--set", 'interview.panels="per_post"', user="admin"), "interview.panels")
+    refused(jz("config", path, "--set", "interview.draw_panels=true", user="admin"), "interview.draw_panels")
+    ok(jz("config", path, "--set", "interview.pass_line=60", user="admin"))  # other rules still change
+    # the same change appended raw with the admin's real key is set aside by every fold
+    seq = forge(hall, "admin", "config.set", {"changes": {"interview.panels": "per_post"}})
+    caught(jz, hall, {seq})
+    assert examiners(hall.state, a1) == ["e1", "e2", "e3", "e4"]

@@ -40,6 +40,20 @@ def _check_config(state: SessionState, record: Record) -> None:
         require(False, error.key, **error.params)
     require(clean == changes, "event_config_not_canonical")
     ballot_shape_fixed(state, clean, current)
+    panels_fixed(state, clean, current)
+
+
+PANEL_KEYS = ("interview.panels", "interview.draw_panels")
+
+
+def panels_fixed(state: SessionState, clean: dict, current: dict) -> None:
+    """How examiners are grouped is fixed once a panel is set or a sheet is submitted: who is
+    expected on a candidate must not change under the sheets already there."""
+    if not (state.scoring.panels or state.scoring.sheets):
+        return
+    for key in PANEL_KEYS:
+        if key in clean and clean[key] != current.get(key):
+            require(False, "rule_panels_after_scoring", rule=key)
 
 
 def ballot_shape_fixed(state: SessionState, clean: dict, current: dict) -> None:
