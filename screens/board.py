@@ -187,9 +187,9 @@ class PostPanel(Vertical):
         self.rules = rules
         self.wide = wide
         self.post_code: str | None = None
+        self.spec = self._spec()  # once per panel: its rules and width are fixed, and cells() runs per row per poll
 
-    @property
-    def spec(self) -> list[ranking_table.Column]:
+    def _spec(self) -> list[ranking_table.Column]:
         """The ranking row's columns (``ranking_table.BOARD``); code and unit only on a wide panel."""
         narrow = () if self.wide else ("code", "unit")
         return ranking_table.columns([key for key in ranking_table.BOARD if key not in narrow], self.rules)

@@ -279,3 +279,23 @@ def test_a_tie_at_the_cut_is_settled_by_an_extra_stage_and_nothing_else(new_hall
               env={"JZ_LANG": "zh"}).returncode == 0
     assert "经加试" in out.read_text(encoding="utf-8-sig")  # the notice says how the tie was settled
     assert jz("verify", hall.tv.path, user="admin").returncode == 0
+
+
+def test_insider_scores_above_the_full_mark_or_parts_the_rules_do_not_name_are_set_aside(new_hall, jz):
+    from _insider_helpers import as_role
+
+    hall = new_hall([("A01", 2)])
+    configure(jz, hall, *ONLY_WRITTEN, 'subscores.written=["申论"]')
+    a, b = hall.codes("A01")
+    admin = hall.tv.vault.unlock("admin", "admin-pass")
+    over = hall.tv.vault.append(as_role(admin, "written.import"), "written.import",
+                                {"stage": "written", "scores": {a: "150.00"}}).seq  # full mark 100
+    part = hall.tv.vault.append(as_role(admin, "written.import"), "written.import",
+                                {"stage": "written", "scores": {b: "80.00"},
+                                 "subscores": {b: {"行测": "90.00"}}}).seq  # a part the rules do not name
+    checked = jz("verify", hall.tv.path, "--json", user="admin")
+    assert checked.returncode == 3
+    seqs = {problem.get("seq") for problem in json.loads(checked.stdout)["problems"]}
+    assert {over, part} <= seqs
+    rows = ranking(jz, hall)
+    assert rows[a]["written"] is None and rows[b]["written"] is None  # neither reaches any output
