@@ -106,6 +106,7 @@ def check_outputs(result: public_view.PublicResult, vault, folder: Path) -> None
     expected = expected_cells(result)
     notice = publication.build_notice(result, vault)
     assert notice.meta["head_seq"] == str(result.state.seq)  # frozen: the head of the freeze, not the live one
+    assert set(notice_files.FORMATS) == {"xlsx", "csv", "html", "json", "sqlite"}  # every format, the database too
     for fmt in notice_files.FORMATS:
         out = folder / f"notice.{fmt}"
         notice_files.write(notice, fmt, out)

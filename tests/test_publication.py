@@ -83,6 +83,12 @@ def test_verify_export_passes_then_catches_one_changed_cell(demo_vault, jz, tmp_
             if row[2].value == target[2]:
                 row[len(target) - 4].value = changed
         workbook.save(out)
+    elif fmt == "sqlite":
+        import sqlite3
+
+        with sqlite3.connect(out) as db:
+            column = notice.header[len(target) - 4]
+            db.execute(f'UPDATE notice SET "{column}" = ? WHERE "{notice.header[2]}" = ?', (changed, target[2]))
     else:
         text = out.read_text(encoding="utf-8-sig" if fmt == "csv" else "utf-8")
         assert text.count(original) >= 1

@@ -1,6 +1,10 @@
-"""The public notice as files: writing it as xlsx, csv, html or json, and reading a
-published file back (for ``jz verify --export``). What the notice holds is
-:func:`jz_tui.services.publication.build_notice`'s; this module only lays it out."""
+"""The public notice as files: writing it as xlsx, csv, html, json or a SQLite database, and
+reading a published file back (for ``jz verify --export``). What the notice holds is
+:func:`jz_tui.services.publication.build_notice`'s; this module only lays it out.
+
+Every format is written into a temporary file beside the target (owner-only from its first
+byte) and renamed over it once complete: a reader finds the old file or the new one, never
+half of one, and a failed write leaves the old file and no temporary one."""
 
 from __future__ import annotations
 
@@ -9,8 +13,12 @@ import csv
 import html
 import io
 import json
+import os
 import re
+import sqlite3
+import tempfile
 import unicodedata
+from datetime import datetime, timezone
 from decimal import Decimal
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -21,8 +29,9 @@ from jz_tui.rules.scoring import half_up
 from storage.errors import JzError
 from storage.ledger import short_hash
 
-FORMATS = ("xlsx", "csv", "html", "json")
+FORMATS = ("xlsx", "csv", "html", "json", "sqlite")
 META_KEYS = ("session", "vault_id", "admin_fingerprint", "head_seq", "head", "lang")
+SQLITE_SUFFIXES = ("db", "sqlite", "sqlite3")
 
 
 @dataclass
@@ -31,10 +40,91 @@ class Notice:
     header: list[str]
     rows: list[list[str]]
     kinds: list[str] = field(default_factory=list)  # per column: "text", "score" or "rank" (ranking_table)
+    frozen_at: int | None = None  # the seq the public view was frozen at, None when live
 
 
-def write(notice: Notice, fmt: str, out: Path) -> None:
-    {"xlsx": _write_xlsx, "csv": _write_csv, "html": _write_html, "json": _write_json}[fmt](notice, out)
+def write(notice: Notice, fmt: str, out: str | os.PathLike[str]) -> Path:
+    """Write ``notice`` as ``fmt`` to ``out``, replacing it whole (see the module's docstring)."""
+    writer = {"xlsx": _write_xlsx, "csv": _write_csv, "html": _write_html, "json": _write_json,
+              "sqlite": _write_sqlite}[fmt]
+    out = Path(out)
+    fd, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)  # 0600
+    os.close(fd)
+    temporary = Path(name)
+    try:
+        writer(notice, temporary)
+        os.replace(temporary, out)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return out
+
+
+# ---------------------------------------------------------------------- the SQLite database
+
+
+SQLITE_NOTICE_TABLE = "notice"
+SQLITE_META_TABLE = "meta"
+
+
+def _sqlite_cell(kind: str, text: str) -> object:
+    """A score stays TEXT with its exact decimals ("87.70"): never REAL, which would round it
+    and drop the trailing zero the notice shows. A rank is an INTEGER; an empty score or rank
+    is NULL (missing, as a SQL tool expects); a text cell is the text."""
+    if kind == "rank" and _INTEGER.fullmatch(text):
+        return int(text)
+    if kind in ("score", "rank") and text == "":
+        return None
+    return text
+
+
+def _write_sqlite(notice: Notice, out: Path) -> None:
+    """The notice as a plain SQLite database (sqlite-utils): a ``notice`` table with the
+    notice's columns in its order, one row per notice row in order (rowid), and a ``meta``
+    table of key/value text: the ledger head it was made from, whether the public view was
+    frozen (``frozen_at``, empty when live) and when the file was written (``generated``)."""
+    import sqlite_utils
+
+    kinds = column_kinds(notice)
+    db = sqlite_utils.Database(out)  # the empty owner-only file: SQLite makes a database of it
+    try:
+        db.conn.execute("PRAGMA journal_mode = DELETE")  # one file, no -wal beside it
+        db[SQLITE_NOTICE_TABLE].create({column: (int if kind == "rank" else str)
+                                        for column, kind in zip(notice.header, kinds, strict=True)})
+        db[SQLITE_NOTICE_TABLE].insert_all(
+            ({column: _sqlite_cell(kind, text) for column, kind, text in zip(notice.header, kinds, row, strict=True)}
+             for row in notice.rows), batch_size=500)
+        meta = {**{key: notice.meta[key] for key in META_KEYS},
+                "frozen_at": "" if notice.frozen_at is None else str(notice.frozen_at),
+                "generated": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        db[SQLITE_META_TABLE].insert_all(({"key": k, "value": v} for k, v in meta.items()), pk="key")
+    finally:
+        db.close()
+
+
+def _read_sqlite(path: Path) -> Notice:
+    """A published SQLite notice, opened read-only (nothing is created or changed beside it)."""
+    import sqlite_utils
+
+    connection = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+    try:
+        db = sqlite_utils.Database(connection)
+        cursor = db.execute(f"SELECT * FROM [{SQLITE_NOTICE_TABLE}] ORDER BY rowid")
+        header = [d[0] for d in cursor.description]
+        rows = [["" if cell is None else str(cell) for cell in row] for row in cursor.fetchall()]
+        meta = {str(k): "" if v is None else str(v)
+                for k, v in db.execute(f"SELECT key, value FROM [{SQLITE_META_TABLE}]").fetchall()}
+    finally:
+        connection.close()
+    return Notice(meta, header, rows)
+
+
+def _is_sqlite(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
 
 
 def _write_json(notice: Notice, out: Path) -> None:
@@ -288,6 +378,8 @@ def read_notice(path: str | Path) -> Notice:
     path = Path(path)
     suffix = path.suffix.lower().lstrip(".")
     try:
+        if suffix in SQLITE_SUFFIXES or _is_sqlite(path):
+            return _read_sqlite(path)
         if suffix == "json":
             data = json.loads(path.read_text(encoding="utf-8"))
             return Notice({k: str(v) for k, v in data["meta"].items()}, data["header"], data["rows"])
@@ -316,6 +408,6 @@ def read_notice(path: str | Path) -> Notice:
             parser = _TableParser()
             parser.feed(path.read_text(encoding="utf-8"))
             return Notice(parser.meta, parser.rows[0], parser.rows[1:])
-    except (OSError, ValueError, KeyError, IndexError) as exc:
+    except (OSError, ValueError, KeyError, IndexError, sqlite3.Error) as exc:
         raise JzError("export_unreadable", path=str(path)) from exc
-    raise JzError("export_format_unknown", format=suffix, formats=", ".join(FORMATS))
+    raise JzError("export_format_unknown", format=suffix, formats=list(FORMATS))

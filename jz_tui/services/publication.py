@@ -1,6 +1,6 @@
-"""The public notice (公示): the public result exported as xlsx, csv, html or json, each
-carrying the ledger head it was computed from, and a check that a published file still
-matches.
+"""The public notice (公示): the public result exported as xlsx, csv, html, json or a SQLite
+database, each carrying the ledger head it was computed from, and a check that a published
+file still matches.
 
 The notice is the public view (``public_view.public_result``), never the jury's ranking:
 a post not yet complete is listed in roster order, with no rank, target or flag, and
@@ -22,7 +22,6 @@ from jz_tui.services.notice_files import FORMATS, META_KEYS, Notice, qr_text  # 
 from jz_tui.services.public_view import PublicResult, public_result, public_result_at
 from jz_tui.services.session import Session
 from storage.errors import JzError
-from storage.files import private_file
 from storage.keyring import KeyRing
 from storage.projection import verified_state
 from storage.vault import Vault
@@ -43,7 +42,7 @@ def build_notice(result: PublicResult, vault: Vault) -> Notice:
         "lang": result.lang,
     }
     return Notice(meta, [column.header for column in columns], ranking_table.table(columns, result.posts),
-                  [column.kind for column in columns])
+                  [column.kind for column in columns], frozen_at=result.frozen_at)
 
 
 # ---------------------------------------------------------------------- writing
@@ -52,10 +51,10 @@ def build_notice(result: PublicResult, vault: Vault) -> Notice:
 def export(session: Session, fmt: str, out: str | Path, lang: str | None = None) -> tuple[Notice, PublicResult]:
     """Write the public result now (frozen or live) as a notice file; the result says which posts are unfinished."""
     if fmt not in FORMATS:
-        raise JzError("export_format_unknown", format=fmt, formats=", ".join(FORMATS))
+        raise JzError("export_format_unknown", format=fmt, formats=list(FORMATS))
     result = public_result(session, lang=lang)
     notice = build_notice(result, session.vault)
-    notice_files.write(notice, fmt, private_file(Path(out)))  # owner-only before a byte is written
+    notice_files.write(notice, fmt, Path(out))  # owner-only from the first byte, renamed over ``out`` once whole
     return notice, result
 
 
