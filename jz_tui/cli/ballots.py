@@ -10,9 +10,7 @@ from jz_tui.cli.common import Misuse, emit, login, read_passphrase
 from jz_tui.cli.terminal import require_terminal
 from jz_tui.i18n import t
 from jz_tui.services import ballots, pending
-from jz_tui.services.tickets import writable_dir
 from storage.errors import JzError
-from storage.files import private_dir, private_file
 from storage.vault import Vault
 
 
@@ -267,39 +265,10 @@ def cmd_tally_override(args: argparse.Namespace) -> int:
 
 def cmd_tokens(args: argparse.Namespace) -> int:
     session = login(args)
-    writable_dir(args.out)  # before issuing: a refused command appends nothing
-    codes = ballots.issue_tokens(session, args.box, args.count)
-    files = write_slips(codes, args.box.upper(), args.out, session.state.session_name)
+    codes, files = ballots.write_tokens(session, args.box, args.count, args.out)
     emit(args, {"count": len(codes), "files": [str(f) for f in files]},
          t("tokens_written", count=len(codes), out=args.out))
     return 0
-
-
-def write_slips(codes: list[str], box: str, out_dir: str, session_name: str) -> list[Path]:
-    """One PNG per slip (its QR holds only the code) and a printable sheet; no link to any person."""
-    import html
-
-    import qrcode
-
-    out = private_dir(out_dir)
-    files, cards = [], []
-    for index, code in enumerate(codes, start=1):
-        png = out / f"slip-{index:04d}.png"
-        qrcode.make(code, box_size=6, border=4).save(private_file(png))
-        files.append(png)
-        cards.append(f'<section class="slip"><img src="{png.name}" alt="QR"><p class="code">{html.escape(code)}</p>'
-                     f'<p>{html.escape(t("slip_hint", box=box))}</p></section>')
-    sheet = private_file(out / "slips.html")
-    sheet.write_text(
-        "<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'>"
-        f"<title>{html.escape(session_name)}</title><style>@page {{ size: A4; margin: 10mm; }}"
-        " body { font-family: sans-serif; } .sheet { display: grid; grid-template-columns: repeat(3, 1fr);"
-        " gap: 4mm; } .slip { border: 1px dashed #444; padding: 3mm; text-align: center; break-inside: avoid; }"
-        " .slip img { width: 35mm; } .code { font: bold 12pt monospace; }</style></head><body>"
-        f"<h1>{html.escape(session_name)}</h1><div class='sheet'>{''.join(cards)}</div></body></html>",
-        encoding="utf-8",
-    )
-    return [*files, sheet]
 
 
 def cmd_vote(args: argparse.Namespace) -> int:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -40,6 +42,7 @@ from jz_tui.services.session import Session
 from storage import crypto, shamir
 from storage.ballot_rows import SUITE, ballot_info, held_info, held_message, sealed_message, slip_commitment
 from storage.errors import JzError
+from storage.files import private_dir, private_file
 from storage.projection import SessionState
 from storage.tally_state import Box, PostTally
 from storage.vault import Identity
@@ -286,6 +289,52 @@ def issue_tokens(session: Session, box_id: str, count: int) -> list[str]:
     codes = ["".join(secrets.choice(TOKEN_ALPHABET) for _ in range(12)) for _ in range(count)]
     session.append("tokens.issue", {"box": box.id, "commitments": sorted(slip_commitment(token_hash(c)) for c in codes)})
     return [f"{c[:4]}-{c[4:8]}-{c[8:]}" for c in codes]
+
+
+def write_tokens(session: Session, box_id: str, count: int, out_dir: str | Path,
+                 progress: Callable[[int, int], None] | None = None) -> tuple[list[str], list[Path]]:
+    """Issue ``count`` slips for a box and write them into ``out_dir`` (``jz tokens``, and the
+    setup screen): the codes and the files written. The directory is checked before anything
+    is issued, so a refusal appends nothing."""
+    from jz_tui.services.tickets import writable_dir
+
+    writable_dir(out_dir)
+    codes = issue_tokens(session, box_id, count)
+    files = write_slips(codes, box_id.strip().upper(), out_dir, session.state.session_name, progress)
+    return codes, files
+
+
+def write_slips(codes: list[str], box: str, out_dir: str | Path, session_name: str,
+                progress: Callable[[int, int], None] | None = None) -> list[Path]:
+    """One PNG per slip (its QR holds only the code) and a printable sheet; no link to any person.
+    ``progress(done, total)`` is told after each PNG."""
+    import html
+
+    import qrcode
+
+    from jz_tui.i18n import t
+
+    out = private_dir(out_dir)
+    files, cards = [], []
+    for index, code in enumerate(codes, start=1):
+        png = out / f"slip-{index:04d}.png"
+        qrcode.make(code, box_size=6, border=4).save(private_file(png))
+        files.append(png)
+        cards.append(f'<section class="slip"><img src="{png.name}" alt="QR"><p class="code">{html.escape(code)}</p>'
+                     f'<p>{html.escape(t("slip_hint", box=box))}</p></section>')
+        if progress is not None:
+            progress(index, len(codes))
+    sheet = private_file(out / "slips.html")
+    sheet.write_text(
+        "<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'>"
+        f"<title>{html.escape(session_name)}</title><style>@page {{ size: A4; margin: 10mm; }}"
+        " body { font-family: sans-serif; } .sheet { display: grid; grid-template-columns: repeat(3, 1fr);"
+        " gap: 4mm; } .slip { border: 1px dashed #444; padding: 3mm; text-align: center; break-inside: avoid; }"
+        " .slip img { width: 35mm; } .code { font: bold 12pt monospace; }</style></head><body>"
+        f"<h1>{html.escape(session_name)}</h1><div class='sheet'>{''.join(cards)}</div></body></html>",
+        encoding="utf-8",
+    )
+    return [*files, sheet]
 
 
 def check_slip(state: SessionState, box_id: str, token: str) -> tuple[Box, str]:

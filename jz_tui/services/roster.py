@@ -181,13 +181,39 @@ def import_roster(session: Session, path: str | Path) -> dict[str, Any]:
 
 def import_roster_table(session: Session, path: str | Path) -> tuple[dict[str, Any], tabular.Table]:
     """The body appended, and the table it came from (its sheet and header row are for the output)."""
+    seen = preview_roster(session, path)
+    if seen.refused is not None:
+        raise seen.refused
+    return import_previewed(session, seen), seen.table
+
+
+def preview_roster(session: Session, path: str | Path) -> tabular.Preview:
+    """The file read and every row validated against the session, nothing written: what
+    :func:`import_previewed` would append, or every refusal by row. A file that cannot be
+    read at all (missing, not a table, empty) raises."""
     session.require_role("admin", action="roster.import")
     session.refresh()
     with tabular.naming(path):
         table = tabular.read_table(path, HEADER_ALIASES)
+        columns = tabular.map_headers(table.headers, HEADER_ALIASES)[0]
+        try:
+            body = parse_roster(table, session.state.roster)
+        except RosterRefused as refused:
+            return tabular.Preview(str(path), table, columns, None, refused, 0)
+    return tabular.Preview(str(path), table, columns, body, None, len(body["candidates"]))
+
+
+def import_previewed(session: Session, seen: tabular.Preview) -> dict[str, Any]:
+    """Append the import a preview showed: the file is read again and must be the same bytes,
+    and is validated again against the session as it is now; all or nothing."""
+    session.require_role("admin", action="roster.import")
+    session.refresh()
+    with tabular.naming(seen.path):
+        table = tabular.read_table(seen.path, HEADER_ALIASES)
+        tabular.file_changed(seen, table)
         body = parse_roster(table, session.state.roster)
     session.append("roster.import", body)
-    return body, table
+    return body
 
 
 # ---------------------------------------------------------------------- edits

@@ -10,6 +10,7 @@ roster: given the headers it knows, :func:`read_table` finds the sheet and the r
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 import unicodedata
@@ -62,6 +63,38 @@ class Table:
     sheet: str = ""  # the worksheet read, in a workbook
     footer_row: int | None = None  # the 合计/备注 row that ended the table: neither it nor what follows was read
     numeric: frozenset[tuple[int, int]] = frozenset()  # (row number, column) of workbook cells holding a number
+    digest: str = ""  # SHA-256 of the file's bytes, as read: an import is of the file its preview validated
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What an import would do, read and validated against the session, with nothing written.
+
+    ``body`` is the event body the import would append (None when refused); ``refused`` holds
+    every problem by row. The file's digest is the table's: the import re-reads the file and
+    goes ahead only if its bytes are the ones previewed.
+    """
+
+    path: str
+    table: Table
+    columns: dict[str, int]  # field -> column index, for each header recognised
+    body: dict | None
+    refused: ImportRefused | None
+    count: int  # rows the import would record (candidates, scores)
+
+    @property
+    def digest(self) -> str:
+        return self.table.digest
+
+    @property
+    def problems(self) -> list[RowProblem]:
+        return self.refused.problems if self.refused is not None else []
+
+
+def file_changed(preview: Preview, table: Table) -> None:
+    """Refuse an import whose file is not, byte for byte, the one its preview read."""
+    if table.digest != preview.digest:
+        raise JzError("import_file_changed", path=str(preview.path))
 
 
 def decode_csv_bytes(raw: bytes) -> tuple[str, str]:
@@ -118,16 +151,23 @@ def read_table(path: str | Path, aliases: dict[str, tuple[str, ...]] | None = No
     if size > MAX_BYTES:
         raise JzError("table_too_large", path=str(path))
     suffix = path.suffix.lower()
-    if suffix == ".xlsx":
-        sheets, encoding = _read_xlsx(path), "xlsx"
-    elif suffix in (".csv", ".txt", ".tsv"):
-        cells, encoding = _read_csv(path)
-        sheets = [("", cells)]
-    else:
+    if suffix not in (".xlsx", ".csv", ".txt", ".tsv"):
         raise JzError("table_unknown_format", path=str(path))
+    try:
+        raw = path.read_bytes()  # once: what is parsed is what the digest is of
+    except OSError as exc:
+        raise JzError("file_unreadable", path=str(path)) from exc
+    if len(raw) > MAX_BYTES:
+        raise JzError("table_too_large", path=str(path))
+    if suffix == ".xlsx":
+        sheets, encoding = _read_xlsx(raw, path), "xlsx"
+    else:
+        cells, encoding = _read_csv(raw, path)
+        sheets = [("", cells)]
     table = _table_of(sheets, encoding, aliases)
     if not table.headers:
         raise JzError("table_empty", path=str(path))
+    table.digest = hashlib.sha256(raw).hexdigest()
     return table
 
 
@@ -197,8 +237,8 @@ def _header_in(cells: list[list[object]], aliases: dict[str, tuple[str, ...]] | 
     return found
 
 
-def _read_csv(path: Path) -> tuple[list[list[object]], str]:
-    text, encoding = decode_csv_bytes(path.read_bytes())
+def _read_csv(raw: bytes, path: Path) -> tuple[list[list[object]], str]:
+    text, encoding = decode_csv_bytes(raw)
     if "\x00" in text:
         raise JzError("table_binary", path=str(path))
     sample = text[:4096]
@@ -210,14 +250,14 @@ def _read_csv(path: Path) -> tuple[list[list[object]], str]:
     return cells, encoding
 
 
-def _read_xlsx(path: Path) -> list[tuple[str, list[list[object]]]]:
+def _read_xlsx(raw: bytes, path: Path) -> list[tuple[str, list[list[object]]]]:
     """Every worksheet's name and cells, in the workbook's order."""
     import zipfile
 
     from openpyxl import load_workbook
 
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except (zipfile.BadZipFile, OSError, KeyError, ValueError, SyntaxError, IndexError, TypeError) as exc:
         # SyntaxError: xml.etree's ParseError, for a part of the zip that is not XML
         raise JzError("table_malformed", path=str(path)) from exc

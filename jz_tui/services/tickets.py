@@ -125,8 +125,10 @@ def current_payloads(session: Session) -> dict[str, str]:
 
 
 def write_tickets(session: Session, out_dir: str | Path, hall: str = "", when: str = "",
-                  reissue: list[str] | None = None) -> list[Path]:
-    """One PNG per candidate and a printable A4 HTML sheet; returns the files written."""
+                  reissue: list[str] | None = None,
+                  progress: Callable[[int, int], None] | None = None) -> list[Path]:
+    """One PNG per candidate and a printable A4 HTML sheet; returns the files written.
+    ``progress(done, total)`` is told after each PNG (a screen shows it)."""
     import qrcode
 
     out = writable_dir(out_dir)  # before issuing: a refused command appends nothing
@@ -141,6 +143,8 @@ def write_tickets(session: Session, out_dir: str | Path, hall: str = "", when: s
         png = out / f"{_safe_name(code)}.png"
         image.save(private_file(png))
         written.append(png)
+        if progress is not None:
+            progress(len(written), len(payloads))
         cards.append(_card_html(candidate.name, post.name if post else candidate.post, code, hall, when, png.name))
     sheet = out / "tickets.html"
     private_file(sheet).write_text(_sheet_html(session.state.session_name, cards), encoding="utf-8")

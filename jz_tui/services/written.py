@@ -108,18 +108,60 @@ def import_written(session: Session, path: str | Path, correction_reason: str = 
 def import_written_table(session: Session, path: str | Path, correction_reason: str = "",
                          stage: str = "written") -> tuple[dict[str, str], tabular.Table]:
     """The scores imported, and the table they came from (its sheet and header row are for the output)."""
+    seen = preview_written(session, path, correction_reason, stage)
+    if seen.refused is not None:
+        raise seen.refused
+    return import_previewed(session, seen, correction_reason, stage), seen.table
+
+
+def preview_written(session: Session, path: str | Path, correction_reason: str = "",
+                    stage: str = "written") -> tabular.Preview:
+    """The file read and every row validated against the session, nothing written: the body
+    :func:`import_previewed` would append, or every refusal by row. A correction reason allows
+    replacing scores already imported. A file that cannot be read at all raises."""
     session.require_role("admin", action="written.import")
     session.refresh()
+    parts = _stage_parts(session, stage)
+    with tabular.naming(path):
+        table = tabular.read_table(path, aliases(parts))
+        columns = tabular.map_headers(table.headers, aliases(parts))[0]
+        try:
+            body = _written_body(session, table, correction_reason, stage)
+        except WrittenRefused as refused:
+            return tabular.Preview(str(path), table, columns, None, refused, 0)
+    return tabular.Preview(str(path), table, columns, body, None, len(body["scores"]))
+
+
+def import_previewed(session: Session, seen: tabular.Preview, correction_reason: str = "",
+                     stage: str = "written") -> dict[str, str]:
+    """Append the import a preview showed: the file is read again and must be the same bytes,
+    and is validated again against the session as it is now; all or nothing."""
+    session.require_role("admin", action="written.import")
+    session.refresh()
+    parts = _stage_parts(session, stage)
+    with tabular.naming(seen.path):
+        table = tabular.read_table(seen.path, aliases(parts))
+        tabular.file_changed(seen, table)
+        body = _written_body(session, table, correction_reason, stage)
+    session.append("written.import", body)
+    return body["scores"]
+
+
+def _stage_parts(session: Session, stage: str) -> tuple[str, ...]:
     rules = current_rules(session)
     if not importable(rules, stage):
         raise JzError("stage_not_importable", stage=stage)
+    return rules.subscores.get(stage, ())
+
+
+def _written_body(session: Session, table: tabular.Table, correction_reason: str, stage: str) -> dict[str, object]:
+    """The ``written.import`` body of a table, or :class:`WrittenRefused` with every problem."""
+    rules = current_rules(session)
     existing = session.state.scoring.stage_scores.get(stage, {})
     parts = rules.subscores.get(stage, ())
     subscores: dict[str, dict[str, str]] = {}
-    with tabular.naming(path):
-        table = tabular.read_table(path, aliases(parts))
-        scores = parse_written(table, session.state.roster, existing, bool(correction_reason),
-                               rules.full_mark(stage), parts, subscores)
+    scores = parse_written(table, session.state.roster, existing, bool(correction_reason),
+                           rules.full_mark(stage), parts, subscores)
     body: dict[str, object] = {"stage": stage, "scores": scores}
     if subscores:
         body["subscores"] = subscores
@@ -127,8 +169,7 @@ def import_written_table(session: Session, path: str | Path, correction_reason: 
     if replaced:
         body["replaces"] = {code: existing[code] for code in replaced}
         body["reason"] = correction_reason
-    session.append("written.import", body)
-    return scores, table
+    return body
 
 
 def import_extra(session: Session, path: str | Path, post: str, reason: str) -> dict[str, str]:
