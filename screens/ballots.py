@@ -39,6 +39,10 @@ from .tally_steps import TallySteps
 from .widgets import LiveTable, Plain, TablePanel, number
 
 
+_OFFICER_ACTIONS = frozenset({"mark", "back", "store", "void", "correct_last", "correct_number", "cancel", "group",
+                              "open_box", "close_tally", "override", "unseal", "post", "withdraw", "recount"})
+
+
 def percent(rate: str | None) -> str:
     return "" if rate is None else percent_text(rate)
 
@@ -292,40 +296,84 @@ class BallotsScreen(BallotEntry, TallySteps, PrintsPaper, ModeScreen):
         note.set_class(kind == "ok", "-ok")
 
     def _can_enter(self) -> bool:
-        # a requested close waits for signatures over what the signers saw: no more entries
+        return self._entry_blocked() is None
+
+    def _entry_blocked(self) -> str | None:
+        """Why no ballot can be typed into the post now, or None."""
         current = self._current
-        return current is not None and current.opened is not None and not current.closed and not current.close_pending
+        if current is None:
+            return t("keys_loading")
+        if current.closed:
+            return t("keys_tally_closed", post=current.post)
+        if current.close_pending:  # a requested close waits for signatures over what the signers saw
+            return t("keys_tally_closing", post=current.post)
+        if current.opened is None:
+            return t("keys_tally_not_opened", post=current.post)
+        return None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        snapshot, current = self._snapshot, self._current
-        if action in {"mark", "back", "store", "void", "correct_last", "correct_number", "cancel", "group",
-                      "open_box", "close_tally", "override", "unseal", "post", "withdraw", "recount"}:
-            if snapshot is None or current is None:
-                return False
-        else:
+        if action not in _OFFICER_ACTIONS:
             return True
-        assert current is not None and snapshot is not None
-        if action == "correct_last":  # offered once there is a stored ballot to correct
-            return self._can_enter() and (bool(current.mine) or bool(self._jobs) or current.post in self._last_stored)
-        if action in {"mark", "back", "store", "void", "correct_number", "cancel"}:
-            return self._can_enter()
+        if self._snapshot is None or self._current is None:
+            return False  # not an officer of a box: these keys are not theirs
+        if self.why_not(action, parameters) is None:
+            return True
+        current = self._current
+        if action == "close_tally" and current.problems and self._entry_blocked() is None:
+            return None  # shown dimmed: the close is this post's next step, once its problem is solved
+        return False  # not offered (nothing invites a key that cannot act); pressed, it says why
+
+    def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
+        """Why an officer's key cannot act on the post now, in one line (said on the note line)."""
+        snapshot, current = self._snapshot, self._current
+        if action not in _OFFICER_ACTIONS:
+            return None
+        if snapshot is None:
+            return t("keys_loading")
+        if current is None:
+            return None  # someone who counts no box: the keys are not shown, and are not theirs
+        entry = self._entry_blocked()
+        if action in {"mark", "back", "store", "void", "correct_number", "cancel", "close_tally"}:
+            if entry is None and action == "close_tally" and current.problems:
+                return t("tally_ui_blocked", reason=current.problems[0])
+            return entry
+        if action == "correct_last":  # once there is a stored ballot to correct
+            if entry is None and not (current.mine or self._jobs or current.post in self._last_stored):
+                return t("tally_ui_nothing_to_correct")
+            return entry
+        if action == "withdraw":
+            if entry is None and not (current.mine or self._jobs):
+                return t("keys_tally_nothing_to_withdraw", post=current.post)
+            return entry
         if action == "group":
-            return self._can_enter() and bool(current.groups)
-        if action == "open_box":
-            return current.opened is None and not current.closed
-        if action == "withdraw":  # an entry of this officer's to take out
-            return self._can_enter() and (bool(current.mine) or bool(self._jobs))
+            return entry or (None if current.groups else t("keys_tally_no_groups", post=current.post))
         if action == "recount":  # the opening's figures, until the first ballot is entered
-            return self._can_enter() and not self._corrections.entered and not self._jobs
-        if action == "close_tally":  # once requested, the close waits for signatures: not offered again
-            return self._can_enter()
-        if action == "override":  # offered only while the reconciliation fails and nobody has overridden it
-            return self._can_enter() and current.unreconciled and not current.override
+            if entry is None and (self._corrections.entered or self._jobs):
+                return t("keys_tally_recount_entered", post=current.post)
+            return entry
+        if action == "override":  # only while the reconciliation fails and nobody has overridden it
+            if entry is not None:
+                return entry
+            if current.override:
+                return t("keys_tally_override_signed", post=current.post)
+            return None if current.unreconciled else t("keys_tally_reconciles", post=current.post)
+        if action == "open_box":
+            if current.closed:
+                return t("keys_tally_closed", post=current.post)
+            return None if current.opened is None else t("keys_tally_opened", post=current.post)
         if action == "unseal":
-            return bool(current.slips) and not current.unsealed and not current.closed
+            if not current.slips:
+                return t("keys_tally_no_slips", box=current.box)
+            if current.unsealed:
+                return t("keys_tally_unsealed", box=current.box)
+            return t("keys_tally_closed", post=current.post) if current.closed else None
         if action == "post":
-            return len(snapshot.posts) > 1
-        return True
+            return None if len(snapshot.posts) > 1 else t("keys_tally_one_post", post=current.post)
+        return None
+
+    def say_why(self, reason: str) -> None:
+        """A key that cannot act answers on the panel's note line (where the officer looks)."""
+        self._note(reason, "error")
 
     def _print_post(self) -> tuple[str, bool] | None:
         """The post the print key prints (an officer's post on screen, else the box row under the cursor), closed?"""

@@ -10,6 +10,10 @@ supplies three things:
 - ``show(snapshot)``: runs on the UI thread inside ``app.batch_update()`` and puts the
   snapshot into the widgets.
 
+Two questions the shell asks any mode screen: ``unsaved_input()`` (what would be lost by
+quitting or logging out) and ``why_not(action, parameters)`` (why a key cannot act now, said
+in one line when it is pressed).
+
 The base class calls ``load`` whenever the screen becomes current and whenever the
 ledger head moves while it is current, so a body stays live without doing anything else.
 """
@@ -188,6 +192,18 @@ class ModeScreen(Screen):
     def show(self, snapshot: Any) -> None:
         """Put a snapshot into the body's widgets. UI thread, inside ``app.batch_update()``."""
         raise TypeError(f"{type(self).__name__} must define show()")
+
+    # ------------------------------------------------------------------ what the shell asks
+
+    def unsaved_input(self) -> list[str]:
+        """What is typed here and not stored, one line each ("4 of 6 marks typed for A-3");
+        none by default. The shell asks before quitting, switching mode or logging out over it."""
+        return []
+
+    def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
+        """Why ``action`` cannot act now, in one line; None when it can (or is simply not this
+        screen's). Called by the app when ``check_action`` refuses a key, so that the key answers."""
+        return None
 
     # ------------------------------------------------------------------ keeping it live
 

@@ -476,7 +476,8 @@ class BoardScreen(PrintsPaper, ModeScreen):
             if approved:
                 self.set_freeze(freezing)
 
-        self.app.push_screen(ConfirmScreen(title, lines), answered)
+        verb = t("verb_freeze") if freezing else t("verb_release")
+        self.app.push_screen(ConfirmScreen(title, lines, verb=verb), answered)
 
     @work(thread=True, exclusive=True, group="board-freeze")
     def set_freeze(self, frozen: bool) -> None:

@@ -379,7 +379,7 @@ class CheckinScreen(ModeScreen):
             self.app.push_screen(
                 ConfirmScreen(t("checkin_absent_confirm_title"),
                               [t("checkin_absent_confirm_line", count=count, scope=scope),
-                               t("checkin_absent_confirm_note")]),
+                               t("checkin_absent_confirm_note")], verb=t("verb_mark_absent")),
                 lambda yes: self._mark_absent(None if post == ALL_POSTS else post) if yes else None,
             )
 

@@ -1,4 +1,8 @@
-"""A yes/no question in a modal: ``ConfirmScreen(title, lines)`` dismisses with True or False.
+"""A yes/no question in a modal: ``ConfirmScreen(title, lines, verb=...)`` dismisses with True or False.
+
+``verb``: what the yes button does, in words (提交, 抽签, 冻结 ...): the button says it, and
+``y`` still answers yes. ``blocked``: why it cannot go ahead; then there is no yes button,
+only a way back, and ``y`` says why in one line instead of approving.
 
 ``details``: more lines under a heading of their own (what a signature records), scrolled
 between the title and the buttons when they do not fit; ↑↓ and PgUp/PgDn scroll them
@@ -6,6 +10,8 @@ whatever has the focus.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -34,13 +40,29 @@ class ConfirmScreen(ModalScreen[bool]):
     ]
 
     def __init__(self, title: str, lines: list[str], details: list[str] | None = None,
-                 details_title: str = "") -> None:
+                 details_title: str = "", *, verb: str | None = None, blocked: str | None = None) -> None:
         super().__init__()
         localise_bindings(self)
         self.title_text = title
         self.lines = lines
         self.details = details
         self.details_title = details_title
+        self.verb = verb
+        self.blocked = blocked
+        if verb:  # the footer's y says what it does, as the button does
+            keys = self._bindings.key_to_bindings
+            keys["y"] = [replace(b, description=verb) for b in keys.get("y", [])]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "answer" and parameters and parameters[0] is True and self.blocked is not None:
+            return False  # no approving: the key says why (why_not)
+        return True
+
+    def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
+        """Why ``y`` cannot approve (the app's key dispatch says it in one line)."""
+        if action == "answer" and parameters and parameters[0] is True and self.blocked is not None:
+            return self.blocked
+        return None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box", classes="-details" if self.details is not None else ""):
@@ -57,9 +79,15 @@ class ConfirmScreen(ModalScreen[bool]):
                     for line in self.details:
                         yield Plain(line, classes="confirm-line confirm-detail")
                 yield Plain(t("sign_scroll_hint"), id="confirm-scroll-hint")
+            if self.blocked is not None:
+                yield Plain(self.blocked, id="confirm-blocked")
             with Horizontal(id="confirm-buttons"):
-                yield Button(t("confirm_yes"), id="yes", variant="primary")
-                yield Button(t("confirm_no"), id="no")
+                if self.blocked is None:
+                    yield Button(t("confirm_do", verb=self.verb) if self.verb else t("confirm_yes"), id="yes",
+                                 variant="primary")
+                    yield Button(t("confirm_no"), id="no")
+                else:
+                    yield Button(t("confirm_back"), id="no")
 
     def on_mount(self) -> None:
         # A signature carries weight: Enter alone cancels; approving takes "y" or Tab then Enter.
@@ -84,10 +112,10 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self.dismiss(event.button.id == "yes")
+        self.dismiss(event.button.id == "yes" and self.blocked is None)
 
     def action_answer(self, approved: bool) -> None:
-        self.dismiss(approved)
+        self.dismiss(approved and self.blocked is None)
 
     def action_scroll_details(self, rows: int) -> None:
         if self.details is not None:

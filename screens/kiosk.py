@@ -334,7 +334,7 @@ class KioskScreen(Screen):
                 self._say(t("kiosk_casting"))
                 self.cast(self._token, self._choices())
 
-        self.app.push_screen(ConfirmScreen(t("kiosk_confirm_title"), lines), answered)
+        self.app.push_screen(ConfirmScreen(t("kiosk_confirm_title"), lines, verb=t("verb_cast")), answered)
 
     def _choices(self) -> dict[str, str]:
         choices: dict[str, str] = {}

@@ -202,9 +202,12 @@ class RosterScreen(ModeScreen):
         return self._candidates.get(row_key.value or "")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("edit", "withdraw"):
-            return True if self.is_mounted and self._current() is not None else None
-        return True
+        return None if self.why_not(action, parameters) is not None else True  # dimmed; pressed, says why
+
+    def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
+        if action in ("edit", "withdraw") and not (self.is_mounted and self._current() is not None):
+            return t("keys_no_candidate")
+        return None
 
     def action_edit(self, values: dict[str, str] | None = None, error: str | None = None,
                     code: str | None = None) -> None:

@@ -362,16 +362,37 @@ class ScoringScreen(PrintsPaper, ModeScreen):
     # ------------------------------------------------------------------ actions
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # None: dimmed in the footer; pressed, the key says why (why_not)
+        return None if self.why_not(action, parameters) is not None else True
+
+    def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
+        """Why a key of this screen cannot act on the candidate or sheet under the cursor."""
+        if action not in ("confirm", "reject", "announce", "view"):
+            return None
+        candidate = self._candidate()
+        if candidate is None:
+            return t("keys_no_candidate")
+        number = candidate.label
         if action in ("confirm", "reject"):
             sheet = self._sheet()
-            return True if sheet is not None and sheet.status == SUBMITTED else None
-        if action == "announce":
-            candidate = self._candidate()
-            return True if candidate is not None and candidate.state == COMPLETE else None
+            if sheet is None:
+                return t("keys_no_sheet", number=number)
+            if sheet.status != SUBMITTED:
+                return t("keys_sheet_not_waiting", examiner=sheet.examiner, number=number,
+                         state=t(f"scorer_sheet_{sheet.status}"))
+            return None
         if action == "view":
-            candidate = self._candidate()
-            return True if candidate is not None and candidate.announced is not None else None
-        return True
+            return None if candidate.announced is not None else t("keys_view_not_announced", number=number)
+        if candidate.state == COMPLETE and candidate.aggregate is not None:
+            return None
+        if candidate.state == SIGNING:
+            return t("keys_announce_signing", number=number, id=candidate.signing)
+        if candidate.state == ANNOUNCED:
+            return t("keys_announce_done", number=number)
+        if candidate.state in (ABSENT, LEFT):
+            return t(f"keys_announce_{candidate.state}", number=number)
+        return t("keys_announce_incomplete", number=number, expected=candidate.expected,
+                 confirmed=candidate.confirmed, missing=max(candidate.expected - candidate.confirmed, 0))
 
     def action_confirm(self) -> None:
         candidate, sheet = self._candidate(), self._sheet()
@@ -385,8 +406,8 @@ class ScoringScreen(PrintsPaper, ModeScreen):
                 self.run_action(lambda s: (sheets.confirm(s, code, examiner),
                                            t("sheet_confirmed", ref=label, examiner=examiner))[1])
 
-        self.app.push_screen(ConfirmScreen(t("scorer_confirm_title", examiner=examiner, number=label), lines),
-                             answered)
+        self.app.push_screen(ConfirmScreen(t("scorer_confirm_title", examiner=examiner, number=label), lines,
+                                           verb=t("verb_confirm_sheet")), answered)
 
     def action_reject(self) -> None:
         candidate, sheet = self._candidate(), self._sheet()
@@ -438,7 +459,7 @@ class ScoringScreen(PrintsPaper, ModeScreen):
                 self.run_action(announce)
 
         self.app.push_screen(ConfirmScreen(t("scorer_announce_title", number=message.label),
-                                           [t("scorer_announce_needs")], seen), answered)
+                                           [t("scorer_announce_needs")], seen, verb=t("verb_announce")), answered)
 
     def action_view(self) -> None:
         candidate = self._candidate()

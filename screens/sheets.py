@@ -243,17 +243,58 @@ class SheetsScreen(ModeScreen):
     # ------------------------------------------------------------------ actions
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        detail = self._detail()
-        if action == "submit":
-            return self._editable(detail)
-        if action == "withdraw":
-            return bool(self.snapshot and self.snapshot.examiner and detail and detail.state == SUBMITTED)
-        if action == "correct":
-            return bool(self.snapshot and self.snapshot.examiner and detail and detail.state == CONFIRMED
-                        and not detail.correction)
+        # None: dimmed in the footer; pressed, the key says why (why_not)
+        return None if self.why_not(action, parameters) is not None else True
+
+    def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
+        """Why submit, withdraw, correct or "current" cannot act on the sheet shown."""
+        if action not in ("submit", "withdraw", "correct", "current"):
+            return None
+        if self.snapshot is None:
+            return t("keys_loading")
         if action == "current":
-            return bool(self.snapshot and self.snapshot.current)
-        return True
+            return None if self.snapshot.current else t("keys_no_current")
+        detail = self._detail()
+        if detail is None:
+            return t("keys_no_candidate")
+        if not self.snapshot.examiner:
+            return t("mysheets_not_examiner")
+        number, state = detail.number, t(f"mysheets_state_{detail.state}")
+        if action == "submit":
+            if self._editable(detail):
+                return None
+            if detail.state == SUBMITTED:
+                return t("keys_submit_submitted", number=number)
+            if detail.state == CONFIRMED:
+                return t("keys_submit_confirmed", number=number)
+            return t("keys_sheet_state", number=number, state=state)
+        if action == "withdraw":
+            if detail.state == SUBMITTED:
+                return None
+            if detail.state == CONFIRMED:
+                return t("keys_withdraw_confirmed", number=number)
+            return t("keys_withdraw_nothing", number=number, state=state)
+        if detail.state == CONFIRMED and not detail.correction:
+            return None
+        if detail.correction:
+            return t("mysheets_note_correction_pending", id=detail.correction)
+        return t("keys_correct_not_confirmed", number=number, state=state)
+
+    # ------------------------------------------------------------------ nothing typed is lost
+
+    def unsaved_input(self) -> list[str]:
+        """Marks typed and not submitted: the sheet on screen, and those left for another candidate."""
+        total = len(self.snapshot.shape.fields) if self.snapshot is not None else 0
+        typed: dict[str, list[str]] = dict(self._drafts)
+        detail = self._detail()
+        if self._form is not None and detail is not None and self._editable(detail):
+            values = self._form.values()
+            if any(v.strip() for v in values) and list(values) != list(detail.items):
+                typed[detail.number] = values
+            else:
+                typed.pop(detail.number, None)
+        return [t("unsaved_marks", number=number, typed=sum(1 for v in values if v.strip()), total=total)
+                for number, values in typed.items() if any(v.strip() for v in values)]
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "submit":
@@ -281,7 +322,8 @@ class SheetsScreen(ModeScreen):
                     sheets.submit(s, number, items, total).items)))
 
         self.app.push_screen(
-            SheetConfirmScreen(t("mysheets_confirm_title", number=number), self._form.summary(marks)), answered)
+            SheetConfirmScreen(t("mysheets_confirm_title", number=number), self._form.summary(marks),
+                               verb=t("verb_submit")), answered)
 
     def action_withdraw(self) -> None:
         detail = self._detail()

@@ -86,8 +86,11 @@ class SignaturesScreen(ModeScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "approve":
-            return True if self._waiting else None  # None: shown dimmed while nothing waits
+            return True if self._waiting else None  # None: shown dimmed while nothing waits; pressed, says why
         return True
+
+    def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
+        return t("keys_nothing_to_sign") if action == "approve" and not self._waiting else None
 
     def action_approve(self) -> None:
         table = self.query_one("#waiting", TablePanel).table
@@ -137,7 +140,7 @@ class SignaturesScreen(ModeScreen):
                 self.sign(row.id, seen)
 
         self.app.push_screen(ConfirmScreen(t("confirm_sign_title", id=row.id), head, pending.detail_lines(seen),
-                                           t("sign_details_title")), answered)
+                                           t("sign_details_title"), verb=t("verb_sign")), answered)
 
     @work(thread=True, exclusive=True, group="sign")
     def sign(self, action_id: str, seen: list[tuple[str, str]] | None = None) -> None:

@@ -55,8 +55,9 @@ class Job:
 class BallotEntry:
     """The entry panel's keys and the store queue, for :class:`screens.ballots.BallotsScreen`.
 
-    A mixin: it works on the screen's ``_current`` (the post's count), ``_post``, ``_note``
-    and ``reload``, and on its ``#tally-table`` and ``#tally-ballot``.
+    A mixin: it works on the screen's ``_current`` (the post's count), ``_post``, ``_note``,
+    ``_entry_blocked`` (why no ballot can be typed now) and ``reload``, and on its
+    ``#tally-table`` and ``#tally-ballot``.
     """
 
     class Stored(Message):
@@ -82,8 +83,7 @@ class BallotEntry:
         if index < len(self._marks):
             mark = self._marks[index]
             return Text(mark_label(mark), style="bold red" if mark == "D" else "")
-        current = self._current
-        typing = current is not None and current.opened is not None and not current.closed
+        typing = self._entry_blocked() is None  # no cursor inviting a mark on a post closing or closed
         return Text("___", style="reverse") if typing and index == len(self._marks) else Text("")
 
     def _show_ballot(self) -> None:
@@ -98,13 +98,18 @@ class BallotEntry:
                 if table.get_cell(line.code, "mark") != cell:
                     table.update_cell(line.code, "mark", cell, update_width=True)
         complete = len(self._marks) >= len(current.candidates)
-        table.show_cursor = not complete and current.opened is not None and not current.closed
+        open_ = self._entry_blocked() is None
+        table.show_cursor = not complete and open_
         if table.show_cursor and table.row_count:
             table.move_cursor(row=min(len(self._marks), table.row_count - 1))
 
         panel = self.query_one("#tally-ballot")
         group = t("tally_ui_group", group=self._group) if current.groups else ""
-        if current.closed or current.opened is None:
+        if current.closed:
+            title = t("tally_ui_ballot_closed")
+        elif current.close_pending:  # the panel says the post is closing: it no longer invites a ballot
+            title = t("tally_ui_ballot_closing")
+        elif current.opened is None:
             title = t("tally_ui_ballot_idle")
         elif self._correcting is not None:
             old = dict(current.mine).get(self._correcting, "")
@@ -112,11 +117,25 @@ class BallotEntry:
                       old=marks_text(old) if self._correcting in dict(current.mine) else "-") + group
         else:
             title = t("tally_ui_ballot_title", no=self._next_no) + group
-        if complete and current.opened is not None and not current.closed:
+        if complete and open_:
             title += t("tally_ui_complete")
         panel.border_title = Text(title)
         panel.set_class(self._correcting is not None, "-correcting")
-        panel.set_class(complete, "-complete")
+        panel.set_class(complete and open_, "-complete")
+        panel.set_class(current.close_pending or current.closed, "-closing")
+
+    def unsaved_input(self) -> list[str]:
+        """The ballot half typed, and ballots typed but still being stored (quitting would lose them)."""
+        current, lines = self._current, []
+        if current is not None and self._marks:
+            number_ = self._correcting if self._correcting is not None else self._next_no
+            lines.append(t("unsaved_ballot", post=current.post, no=number_, typed=len(self._marks),
+                           total=len(current.candidates)))
+        queued: dict[str, int] = {}
+        for job in self._jobs:
+            queued[job.post] = queued.get(job.post, 0) + 1
+        lines += [t("unsaved_ballots_queued", post=post, count=count) for post, count in queued.items()]
+        return lines
 
     def _reset_entry(self) -> None:
         self._marks = []

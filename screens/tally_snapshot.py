@@ -8,15 +8,20 @@ get a count (``ballots.officer_view`` refuses everyone else).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import reduce
 
 from jz_tui.i18n import error_text, t
+from jz_tui.rules.democratic import mark_name
 from jz_tui.services import ballots
 from jz_tui.services.session import Session
 
 
 def marks_text(marks: str | None) -> str:
-    """A stored entry as letters (``S B D - S``), or "void"."""
-    return t("tally_ui_void_entry") if marks is None else " ".join(marks)
+    """A stored entry in the screen's language (满意、基本、不满意, or ``S B D - S``), or "void"."""
+    if marks is None:
+        return t("tally_ui_void_entry")
+    words = [t(f"echo_mark_{mark_name(mark)}") for mark in marks]
+    return reduce(lambda first, then: t("echo_mark_pair", first=first, then=then), words) if words else ""
 
 
 @dataclass(frozen=True)

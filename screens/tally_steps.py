@@ -89,7 +89,8 @@ class TallySteps:
                 self.action_open_box(form)
 
         title = t("tally_ui_recount_confirm_title" if form.recount else "tally_ui_open_confirm_title", post=post)
-        self.app.push_screen(ConfirmScreen(title, confirm_lines(form, was)), answered)
+        verb = t("verb_recount" if form.recount else "verb_open_box")
+        self.app.push_screen(ConfirmScreen(title, confirm_lines(form, was), verb=verb), answered)
 
     @work(thread=True, group="tally-action")
     def _open(self, post: str, form: OpenForm) -> None:
@@ -142,10 +143,16 @@ class TallySteps:
             self.post_message(self.Previewed(step, target, lines, None, reason))
 
     def on_tally_steps_previewed(self, message: Previewed) -> None:
-        if message.error is not None or message.lines is None:
+        step, target, seen = message.step, message.target, message.lines
+        if (message.error is not None or seen is None) and step in ("close", "override"):
+            # cannot go ahead: the dialog says why, and offers only the way back
+            title = t("tally_ui_close_title" if step == "close" else "tally_ui_override_title", post=target)
+            blocked = t("tally_ui_blocked", reason=message.error or "") if step == "close" else message.error or ""
+            self.app.push_screen(ConfirmScreen(title, [], blocked=blocked))
+            return
+        if message.error is not None or seen is None:
             self._note(message.error or "", "error")
             return
-        step, target, seen = message.step, message.target, message.lines
         if step == "unseal":  # the passphrases are the confirmation: the details stand above them
             self._ask_unseal_passphrases(target, seen)
             return
@@ -158,7 +165,8 @@ class TallySteps:
             title, lines = t("tally_ui_close_title", post=target), [t("tally_ui_close_who")]
         else:
             title, lines = t("tally_ui_override_title", post=target), [t("tally_ui_override_reason", reason=message.reason)]
-        self.app.push_screen(ConfirmScreen(title, lines, seen), answered)
+        verb = t("verb_close_tally" if step == "close" else "verb_override")
+        self.app.push_screen(ConfirmScreen(title, lines, seen, verb=verb), answered)
 
     @work(thread=True, group="tally-action")
     def _request(self, post: str, override_reason: str | None, seen: list[str] | None = None) -> None:

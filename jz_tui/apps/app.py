@@ -1,4 +1,4 @@
-"""The app shell: login, the modes of the user's role, live polling, help, palette, quitting.
+"""The app shell: login, the modes of the user's role, live polling, help, palette, quitting, logging out.
 
 After login the app registers only the modes of the user's role (``ROLE_MODES``), so a
 mode the role lacks does not exist for this app: no key, command or ``switch_mode``
@@ -9,6 +9,12 @@ Threads: the session is used only by thread workers, one at a time
 (:class:`screens.data.SharedSession`); the UI thread gets immutable snapshots back
 as messages. The ledger is polled every ``POLL_INTERVAL`` seconds by a worker that
 re-arms itself with ``set_timer`` only after it finished, so polls never overlap.
+
+Nothing typed is lost: quitting, switching mode and logging out first ask every mode screen
+for what it holds unsaved (:meth:`screens.base.ModeScreen.unsaved_input`) and, if anything,
+ask in a :class:`ConfirmScreen` before going on. Every key answers: a key whose action
+cannot act now (``check_action`` False or None) is dispatched to its screen's ``why_not``,
+and the reason is said in one line instead of nothing happening (:meth:`JzApp.run_action`).
 """
 
 from __future__ import annotations
@@ -21,11 +27,14 @@ from functools import partial
 from pathlib import Path
 
 from textual import work
+from textual.actions import ActionParseResult
 from textual.app import App, UnknownModeError
 from textual.binding import Binding
 from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.reactive import reactive
+from textual.dom import DOMNode
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widget import AwaitMount
 from textual.worker import Worker, WorkerState
 
@@ -37,6 +46,7 @@ from screens.ballots import BallotsScreen
 from screens.base import ModeBar, ModeScreen, ModeTab, ShellContext, localise_bindings
 from screens.board import BoardScreen
 from screens.checkin import CheckinScreen
+from screens.confirm import ConfirmScreen
 from screens.data import LedgerStatus, PendingRow, SharedSession
 from screens.help import HelpRow, HelpScreen
 from screens.login import LoginScreen
@@ -49,6 +59,9 @@ from screens.signatures import SignaturesScreen
 from screens.widgets import action_label
 
 POLL_INTERVAL = 0.1  # seconds between ledger polls (one primary-key lookup): a score on another terminal shows well within 250 ms
+
+
+LOGIN_MODE = "login"  # the stack the login screen is shown on after a log out (never a role's mode)
 
 
 @dataclass(frozen=True)
@@ -123,6 +136,8 @@ class JzApp(PlainCrashes, App[None]):
         Binding("ctrl+p", "command_palette", "key_palette", id="palette", tooltip="tip_palette",
                 show=False, priority=True),
         Binding("ctrl+q", "quit", "key_quit", id="quit", tooltip="tip_quit", priority=True),
+        Binding("ctrl+l", "log_out", "key_log_out", id="log-out", tooltip="tip_log_out", show=False,
+                priority=True),
         *(
             Binding(spec.key, f"open_mode('{spec.mode}')", spec.label, id=f"mode-{spec.mode}",
                     tooltip=f"tip_{spec.label}", key_display=spec.key.upper(), show=False)
@@ -148,11 +163,40 @@ class JzApp(PlainCrashes, App[None]):
         self.mask_volatile = mask_volatile
         self.shared: SharedSession | None = None
         self.allowed_modes: tuple[str, ...] = ()
+        self._poll_timer: Timer | None = None
+        self._leaving = False  # a "lose what is typed?" question is open
 
     # ------------------------------------------------------------------ login
 
     def on_mount(self) -> None:
         self.push_screen(LoginScreen(self.vault_path, self.prefill_user), callback=self.start_session)
+
+    def action_log_out(self) -> None:
+        """Log out (switch user): after asking about anything typed, back to the login screen."""
+        if self.shared is not None:
+            self.leave(t("unsaved_log_out_title"), t("verb_log_out"), self.log_out)
+
+    def log_out(self) -> None:
+        """Close the session, drop this role's modes, and ask who comes next. A shared hall
+        terminal changes hands without restarting the app."""
+        shared, modes = self.shared, self.allowed_modes
+        if shared is None:
+            return
+        self.shared, self.allowed_modes = None, ()
+        if self._poll_timer is not None:
+            self._poll_timer.stop()
+            self._poll_timer = None
+        self.workers.cancel_group(self, "ledger-poll")
+        if LOGIN_MODE not in self._modes:
+            self.add_mode(LOGIN_MODE, Screen)  # an empty stack for the login screen; this user's modes go
+        super().switch_mode(LOGIN_MODE)
+        for mode in modes:
+            self.remove_mode(mode)
+        self.status = None
+        shared.close()  # waits for a worker still using it
+        self.push_screen(LoginScreen(self.vault_path, None), callback=self.start_session)
+        self.refresh_bindings()
+        self.notify(t("app_logged_out", user=shared.user), markup=False)
 
     def start_session(self, shared: SharedSession | None) -> None:
         """Called with the unlocked session when the login screen closes."""
@@ -173,6 +217,8 @@ class JzApp(PlainCrashes, App[None]):
             self.add_mode(spec.mode, partial(spec.screen, context))
         self.allowed_modes = tuple(spec.mode for spec in specs)
         self.switch_mode(self.allowed_modes[0])
+        if LOGIN_MODE in self._modes:  # logged in again after a log out: the login's stack goes
+            self.remove_mode(LOGIN_MODE)
         self.refresh_bindings()
         self.announce_rejections()
         self.poll_ledger()
@@ -194,13 +240,83 @@ class JzApp(PlainCrashes, App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "open_mode":
             return parameters[0] in self.allowed_modes  # False also hides the key everywhere
-        if action == "command_palette":
+        if action in ("command_palette", "log_out"):
             return self.shared is not None
         return True
 
     def action_open_mode(self, mode: str) -> None:
+        if mode not in self.allowed_modes or mode == self.current_mode:
+            return
+        self.leave(t("unsaved_switch_title", mode=self._mode_label(mode)), t("verb_switch"),
+                   partial(self._switch_to, mode), kept=True)
+
+    def _switch_to(self, mode: str) -> None:
         if mode in self.allowed_modes:
             self.switch_mode(mode)
+
+    @staticmethod
+    def _mode_label(mode: str) -> str:
+        return next((t(spec.label) for spec in MODE_SPECS if spec.mode == mode), mode)
+
+    # ------------------------------------------------------------------ nothing typed is lost
+
+    def unsaved_input(self, *, current_only: bool = False) -> list[str]:
+        """What the mode screens hold typed and not stored, one line each (the current mode's only
+        when ``current_only``: switching mode keeps the others' screens as they are)."""
+        lines: list[str] = []
+        stacks = ([self.screen_stack] if current_only else
+                  [self._screen_stacks.get(mode, []) for mode in self.allowed_modes])
+        for stack in stacks:
+            for screen in stack:
+                if isinstance(screen, ModeScreen):
+                    lines += screen.unsaved_input()
+        return lines
+
+    def leave(self, title: str, verb: str, then: Callable[[], object], *, kept: bool = False) -> None:
+        """Run ``then`` (quit, log out, switch), first asking if something typed would be left behind.
+
+        ``kept``: what is typed stays where it is (switching mode); the question says so."""
+        if self._leaving:
+            return
+        lines = self.unsaved_input(current_only=kept)
+        if not lines:
+            then()
+            return
+        self._leaving = True
+
+        def answered(go: bool | None) -> None:
+            self._leaving = False
+            if go:
+                then()
+
+        footer = t("unsaved_kept") if kept else t("unsaved_lost")
+        self.push_screen(ConfirmScreen(title, [*lines, footer], verb=verb), answered)
+
+    async def action_quit(self) -> None:
+        """ctrl+q and the palette's quit: ask first if something typed would be lost."""
+        self.leave(t("unsaved_quit_title"), t("verb_quit"), self.exit)
+
+    # ------------------------------------------------------------------ every key answers
+
+    async def run_action(self, action: str | ActionParseResult, default_namespace: DOMNode | None = None,
+                         namespaces=None) -> bool:
+        """Textual's, except that an action that cannot act now says why instead of nothing.
+
+        A screen says why with ``why_not(action, parameters) -> str | None``, from the same
+        check that disables the key; ``check_action`` still hides (False) or dims (None) it."""
+        target, name, params = self._parse_action(
+            action, self if default_namespace is None else default_namespace, namespaces)
+        if not target.check_action(name, params):
+            why_not = getattr(target, "why_not", None)
+            reason = why_not(name, params) if callable(why_not) else None
+            if reason:
+                say = getattr(target, "say_why", None)
+                if callable(say):
+                    say(reason)
+                else:
+                    self.notify(reason, severity="warning", markup=False)
+                return True
+        return await super().run_action(action, default_namespace, namespaces)
 
     def on_mode_bar_selected(self, message: ModeBar.Selected) -> None:
         self.action_open_mode(message.mode)
@@ -238,7 +354,7 @@ class JzApp(PlainCrashes, App[None]):
                         or not binding.description):
                     continue  # Textual's internal keys, the app's own (listed below), navigation, or not now
                 commands.append((binding.description, binding.tooltip or "",
-                                 partial(screen.run_action, binding.action)))
+                                 partial(self.run_action, binding.action, screen)))
         for spec in MODE_SPECS:
             if spec.mode in self.allowed_modes:
                 commands.append((t("cmd_open_mode", mode=t(spec.label)), t(f"tip_{spec.label}"),
@@ -248,11 +364,22 @@ class JzApp(PlainCrashes, App[None]):
                 commands.append((t("cmd_sign", id=row.id, action=action_label(row.action)),
                                  t("cmd_sign_help", by=row.created_by), partial(self.sign_pending, row)))
         commands.append((t("key_help"), t("tip_help"), self.action_help))
-        commands.append((t("key_quit"), t("tip_quit"), self.exit))
+        if self.shared is not None:
+            commands.append((t("key_log_out"), t("tip_log_out"), self.action_log_out))
+        commands.append((t("key_quit"), t("tip_quit"), self.action_quit))
         return commands
 
     def sign_pending(self, row: PendingRow) -> None:
         """Go to the signatures mode and ask there to approve the action ``row``."""
+        if self.current_mode == "signatures":
+            self._sign_there(row)
+        else:  # asks first if the mode left holds something typed
+            self.leave(t("unsaved_switch_title", mode=self._mode_label("signatures")), t("verb_switch"),
+                       partial(self._sign_there, row), kept=True)
+
+    def _sign_there(self, row: PendingRow) -> None:
+        if "signatures" not in self.allowed_modes:
+            return
         self.switch_mode("signatures")
         screen = self.screen
         if isinstance(screen, SignaturesScreen):
@@ -276,7 +403,7 @@ class JzApp(PlainCrashes, App[None]):
         else:
             return
         if self.shared is not None and self.is_running:
-            self.set_timer(POLL_INTERVAL, self.poll_ledger)
+            self._poll_timer = self.set_timer(POLL_INTERVAL, self.poll_ledger)
 
     def on_unmount(self) -> None:
         if self.shared is not None:
