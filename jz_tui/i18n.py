@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import tomllib
 from datetime import datetime
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
@@ -66,11 +67,44 @@ def t(key: str, /, lang: str | None = None, **params: object) -> str:
     if entry is None:
         # A missing key is a bug the catalogue test catches; show the key rather than crash a hall.
         return key if not params else f"{key} {params}"
-    text = entry[lang or language()]
+    lang = lang or language()
+    text = entry[lang]
     if not params:
         return text
     # a parameter may come from the file (a name, a reason): shown with its control characters escaped
-    return text.format_map(_Lenient({k: shown(v) if isinstance(v, str) else v for k, v in params.items()}))
+    return text.format_map(_Lenient({k: _param(k, v, lang) for k, v in params.items()}))
+
+
+# Parameters that name a thing by its internal name (a role, an event kind, an action): shown
+# by the name the catalogue gives it, in the message's language. Every refusal passes the
+# internal name (``require_role(..., action="sheet.submit")``, ``role=session.role``) and this
+# is the one place it becomes words; a name the catalogue does not hold (a kind a newer vault
+# knows, an exception class) shows as it is.
+NAMED_PARAMS = {"role": ("role_",), "kind": ("action_", "kind_"), "action": ("action_", "kind_")}
+SEPARATORS = {"zh": "、", "en": ", "}
+
+
+def internal_name(param: str, value: str, lang: str | None = None) -> str:
+    """``value`` of the parameter ``param`` (a role, a kind, an action) in words, if the
+    catalogue names it; else as given."""
+    for prefix in NAMED_PARAMS.get(param, ()):
+        key = prefix + value.replace(".", "_")
+        if key in catalogue():
+            return catalogue()[key][lang or language()]
+    return value
+
+
+def join_list(items: Iterable[object], lang: str | None = None) -> str:
+    """Items of a list as one text, with the language's separator (``、`` / ``, ``)."""
+    return SEPARATORS[lang or language()].join(shown(item) for item in items)
+
+
+def _param(name: str, value: object, lang: str) -> object:
+    if isinstance(value, (list, tuple, set, frozenset)):  # a list: joined the language's way
+        return join_list(sorted(value) if isinstance(value, (set, frozenset)) else value, lang)
+    if isinstance(value, str):
+        return shown(internal_name(name, value, lang))
+    return value
 
 
 class _Lenient(dict):
@@ -99,3 +133,13 @@ def local_time(iso: str, with_date: bool = False) -> str:
 
 def error_text(error: JzError, lang: str | None = None) -> str:
     return t(error.key, lang=lang, **error.params)
+
+
+def ballot_marks_text(marks: str | None, lang: str | None = None) -> str:
+    """A ballot's marks in words (满意、基本满意、弃权 / satisfied, basic, blank), or "void":
+    what a screen echoes after an entry, never the letters typed."""
+    from jz_tui.rules.democratic import mark_name  # noqa: PLC0415 - the rules know the letters
+
+    if marks is None:
+        return t("tally_ui_void_entry", lang=lang)
+    return join_list((t("tally_ui_mark_" + mark_name(mark), lang=lang) for mark in marks), lang)

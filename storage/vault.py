@@ -587,7 +587,7 @@ class Vault:
     ) -> UserRow:
         _check_user_name(name)
         if role not in ROLES:
-            raise JzError("role_unknown", role=role, roles=", ".join(ROLES))
+            raise JzError("role_unknown", role=role, roles=list(ROLES))
         if not passphrase:
             raise JzError("passphrase_empty")
         if self.user(name) is not None:

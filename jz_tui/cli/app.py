@@ -16,7 +16,7 @@ from storage.vault import Vault
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("app", help="the app: log in, then your role's screens / 应用")
+    p = sub.add_parser("app", help="the app: log in, then your role's screens")
     p.add_argument("vault")
     p.add_argument("--user", help="fill in the user name on the login screen")
     p.set_defaults(handler=cmd_app)

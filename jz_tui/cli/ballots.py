@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import os
 from pathlib import Path
 
@@ -15,12 +16,12 @@ from storage.vault import Vault
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("box", help="ballot boxes / 票箱")
+    p = sub.add_parser("box", help="ballot boxes")
     box_sub = p.add_subparsers(dest="box_command", metavar="ACTION", required=True)
     q = box_sub.add_parser("create", parents=[parent], help="a box for some posts (admin)")
     q.add_argument("vault")
-    q.add_argument("--posts", required=True, help="P1,P2")
-    q.add_argument("--officers", required=True, help="T1,T2[,T3]")
+    q.add_argument("--posts", required=True, metavar="P1,P2", help="the posts, comma-separated")
+    q.add_argument("--officers", required=True, metavar="T1,T2[,T3]", help="the box's officers (tally users), comma-separated")
     q.add_argument("--seal", required=True, metavar="NO", help="the seal number")
     q.set_defaults(handler=cmd_box_create)
     q = box_sub.add_parser("open", parents=[parent], help="open a post's ballots at the tally (tally)")
@@ -47,7 +48,7 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
                    help="the officers unlocking shares; each one's passphrase from JZ_PASSPHRASE_<NAME> or a prompt")
     q.set_defaults(handler=cmd_box_unseal)
 
-    p = sub.add_parser("ballot", help="paper ballots / 纸质选票")
+    p = sub.add_parser("ballot", help="paper ballots")
     ballot_sub = p.add_subparsers(dest="ballot_command", metavar="ACTION", required=True)
     q = ballot_sub.add_parser("enter", parents=[parent], help="one paper ballot (tally)")
     q.add_argument("vault")
@@ -72,7 +73,7 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     q.add_argument("--reason", required=True)
     q.set_defaults(handler=cmd_ballot_withdraw)
 
-    p = sub.add_parser("tally", help="the count / 计票")
+    p = sub.add_parser("tally", help="the count")
     tally_sub = p.add_subparsers(dest="tally_command", metavar="ACTION", required=True)
     q = tally_sub.add_parser("show", parents=[parent], help="the running count (the box's officers only)")
     q.add_argument("vault")
@@ -111,7 +112,7 @@ def cmd_box_create(args: argparse.Namespace) -> int:
     session = login(args)
     box = ballots.create_box(session, _split(args.posts), _split(args.officers), args.seal)
     emit(args, {"box": box.id, "posts": box.posts, "officers": box.officers, "k": box.k},
-         t("box_created", box=box.id, posts=", ".join(box.posts), k=box.k, n=len(box.officers)))
+         t("box_created", box=box.id, posts=list(box.posts), k=box.k, n=len(box.officers)))
     return 0
 
 
@@ -158,6 +159,7 @@ def cmd_box_unseal(args: argparse.Namespace) -> int:
 
 
 MARK_LETTERS = frozenset("SBD-0123sbdYy")  # Y: named, on a recommendation (民主推荐)
+_OPTION = re.compile(r"--?[a-z][a-z-]*(=.*)?$")  # ``--user``: the next option, not a ballot
 
 
 def spell_marks(argv: list[str]) -> list[str]:
@@ -173,8 +175,11 @@ def spell_marks(argv: list[str]) -> list[str]:
     for word in words:
         if word == "--marks":
             value = next(words, None)
-            if value is None or not value or not set(value) <= MARK_LETTERS:
-                raise Misuse("ballot_marks_missing")
+            if value is None or not value or _OPTION.match(value) and not set(value) <= MARK_LETTERS:
+                raise Misuse("ballot_marks_missing")  # nothing after it, or the next option
+            bad = next((letter for letter in value if letter not in MARK_LETTERS), None)
+            if bad is not None:  # a mark that is none of S/B/D/0: named, not taken for a missing one
+                raise Misuse("ballot_mark_invalid", mark=bad, marks=value)
             word = "--marks=" + value
         if word.startswith("--marks="):
             word = "--marks=" + word.removeprefix("--marks=").replace("-", "0")
@@ -227,7 +232,7 @@ def cmd_tally_show(args: argparse.Namespace) -> int:
             lines.append(t("tally_recount_line", was_issued=r["was"][0], issued=r["issued"], was_returned=r["was"][1],
                            returned=r["returned"], officer=r["by"], reason=r["reason"]))
         if v.discrepancies:
-            lines.append(t("tally_discrepancy_list", numbers=", ".join(map(str, v.discrepancies))))
+            lines.append(t("tally_discrepancy_list", numbers=list(v.discrepancies)))
         for officer, no, reason in v.withdrawn:
             lines.append(t("tally_withdrawn_line", officer=officer, no=no, reason=reason))
         for r in v.results:

@@ -14,7 +14,7 @@ MAX_SCALE = 20  # twenty standard workloads: 20,000 candidates
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("bench", help="measure the DESIGN.md §6 figures / 性能测量")
+    p = sub.add_parser("bench", help="measure the DESIGN.md §6 figures")
     p.add_argument("--json", action="store_true")
     p.add_argument("--scale", type=float, default=1.0, help="scale the standard workload")
     p.set_defaults(handler=cmd_bench)

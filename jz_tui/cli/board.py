@@ -26,22 +26,22 @@ DEFAULT_PORT = 8000
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("board", help="the live board, read-only (the supervisor's SSH forced command) / 看板")
+    p = sub.add_parser("board", help="the live board, read-only (the supervisor's SSH forced command)")
     p.add_argument("vault")
     p.add_argument("--user", help="the user the board opens for (the login screen asks the passphrase)")
     p.add_argument("--public", action="store_true", help="show the public view only (a projector in the hall)")
     p.set_defaults(handler=cmd_board)
 
-    p = sub.add_parser("public", parents=[parent], help="the board's public view; freeze or release it / 公开视图")
+    p = sub.add_parser("public", parents=[parent], help="the board's public view; freeze or release it")
     p.add_argument("vault")
     choice = p.add_mutually_exclusive_group()
     choice.add_argument("--freeze", action="store_true", help="freeze the public view (supervisor)")
     choice.add_argument("--release", action="store_true", help="release a frozen public view (supervisor)")
     p.set_defaults(handler=cmd_public)
 
-    p = sub.add_parser("serve", help="the board in a browser with textual-serve, on this machine only / 网页看板")
+    p = sub.add_parser("serve", help="the board in a browser with textual-serve, on this machine only")
     p.add_argument("vault")
-    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help="default: %(default)s")
     p.add_argument("--host", default="127.0.0.1", help="a loopback address only (127.0.0.1, ::1, localhost)")
     p.add_argument("--user", help="fill in the user name on the login screen")
     p.add_argument("--public", action="store_true", help="serve the public view only")

@@ -78,7 +78,7 @@ def emit(args: argparse.Namespace, payload: Any, text: str | Callable[[], str]) 
 
 def common_options() -> argparse.ArgumentParser:
     parent = argparse.ArgumentParser(add_help=False)
-    parent.add_argument("--user", help="the acting user / 操作用户")
+    parent.add_argument("--user", help="the acting user")
     parent.add_argument("--passphrase-file", metavar="F", help="read the passphrase from F")
     parent.add_argument("--json", action="store_true", help="machine-readable output")
     return parent

@@ -15,14 +15,14 @@ from storage.errors import JzError
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("config", parents=[parent], help="the session's rules / 规则设置")
+    p = sub.add_parser("config", parents=[parent], help="the session's rules")
     p.add_argument("vault")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("--import", dest="import_file", metavar="RULES.toml")
     p.add_argument("--show", action="store_true")
     p.set_defaults(handler=cmd_config)
 
-    p = sub.add_parser("roster", help="candidates and posts / 名册")
+    p = sub.add_parser("roster", help="candidates and posts")
     roster_sub = p.add_subparsers(dest="roster_command", metavar="ACTION", required=True)
     q = roster_sub.add_parser("import", parents=[parent], help="import a .csv or .xlsx roster (admin)")
     q.add_argument("vault")
@@ -49,7 +49,7 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     q.add_argument("--reason", required=True)
     q.set_defaults(handler=cmd_roster_disqualify)
 
-    p = sub.add_parser("tickets", parents=[parent], help="admission tickets with signed QR / 准考证")
+    p = sub.add_parser("tickets", parents=[parent], help="admission tickets with signed QR")
     p.add_argument("vault")
     p.add_argument("--out", required=True, metavar="DIR")
     p.add_argument("--hall", default="", help="the hall, printed on each ticket")
@@ -57,7 +57,7 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.add_argument("--reissue", action="append", default=[], metavar="CODE", help="revoke and reissue")
     p.set_defaults(handler=cmd_tickets)
 
-    p = sub.add_parser("checkin", parents=[parent], help="check a candidate in / 签到")
+    p = sub.add_parser("checkin", parents=[parent], help="check a candidate in")
     p.add_argument("vault")
     p.add_argument("query", nargs="?", help="scanned code, exam number, name, pinyin initials, ID digits")
     p.add_argument("--terminal", help="name of this terminal (default: host/tty)")
@@ -68,7 +68,7 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.add_argument("--reason", default="")
     p.set_defaults(handler=cmd_checkin)
 
-    p = sub.add_parser("draw", parents=[parent], help="draw the interview order / 抽签")
+    p = sub.add_parser("draw", parents=[parent], help="draw the interview order")
     p.add_argument("vault")
     p.add_argument("--post", required=True)
     p.set_defaults(handler=cmd_draw)

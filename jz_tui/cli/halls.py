@@ -10,7 +10,7 @@ from jz_tui.services import halls
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("hall", help="several halls: signed exports and their import / 多考场")
+    p = sub.add_parser("hall", help="several halls: signed exports and their import")
     hall_sub = p.add_subparsers(dest="hall_command", metavar="ACTION", required=True)
     q = hall_sub.add_parser("add", parents=[parent], help="register a hall by its admin key fingerprint (admin)")
     q.add_argument("vault")
@@ -19,7 +19,7 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     q.set_defaults(handler=cmd_add)
     q = hall_sub.add_parser("export", parents=[parent], help="this hall's results, check-ins and absences for some posts, signed (admin)")
     q.add_argument("vault")
-    q.add_argument("--posts", required=True, help="P1,P2")
+    q.add_argument("--posts", required=True, metavar="P1,P2", help="the posts, comma-separated")
     q.add_argument("--out", required=True, metavar="FILE")
     q.set_defaults(handler=cmd_export)
     q = hall_sub.add_parser("import", parents=[parent], help="check and record a hall's export (admin)")
@@ -46,9 +46,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     absent = halls.absent_of(payload)
     emit(args, {"file": str(path), "posts": posts, "head": payload["head"],
                 "fingerprint": payload["hall"]["fingerprint"], "absent": absent},
-         "\n".join([t("hall_exported", file=str(path), posts=", ".join(posts), seq=payload["head"]["seq"],
+         "\n".join([t("hall_exported", file=str(path), posts=list(posts), seq=payload["head"]["seq"],
                        fingerprint=payload["hall"]["fingerprint"]),
-                     *([t("hall_export_absent", codes=", ".join(absent))] if absent else [])]))
+                     *([t("hall_export_absent", codes=list(absent))] if absent else [])]))
     return 0
 
 
@@ -59,8 +59,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     posts = [p["code"] for p in payload["posts"]]
     absent = halls.absent_of(payload)
     emit(args, {"hall": hall, "posts": posts, "head": payload["head"], "absent": absent},
-         "\n".join([t("hall_imported", hall=hall, posts=", ".join(posts), seq=payload["head"]["seq"]),
-                     *([t("hall_imported_absent", hall=hall, codes=", ".join(absent))] if absent else [])]))
+         "\n".join([t("hall_imported", hall=hall, posts=list(posts), seq=payload["head"]["seq"]),
+                     *([t("hall_imported_absent", hall=hall, codes=list(absent))] if absent else [])]))
     return 0
 
 

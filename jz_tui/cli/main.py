@@ -15,6 +15,7 @@ import sys
 
 from jz_tui import i18n
 from jz_tui.cli.common import EXIT_MISUSE, EXIT_OK, EXIT_REFUSED, Misuse, common_options
+from jz_tui.cli.helptext import ArgumentParser, localise_argparse
 from jz_tui.i18n import t
 from jz_tui.services.session import has_terminal_controls
 from storage.errors import JzError
@@ -24,9 +25,10 @@ def build_parser() -> argparse.ArgumentParser:
     # each command group registers itself; the order here is the order of --help
     from jz_tui.cli import app, ballots, bench, board, hall, halls, panels, paper, ranking, scores, sign, vault  # noqa: PLC0415
 
-    parser = argparse.ArgumentParser(
+    localise_argparse()
+    parser = ArgumentParser(
         prog="jz",
-        description="jz — 竞争上岗 competitive selection, on an encrypted, signed ledger.",
+        description="jz: competitive selection on an encrypted, signed ledger.",
         epilog="jz VAULT opens the app for that vault.",
     )
     parser.add_argument("--lang", choices=i18n.LANGUAGES, help="zh or en (default: JZ_LANG or the locale)")
@@ -53,8 +55,21 @@ def _first_positional(argv: list[str]) -> int | None:
     return None
 
 
+def _chosen_language(argv: list[str]) -> str | None:
+    """``--lang`` as given on the command line, read before anything is parsed: the help, the
+    parser's own errors and every refusal are in that language (else JZ_LANG, else the locale)."""
+    for index, arg in enumerate(argv):
+        value = argv[index + 1] if arg == "--lang" and index + 1 < len(argv) else arg.removeprefix("--lang=")
+        if (arg == "--lang" or arg.startswith("--lang=")) and value in i18n.LANGUAGES:
+            return value
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    lang = _chosen_language(argv)
+    if lang:
+        i18n.set_language(lang)
     parser = build_parser()
     from jz_tui.cli.ballots import spell_marks  # noqa: PLC0415 - registered by build_parser above
 
@@ -68,8 +83,6 @@ def main(argv: list[str] | None = None) -> int:
     if position is not None and argv[position] not in commands and "app" in commands:
         argv.insert(position, "app")  # ``jz VAULT`` is ``jz app VAULT``
     args = parser.parse_args(argv)
-    if args.lang:
-        i18n.set_language(args.lang)
     if args.command is None:
         parser.print_help()
         return EXIT_OK

@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 
 from jz_tui.cli.common import Misuse, emit, login
-from jz_tui.i18n import t
+from jz_tui.i18n import join_list, t
 from jz_tui.services import panels
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("panel", help="examiner panels / 考官组")
+    p = sub.add_parser("panel", help="examiner panels")
     panel_sub = p.add_subparsers(dest="panel_command", metavar="ACTION", required=True)
 
     q = panel_sub.add_parser("set", parents=[parent], help="a panel and its chief (admin)")
@@ -18,7 +18,7 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     q.add_argument("--panel", required=True, help="the panel's (or room's) name, e.g. R1")
     q.add_argument("--posts", default="", help="the posts it scores, comma-separated (none: the session's one panel)")
     q.add_argument("--examiners", required=True, help="its members, comma-separated")
-    q.add_argument("--chief", required=True, help="the chief examiner / 主考官 (one of the members)")
+    q.add_argument("--chief", required=True, help="the chief examiner (one of the members)")
     q.set_defaults(handler=cmd_set)
 
     q = panel_sub.add_parser("replace", parents=[parent], help="replace a member mid-session (admin)")
@@ -40,7 +40,7 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     q.add_argument("vault")
     q.set_defaults(handler=cmd_show)
 
-    p = sub.add_parser("recuse", parents=[parent], help="回避: an examiner recuses from a candidate (a supervisor signs)")
+    p = sub.add_parser("recuse", parents=[parent], help="an examiner recuses from a candidate (a supervisor signs)")
     p.add_argument("vault")
     p.add_argument("--candidate", required=True, help="interview number (A01-3) or candidate code")
     p.add_argument("--examiner", help="the examiner who recuses (default: you, an examiner)")
@@ -64,8 +64,8 @@ def _spec(text: str) -> panels.PanelSpec:
 
 
 def _line(panel: dict) -> str:
-    posts = ",".join(panel["posts"]) or t("panel_all_posts")
-    members = ", ".join(panel["members"])
+    posts = join_list(panel["posts"]) or t("panel_all_posts")
+    members = join_list(panel["members"])
     text = t("panel_line", panel=panel["panel"], posts=posts, chief=panel["chief"], members=members)
     for r in panel["replaced"]:
         text += "\n  " + t("panel_replaced_line", examiner=r["examiner"], by=r["by"], reason=r["reason"])

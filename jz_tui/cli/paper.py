@@ -12,7 +12,7 @@ from storage.ledger import short_hash
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("print", parents=[parent], help="a printable form as an A4 PDF / 打印表格")
+    p = sub.add_parser("print", parents=[parent], help="a printable form as an A4 PDF")
     p.add_argument("vault")
     p.add_argument("--form", required=True, choices=paper.FORMS)
     p.add_argument("--post", help="the post (ballot, sheet, tally; summary and notice: one post only)")

@@ -19,18 +19,18 @@ VIEWERS = ("admin", "scorer", "supervisor")
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("ranking", parents=[parent], help="the ranking and inspection targets / 排名")
+    p = sub.add_parser("ranking", parents=[parent], help="the ranking and inspection targets")
     p.add_argument("vault")
     p.add_argument("--csv", action="store_true")
     p.set_defaults(handler=cmd_ranking)
 
-    p = sub.add_parser("export", parents=[parent], help="the public notice (公示): xlsx, csv, html or json")
+    p = sub.add_parser("export", parents=[parent], help="the public notice: xlsx, csv, html or json")
     p.add_argument("vault")
     p.add_argument("--format", required=True, choices=publication.FORMATS)
     p.add_argument("--out", required=True, metavar="FILE")
     p.set_defaults(handler=cmd_export)
 
-    p = sub.add_parser("inspect", parents=[parent], help="an inspection note on 德/能/勤/绩/廉 (admin)")
+    p = sub.add_parser("inspect", parents=[parent], help="an inspection note on one of the five dimensions (admin)")
     p.add_argument("vault")
     p.add_argument("code")
     p.add_argument("--dimension", required=True, choices=inspection.DIMENSIONS)
@@ -83,7 +83,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if result.frozen_at is not None:
         print(t("export_frozen", seq=result.frozen_at), file=sys.stderr)
     if result.unfinished:  # said on stderr, so a script reading the JSON still gets it whole
-        print(t("export_unfinished", posts=", ".join(result.unfinished)), file=sys.stderr)
+        print(t("export_unfinished", posts=list(result.unfinished)), file=sys.stderr)
     emit(args, {"out": args.out, "rows": len(notice.rows), **notice.meta, "frozen_at": result.frozen_at,
                 "complete": result.complete, "unfinished": result.unfinished},
          t("export_done", out=args.out, rows=len(notice.rows), fingerprint=notice.meta["admin_fingerprint"],

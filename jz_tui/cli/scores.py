@@ -12,7 +12,7 @@ from jz_tui.services.tabular import ImportRefused
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("sheet", help="interview sheets / 面试评分表")
+    p = sub.add_parser("sheet", help="interview sheets")
     sheet_sub = p.add_subparsers(dest="sheet_command", metavar="ACTION", required=True)
 
     q = sheet_sub.add_parser("submit", parents=[parent], help="submit your sheet (examiner)")
@@ -43,12 +43,12 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     q.add_argument("--examiner", help="one examiner's sheet (an examiner: only their own)")
     q.set_defaults(handler=cmd_show)
 
-    p = sub.add_parser("announce", parents=[parent], help="亮分: announce a candidate (scorer; a supervisor signs)")
+    p = sub.add_parser("announce", parents=[parent], help="announce a candidate's score (scorer; a supervisor signs)")
     p.add_argument("vault")
     p.add_argument("--candidate", required=True)
     p.set_defaults(handler=cmd_announce)
 
-    p = sub.add_parser("written", help="written-exam scores / 笔试成绩")
+    p = sub.add_parser("written", help="written-exam scores")
     written_sub = p.add_subparsers(dest="written_command", metavar="ACTION", required=True)
     q = written_sub.add_parser("import", parents=[parent], help="import .csv or .xlsx (admin)")
     q.add_argument("vault")
@@ -57,9 +57,9 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     q.add_argument("--stage", default="written", help="another imported stage of the rules (e.g. fitness)")
     q.set_defaults(handler=cmd_written_import)
 
-    p = sub.add_parser("extra", help="the extra stage (加试) that settles a tie at a post's cut / 加试")
+    p = sub.add_parser("extra", help="the extra stage that settles a tie at a post's cut")
     extra_sub = p.add_subparsers(dest="extra_command", metavar="ACTION", required=True)
-    q = extra_sub.add_parser("import", parents=[parent], help="import the 加试 scores of the tied candidates (admin)")
+    q = extra_sub.add_parser("import", parents=[parent], help="import the extra-stage scores of the tied candidates (admin)")
     q.add_argument("vault")
     q.add_argument("file")
     q.add_argument("--post", required=True)

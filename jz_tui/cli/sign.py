@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 
 from jz_tui.cli.common import Misuse, emit, login
-from jz_tui.i18n import t
+from jz_tui.i18n import join_list, t
 from jz_tui.services import pending, tally_secrecy
 from storage.projection import PendingAction, SessionState
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("sign", parents=[parent], help="approve a pending action / 会签")
+    p = sub.add_parser("sign", parents=[parent], help="approve a pending action")
     p.add_argument("vault")
     p.add_argument("id", nargs="?", help="the pending action's id, e.g. P7K3Q")
     p.add_argument("--list", action="store_true", help="list what is pending")
@@ -40,7 +40,7 @@ def describe(action: PendingAction, state: SessionState | None = None, viewer: s
 
 
 def summary(action: PendingAction) -> str:
-    missing = ", ".join(f"{t('role_' + role)}×{n}" for role, n in action.missing().items())
+    missing = join_list(f"{t('role_' + role)}×{n}" for role, n in action.missing().items())
     return t("pending_line", id=action.id, action=t("action_" + action.action.replace(".", "_")),
              by=action.created_by, missing=missing or "-")
 

@@ -23,13 +23,13 @@ from storage.vault import Vault
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("init", parents=[parent], help="create a vault / 新建会话数据文件")
+    p = sub.add_parser("init", parents=[parent], help="create a vault")
     p.add_argument("vault")
-    p.add_argument("--session", required=True, help="session name / 会话名称")
+    p.add_argument("--session", required=True, help="session name")
     p.add_argument("--admin", required=True, help="the first admin's user name")
     p.set_defaults(handler=cmd_init)
 
-    p = sub.add_parser("user", help="users and passphrases / 用户")
+    p = sub.add_parser("user", help="users and passphrases")
     user_sub = p.add_subparsers(dest="user_command", metavar="ACTION", required=True)
     q = user_sub.add_parser("add", parents=[parent], help="add a user (admin)")
     q.add_argument("vault")
@@ -225,7 +225,7 @@ def cmd_rekey(args: argparse.Namespace) -> int:
     session = login(args)
     session.require_role("admin", action="vault.rekey")
     epoch = session.vault.rekey(session.identity, args.remove, judge=session.judge)
-    removed = t("rekey_removed", users=", ".join(args.remove)) if args.remove else ""
+    removed = t("rekey_removed", users=list(args.remove)) if args.remove else ""
     emit(args, {"epoch": epoch, "removed": sorted(set(args.remove))}, t("rekey_done", epoch=epoch, removed=removed))
     return 0
 

@@ -166,7 +166,7 @@ def _check_enter(state: SessionState, record: Record) -> None:
     groups = rules.groups
     if groups:
         names = [group for group, _ in groups]
-        require(data["group"] in names, "ballot_group_needed", groups=", ".join(names))
+        require(data["group"] in names, "ballot_group_needed", groups=list(names))
     else:
         require(not data["group"], "ballot_no_groups")
 

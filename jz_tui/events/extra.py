@@ -25,7 +25,7 @@ def _check(state: SessionState, record: Record) -> None:
     data = record.data
     tied = may_hold_extra(state, data["post"])
     require(sorted(data["scores"]) == sorted(tied), "extra_not_the_tied", post=data["post"],
-            tied=", ".join(tied))
+            tied=list(tied))
 
 
 def _apply(state: SessionState, record: Record) -> None:

@@ -62,7 +62,7 @@ def _check_decision(state: SessionState, record: Record) -> None:
     candidate(state, code)
     notes = state.inspection.notes.get(code, {})
     missing = [d for d in DIMENSIONS if d not in notes]
-    require(not missing, "decision_notes_missing", code=code, missing="、".join(missing))
+    require(not missing, "decision_notes_missing", code=code, missing=list(missing))
     appoint = record.data["decision"] == "appoint"
     require(appoint == ("start" in record.data) == ("probation_end" in record.data), "event_decision_dates")
 

@@ -141,7 +141,8 @@ declare("sheet.withdraw", roles={"examiner"}, body=obj({"candidate": name, "reas
 def confirmable(state: SessionState, scorer: str, code: str, examiner: str) -> Sheet:
     """A submitted sheet someone other than its examiner may confirm or reject."""
     sheet = state.scoring.sheets.get((code, examiner))
-    require(sheet is not None and sheet.status == SUBMITTED, "sheet_nothing_to_confirm", ref=code, examiner=examiner)
+    require(sheet is not None and sheet.status == SUBMITTED, "sheet_nothing_to_confirm", ref=label(state, code),
+            examiner=examiner)
     assert sheet is not None
     require(examiner != scorer, "sheet_own_confirmation")
     require(code not in state.scoring.announced, "sheet_already_announced", ref=label(state, code))

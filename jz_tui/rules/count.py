@@ -114,7 +114,7 @@ def close_problems(state: SessionState, post: str) -> list[JzError]:
     current = view(state, post)
     if current.discrepancies:
         problems.append(JzError("tally_discrepancies", post=post,
-                                numbers=", ".join(map(str, current.discrepancies[:10]))))
+                                numbers=list(current.discrepancies[:10])))
     if current.reconciliation and current.reconciliation.problems and tally.override is None:
         problems.append(JzError(current.reconciliation.problems[0], post=post, issued=current.reconciliation.issued,
                                 returned=current.reconciliation.returned, valid=current.reconciliation.valid,

@@ -86,7 +86,7 @@ def _integer(key: str, value: Any, low: int, high: int) -> int:
 def _choice(*choices: str) -> Callable[[str, Any], str]:
     def check(key: str, value: Any) -> str:
         if value not in choices:
-            raise RuleError("rule_not_choice", key=key, value=value, choices=", ".join(choices))
+            raise RuleError("rule_not_choice", key=key, value=value, choices=list(choices))
         return value
 
     return check

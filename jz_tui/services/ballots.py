@@ -169,7 +169,7 @@ def enter_ballot(session: Session, post: str, marks: str, group: str = "", numbe
         raise JzError("ballot_post_bad_marks", post=post, given=len(marks), count=count)
     group_names = [name for name, _ in rules.groups]
     if group_names and group not in group_names:
-        raise JzError("ballot_group_needed", groups=", ".join(group_names))
+        raise JzError("ballot_group_needed", groups=list(group_names))
     if not group_names and group:
         raise JzError("ballot_no_groups")
     number = _entry_number(tally, session.user, number)

@@ -173,4 +173,4 @@ def describe(row: HallProgress) -> str:
     """One hall's progress in words (the board, ``jz hall list``)."""
     if row.head_seq is None:
         return t("hall_line_waiting", hall=row.hall, fingerprint=row.fingerprint)
-    return t("hall_line", hall=row.hall, posts=", ".join(row.posts), seq=row.head_seq, head=row.head_hash)
+    return t("hall_line", hall=row.hall, posts=list(row.posts), seq=row.head_seq, head=row.head_hash)

@@ -19,7 +19,7 @@ def add_note(session: Session, code: str, dimension: str, note: str) -> None:
     session.refresh()
     candidate = find(session.state.roster, code)
     if dimension not in DIMENSIONS:
-        raise JzError("inspection_bad_dimension", dimension=dimension, dimensions="、".join(DIMENSIONS))
+        raise JzError("inspection_bad_dimension", dimension=dimension, dimensions=list(DIMENSIONS))
     if not _is_target(session, candidate.code):
         raise JzError("inspection_not_target", code=candidate.code)
     if not note.strip():
@@ -50,7 +50,7 @@ def record_decision(session: Session, code: str, decision: str, on: date | None 
     notes = session.state.inspection.notes.get(candidate.code, {})
     missing = [d for d in DIMENSIONS if d not in notes]
     if missing:
-        raise JzError("decision_notes_missing", code=candidate.code, missing="、".join(missing))
+        raise JzError("decision_notes_missing", code=candidate.code, missing=list(missing))
     body: dict[str, object] = {"code": candidate.code, "decision": decision, "note": note.strip()}
     if decision == "appoint":
         start = on or date.today()

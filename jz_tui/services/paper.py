@@ -79,7 +79,7 @@ class Form:
 
 def check_printer(session: Session, form: str) -> None:
     if form not in FORMS:
-        raise JzError("paper_form_unknown", form=form, forms=", ".join(FORMS))
+        raise JzError("paper_form_unknown", form=form, forms=list(FORMS))
     if session.role not in PRINTERS[form]:
         raise AuthorityError("paper_not_allowed", user=session.user, role=t("role_" + session.role),
                              form=t("paper_form_" + form))
@@ -383,7 +383,7 @@ def _notice(session: Session, post: str | None, _candidate: str | None, _count: 
               t("paper_notice_period")]
     blocks: list[Table | str] = [Table(notice.header, notice.rows, _widths(columns)), t("paper_notice_intro")]
     if result.unfinished:
-        blocks.insert(1, t("export_unfinished", posts=", ".join(result.unfinished)))
+        blocks.insert(1, t("export_unfinished", posts=list(result.unfinished)))
     page = Page(t("paper_title_notice", session=meta["session"]), [], blocks,
                 [t("paper_sign_organisation")], footer, publication.qr_text(meta))
     return Form("notice", t("paper_title_notice", session=meta["session"]), [page], head=meta["head"], landscape=True)

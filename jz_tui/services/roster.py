@@ -243,7 +243,7 @@ def edit_candidate(session: Session, code: str, changes: dict[str, str], reason:
     clean: dict[str, str] = {}
     for field, value in changes.items():
         if field not in EDITABLE:
-            raise JzError("candidate_field_unknown", field=field, fields=", ".join(EDITABLE))
+            raise JzError("candidate_field_unknown", field=field, fields=list(EDITABLE))
         value = value.strip()
         if field == "id_number":
             value = idcard.normalise(value)
