@@ -99,3 +99,58 @@ def test_every_action_has_a_name():
 
     known = catalogue()
     assert [a for a in ACTIONS if "action_" + a.replace(".", "_") not in known] == []
+
+
+# ---------------------------------------------------------------------- one language at a time
+
+# What a Chinese message may hold in Latin letters, and why: a placeholder; what the user types or
+# reads verbatim, quoted ("share", “stages”, `ssh -L`); an option (--marks) and a command (jz verify);
+# an acronym or placeholder in capitals (PDF, QR, JZ_LANG, VAULT); a code, a key or a file name (A01-3,
+# F1, draw_panels, ranking.composite, .csv); units; names of programs and formats; the keys printed
+# on a keyboard that have no Chinese name in use (Esc, Tab, Ctrl). "Enter" is 回车 and "Space" 空格.
+ALLOWED_IN_ZH = re.compile(
+    r"\{[^}]*\}|%\(\w+\)[sr]"
+    r"|\"[^\"]*\"|“[^”]*”|`[^`]*`"
+    r"|--?[A-Za-z][\w-]*(?:[ =][A-Z][\w,\[\]]*)?"
+    r"|\bjz\b(?: [a-z-]+)*"
+    r"|\b[A-Z][A-Z0-9_<>\-]*\b"
+    r"|\b\w+(?:\.\w+)+|\b\w*[0-9_/]\w*\b|\.[a-z]{2,5}\b"
+    r"|\b(?:KiB|MiB|GiB|ms)\b"
+    r"|\b(?:xlsx|csv|html|json|sqlite|SQLite|Datasette|Excel|WPS|LibreOffice|Argon2id|Textual|textual-serve"
+    r"|tmux|ssh|localhost|zh|en)\b"
+    r"|\b(?:Esc|Tab|Ctrl|Alt|Shift|PgUp|PgDn|Home|End)\b"
+)
+
+
+def english_in_chinese(text: str) -> list[str]:
+    return re.findall(r"[A-Za-z]{2,}", ALLOWED_IN_ZH.sub(" ", text))
+
+
+def internal_names_in(text: str) -> list[str]:
+    """Event kinds and action names (sheet.submit, box.open) a Chinese text shows as they are."""
+    from jz_tui.events.pending import ACTIONS
+
+    return sorted(name for name in {*KIND_ROLES, *ACTIONS} if "." in name
+                  and re.search(r"(?<![\w.])" + re.escape(name) + r"(?![\w.])", text))
+
+
+def test_the_english_scan_sees_english_and_lets_the_allowed_through():
+    assert english_in_chinese("无权执行此操作（sheet submit）") == ["sheet", "submit"]
+    assert english_in_chinese("用户“{user}”：按 Enter 存入") == ["Enter"]
+    assert english_in_chinese("运行 jz verify --passphrase-file F，导出 PDF 或 .csv；规则 draw_panels、A01-3、F1，"
+                              "Esc 取消，%(prog)s，值为 \"share\"，4 GiB") == []
+    assert internal_names_in("无权执行此操作（sheet.submit）") == ["sheet.submit"]
+    assert internal_names_in("规则 ranking.composite") == []
+
+
+@pytest.mark.parametrize("path", CATALOGUE_FILES, ids=lambda p: p.name)
+def test_a_chinese_message_has_no_english_word_and_no_internal_name(path):
+    with path.open("rb") as fh:
+        entries = tomllib.load(fh)
+    problems = []
+    for key, entry in entries.items():
+        zh = entry.get("zh", "") if isinstance(entry, dict) else ""
+        words, names = english_in_chinese(zh), internal_names_in(zh)
+        if words or names:
+            problems.append(f"{key}: {' '.join(words + names)} in {zh!r}")
+    assert not problems, "\n".join(problems)
