@@ -285,6 +285,18 @@ class ImportStepScreen(SetupStepScreen):
             return True if self._preview is not None and self._preview.refused is None else None
         return True
 
+    def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
+        if action != "import" or isinstance(self.focused, Input):
+            return None
+        if self._preview is None or self._view is None:
+            return t("import_preview_first")
+        if self._view.refusals:
+            return t("import_refused_screen", count=len(self._view.refusals))
+        return None
+
+    def say_why(self, reason: str) -> None:
+        self.say(reason, error=True)
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "import-button":
             event.stop()
