@@ -21,7 +21,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Input, SelectionList
+from textual.widgets import Button, Input, SelectionList
 
 from jz_tui.errors import JzError
 from jz_tui.i18n import error_text, join_list, t
@@ -167,6 +167,15 @@ class BoxesScreen(SetupStepScreen):
             self.text = text
             self.error = error
 
+    class Progress(Message):
+        """Slips written so far (a thousand slips take a while)."""
+
+        def __init__(self, box: str, done: int, total: int) -> None:
+            super().__init__()
+            self.box = box
+            self.done = done
+            self.total = total
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._snapshot: BoxesSnapshot | None = None
@@ -278,9 +287,13 @@ class BoxesScreen(SetupStepScreen):
 
     @work(thread=True, exclusive=True, group="boxes-write")
     def _tokens(self, box: str, count: int, out: str) -> None:
+        def progress(done: int, total: int) -> None:
+            if done % 20 == 0 or done == total:
+                self.post_message(self.Progress(box, done, total))
+
         try:
             codes, _files = self.context.shared.use(
-                lambda session, _activity: ballots.write_tokens(session, box, count, out))
+                lambda session, _activity: ballots.write_tokens(session, box, count, out, progress))
         except SessionClosed:
             return
         except JzError as error:
@@ -291,6 +304,10 @@ class BoxesScreen(SetupStepScreen):
                                           reason=error.strerror or type(error).__name__), True))
             return
         self.post_message(self.Done(t("tokens_written", count=len(codes), out=out), False))
+
+    def on_boxes_screen_progress(self, message: Progress) -> None:
+        message.stop()
+        self.say(t("boxes_tokens_progress", box=message.box, done=message.done, total=message.total))
 
     def on_boxes_screen_done(self, message: Done) -> None:
         message.stop()
