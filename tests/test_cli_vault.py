@@ -65,7 +65,7 @@ def test_init_fingerprint_users_and_refusals(jz, tmp_path):
 
     # a user added through the CLI, with their passphrase from JZ_NEW_PASSPHRASE
     added = jz("user", "add", path, "alice", "--role", "examiner", "--user", "boss", "--json",
-               env={**boss, "JZ_NEW_PASSPHRASE": "alice 的口令"})
+               env={**boss, "JZ_NEW_PASSPHRASE": "alice 的口令 2026"})
     assert added.returncode == 0, added.stderr
     alice = json.loads(added.stdout)
     assert alice["name"] == "alice" and alice["role"] == "examiner" and alice["seq"] == 2
@@ -75,7 +75,7 @@ def test_init_fingerprint_users_and_refusals(jz, tmp_path):
     ]
     assert alice["fingerprint"] != fingerprint
     # alice can log in, but an examiner may not read the log
-    log = jz("log", path, "--user", "alice", env={"JZ_PASSPHRASE": "alice 的口令"})
+    log = jz("log", path, "--user", "alice", env={"JZ_PASSPHRASE": "alice 的口令 2026"})
     assert "not allowed" in one_line_refusal(log)
     assert log.stdout == ""
 
@@ -92,7 +92,7 @@ def test_init_refuses_an_empty_passphrase(jz, tmp_path):
 
 def test_user_add_and_list(jz, vault_path):
     result = jz("user", "add", vault_path, "newclerk", "--role", "clerk", user="admin",
-                env={"JZ_NEW_PASSPHRASE": "新口令 new"})
+                env={"JZ_NEW_PASSPHRASE": "新口令 new 2026"})
     assert result.returncode == 0, result.stderr
     fingerprint = FINGERPRINT.findall(result.stdout)
     assert len(fingerprint) == 1
@@ -102,7 +102,7 @@ def test_user_add_and_list(jz, vault_path):
     assert listed["newclerk"]["fingerprint"] == fingerprint[0]
     assert listed["newclerk"]["added_seq"] == max(u["added_seq"] for u in listed.values())
     # the new user's passphrase works; verify without --json says what it checked
-    check = jz("verify", vault_path, "--user", "newclerk", env={"JZ_PASSPHRASE": "新口令 new"})
+    check = jz("verify", vault_path, "--user", "newclerk", env={"JZ_PASSPHRASE": "新口令 new 2026"})
     assert check.returncode == 0, check.stdout + check.stderr
     assert "Verified: 9 events" in check.stdout
 
@@ -110,7 +110,8 @@ def test_user_add_and_list(jz, vault_path):
 def test_user_list_text(jz, vault_path):
     result = jz("user", "list", vault_path)
     assert result.returncode == 0
-    lines = result.stdout.strip().splitlines()
+    header, *lines = result.stdout.strip().splitlines()
+    assert header.split() == ["User", "Role", "Key", "fingerprint"]
     assert [line.split()[0] for line in lines] == list(PASSPHRASES)
     assert all(FINGERPRINT.search(line) for line in lines)
     assert "add --user" in jz("verify", vault_path).stdout  # it says the contents were not checked
@@ -134,7 +135,7 @@ def test_user_add_refusals(jz, vault_path, args, user, env, expected):
 
 def test_user_passwd(jz, vault_path):
     before = slot_rows(vault_path)
-    result = jz("user", "passwd", vault_path, user="e1", env={"JZ_NEW_PASSPHRASE": "e1 新口令"})
+    result = jz("user", "passwd", vault_path, user="e1", env={"JZ_NEW_PASSPHRASE": "e1 的新口令 2026"})
     assert result.returncode == 0, result.stderr
     after = slot_rows(vault_path)
     for name in PASSPHRASES:
@@ -146,7 +147,7 @@ def test_user_passwd(jz, vault_path):
         assert after["e1"][column] != before["e1"][column], column
     old = jz("verify", vault_path, user="e1")  # the fixture sends the old passphrase
     assert "is wrong" in one_line_refusal(old)
-    new = jz("verify", vault_path, "--user", "e1", env={"JZ_PASSPHRASE": "e1 新口令"})
+    new = jz("verify", vault_path, "--user", "e1", env={"JZ_PASSPHRASE": "e1 的新口令 2026"})
     assert new.returncode == 0, new.stdout + new.stderr
     log = json.loads(jz("log", vault_path, "--json", user="admin").stdout)
     assert (log[-1]["kind"], log[-1]["actor"]) == ("user.passwd", "e1")
@@ -165,13 +166,14 @@ def test_passphrase_file(jz, vault_path, tmp_path):
 
 
 def test_log_for_admin_and_supervisor(jz, vault_path):
-    assert jz("log", vault_path, "--after", "7", user="sup").stdout.split()[0] == "8"
+    assert jz("log", vault_path, "--after", "7", user="sup").stdout.splitlines()[1].split()[0] == "8"
     user = "admin"
     result = jz("log", vault_path, user=user)
     assert result.returncode == 0, result.stderr
-    lines = result.stdout.strip().splitlines()
-    assert len(lines) == 8  # vault.init, seven user.add
-    assert "vault.init" in lines[0] and all("user.add" in line for line in lines[1:])
+    header, *lines = result.stdout.strip().splitlines()
+    assert header.split()[:2] == ["No.", "Time"]
+    assert len(lines) == 8  # vault.init, seven user.add: by their names
+    assert "session created" in lines[0] and all("user added" in line for line in lines[1:])
     records = json.loads(jz("log", vault_path, "--json", user=user).stdout)
     assert [r["seq"] for r in records] == list(range(1, 9))
     assert records[0]["data"]["session"] == "测试会话"
@@ -290,7 +292,7 @@ def test_missing_user_is_misuse(jz, vault_path, args):
 
 def test_slots_changed_by_passwd_and_rekey_remove_still_verify(jz, vault_path):
     """Rewrapped and wiped slots keep their grants: only tampering makes verify fail."""
-    assert jz("user", "passwd", vault_path, user="e1", env={"JZ_NEW_PASSPHRASE": "e1 新口令"}).returncode == 0
+    assert jz("user", "passwd", vault_path, user="e1", env={"JZ_NEW_PASSPHRASE": "e1 的新口令 2026"}).returncode == 0
     removed = jz("rekey", vault_path, "--remove", "e2", user="admin")
     assert removed.returncode == 0, removed.stderr
     assert slot_rows(vault_path)["e2"]["wrapped_data_key"] == b""

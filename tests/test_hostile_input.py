@@ -908,6 +908,8 @@ COMMANDS = [
     ("hall-export-posts", "admin", ["hall", "export", V, "--posts", "{h}", "--out", "{T}/hall-{n}.json"],
      hostile_text),
     ("hall-import-file", "admin", ["hall", "import", V, "{T}/{h}"], hostile_text),
+    ("check-vault", "admin", ["check", "{T}/{h}"], hostile_text),
+    ("check-user", None, ["check", V, "--user", "{h}"], hostile_text),
     ("print-form", "admin", ["print", V, "--form", "{h}", "--out", "{T}/print-{n}.pdf"], hostile_text),
     ("print-post", "admin", ["print", V, "--form", "tally", "--post", "{h}", "--out", "{T}/print-{n}.pdf"],
      hostile_text),
@@ -944,7 +946,7 @@ def test_hostile_arguments_are_refused_and_append_nothing(arena, entry, data):
     value = data.draw(strategy.filter(not_known), label="value")
     argv = _argv(template, value, arena, next(_counter))
     before, kinds_before = arena.head(), arena.kinds() if allowed_kinds else None
-    env = {"JZ_NEW_PASSPHRASE": "new-pass", **({"JZ_PASSPHRASE": "admin-pass"} if user is None else {})}
+    env = {"JZ_NEW_PASSPHRASE": "new-pass-2026", **({"JZ_PASSPHRASE": "admin-pass"} if user is None else {})}
     ran = run_jz(argv, user=user, env=env)
     assert_plain_refusal(ran, secrets_of(arena))
     if arena.head() != before:

@@ -84,7 +84,7 @@ def test_a_slot_with_another_epoch_written_in_fails(jz, vault_file):
 
 def test_restored_old_slot_is_refused_and_reported(jz, vault_file):
     old = slot_of(vault_file, "e1")
-    changed = jz("user", "passwd", vault_file, user="e1", env={"JZ_NEW_PASSPHRASE": "e1 新口令"})
+    changed = jz("user", "passwd", vault_file, user="e1", env={"JZ_NEW_PASSPHRASE": "e1 的新口令 2026"})
     assert changed.returncode == 0, changed.stderr
     put_slot(vault_file, "e1", old)  # the old passphrase would open it again
 

@@ -58,7 +58,7 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("tally1", "tally", "tally1-demo"),
     DemoUser("tally2", "tally", "tally2-demo"),
     DemoUser("supervisor", "supervisor", "supervisor-demo"),
-    *(DemoUser(f"kg{n}", "examiner", f"kg{n}-demo") for n in range(1, 8)),
+    *(DemoUser(f"kg{n}", "examiner", f"kg{n}-examiner") for n in range(1, 8)),
 )
 
 

@@ -41,7 +41,10 @@ def read_passphrase(args: argparse.Namespace, user: str) -> str:
 
 
 def read_new_passphrase(user: str) -> str:
-    """A new user's passphrase: ``JZ_NEW_PASSPHRASE`` or a prompt, asked twice."""
+    """A new user's passphrase: ``JZ_NEW_PASSPHRASE`` or a prompt, asked twice; held to the floor
+    every passphrase a person chooses meets (:func:`jz_tui.services.users.passphrase_problem`)."""
+    from jz_tui.services.users import require_strong  # noqa: PLC0415 - the one floor, beside the users
+
     if "JZ_NEW_PASSPHRASE" in os.environ:
         value = os.environ["JZ_NEW_PASSPHRASE"]
     elif sys.stdin.isatty():
@@ -50,9 +53,7 @@ def read_new_passphrase(user: str) -> str:
             raise JzError("passphrase_mismatch")
     else:
         raise JzError("passphrase_needed")
-    if not value:
-        raise JzError("passphrase_empty")
-    return value
+    return require_strong(value, user)
 
 
 def login(args: argparse.Namespace) -> Session:

@@ -23,7 +23,7 @@ from storage.errors import JzError
 
 def build_parser() -> argparse.ArgumentParser:
     # each command group registers itself; the order here is the order of --help
-    from jz_tui.cli import app, ballots, bench, board, hall, halls, panels, paper, ranking, scores, sign, vault  # noqa: PLC0415
+    from jz_tui.cli import app, ballots, bench, board, hall, halls, panels, paper, ranking, readiness, scores, sign, vault  # noqa: PLC0415, E501
 
     localise_argparse()
     parser = ArgumentParser(
@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--lang", choices=i18n.LANGUAGES, help="zh or en (default: JZ_LANG or the locale)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     parent = common_options()
-    for module in (vault, hall, scores, panels, ballots, halls, ranking, paper, board, sign, bench, app):
+    for module in (vault, hall, scores, panels, ballots, halls, ranking, paper, board, sign, readiness, bench, app):
         module.register(sub, parent)
     return parser
 

@@ -13,7 +13,7 @@ from jz_tui.display import shown, shown_json
 from jz_tui.i18n import t
 from jz_tui.progress import progress_line
 import jz_tui.events  # noqa: F401  (verify folds through every kind's declaration)
-from jz_tui.services import publication, tally_secrecy
+from jz_tui.services import publication, tally_secrecy, users
 from storage import crypto
 from storage import verify as verifier
 from storage.events import ROLES
@@ -78,18 +78,14 @@ def cmd_init(args: argparse.Namespace) -> int:
 def _init_passphrase(args: argparse.Namespace) -> str:
     """The first admin's passphrase: as for any login, but asked twice at a prompt."""
     if args.passphrase_file or "JZ_PASSPHRASE" in os.environ:
-        value = read_passphrase(args, args.admin)
-        if not value:
-            raise JzError("passphrase_empty")
-        return value
+        return users.require_strong(read_passphrase(args, args.admin), args.admin)
     return read_new_passphrase(args.admin)
 
 
 def cmd_user_add(args: argparse.Namespace) -> int:
     session = login(args)
-    session.require_role("admin", action="user.add")
-    user = session.vault.add_user(session.identity, args.name, args.role, read_new_passphrase(args.name),
-                                 judge=session.judge)
+    users.check_new_user(session, args.name, args.role)  # before the passphrase is asked, twice
+    user = users.add_user(session, args.name, args.role, read_new_passphrase(args.name))
     emit(
         args,
         {"name": user.name, "role": user.role, "fingerprint": user.fingerprint, "seq": user.added_seq},
@@ -100,7 +96,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
 def cmd_user_passwd(args: argparse.Namespace) -> int:
     session = login(args)
-    session.vault.change_passphrase(session.identity, read_new_passphrase(session.user), judge=session.judge)
+    users.change_passphrase(session, read_new_passphrase(session.user))
     emit(args, {"name": session.user, "changed": True}, t("passwd_done", user=session.user))
     return 0
 

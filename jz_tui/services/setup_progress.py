@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from jz_tui.rules import settings as rules
+from jz_tui.services import readiness
 from storage.projection import SessionState
 
 STEPS: tuple[str, ...] = ("rules", "users", "roster", "tickets", "written", "boxes", "check")
@@ -54,5 +55,15 @@ def progress(state: SessionState) -> tuple[StepProgress, ...]:
                      (("done", with_written), ("total", len(candidates)))),
         StepProgress("boxes", bool(posts) and boxed == len(posts), "setup_step_boxes_status",
                      (("boxes", len(state.tally.boxes)), ("done", boxed), ("total", len(posts)))),
-        StepProgress("check", False, "setup_step_check_status"),
+        check_progress(state),
     )
+
+
+def check_progress(state: SessionState) -> StepProgress:
+    """The readiness check's line: done when nothing stops the session; how many stops and warnings."""
+    found = readiness.problems(state)
+    stops = readiness.stops(found)
+    if not found:
+        return StepProgress("check", True, "setup_step_check_ready")
+    return StepProgress("check", stops == 0, "setup_step_check_problems",
+                        (("stops", stops), ("warnings", len(found) - stops)))
