@@ -143,12 +143,16 @@ class BallotEntry:
 
     def action_mark(self, mark: str) -> None:
         current = self._current
-        if current is None or len(self._marks) >= len(current.candidates):
+        if current is None:
+            return
+        if len(self._marks) >= len(current.candidates):
             self.app.bell()  # the ballot is full: Enter stores it, Backspace corrects it
+            self._note(t("keys_tally_ballot_full", count=len(current.candidates)), "error")
             return
         typed = typed_mark(mark, current.ballot)  # a recommendation: 1 or Y names, 0 does not
         if typed is None:
             self.app.bell()  # not a mark of this kind of ballot
+            self._note(t("keys_tally_not_a_mark"), "error")
             return
         self._marks.append(typed)
         self._show_ballot()

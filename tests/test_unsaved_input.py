@@ -179,9 +179,10 @@ async def test_the_admin_logs_out_and_a_clerk_logs_in_on_the_same_app(vault_path
         assert app.allowed_modes == ("checkin",)
         with pytest.raises(UnknownModeError):
             app.switch_mode("setup")
-        await pilot.press("f2")  # the admin's key is no key of the clerk's
+        await pilot.press("f2")  # the admin's key is no key of the clerk's: it says so
         await settle(pilot)
         assert app.current_mode == "checkin"
+        assert str(list(app._notifications)[-1].message) == t("keys_mode_not_yours", mode=t("mode_setup"))
         await wait_until(pilot, lambda: app.status is not None)  # the clerk's session is polled
 
 

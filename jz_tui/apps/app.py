@@ -244,6 +244,14 @@ class JzApp(PlainCrashes, App[None]):
             return self.shared is not None
         return True
 
+    def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
+        """Why an app key cannot act: a mode of another role, or anything before logging in."""
+        if self.shared is None:
+            return t("keys_log_in_first") if action in ("open_mode", "command_palette", "log_out") else None
+        if action == "open_mode" and parameters and parameters[0] not in self.allowed_modes:
+            return t("keys_mode_not_yours", mode=self._mode_label(str(parameters[0])))
+        return None
+
     def action_open_mode(self, mode: str) -> None:
         if mode not in self.allowed_modes or mode == self.current_mode:
             return
