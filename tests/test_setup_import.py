@@ -21,6 +21,7 @@ from screens.setup import SetupScreen
 from screens.setup_roster import RosterImportScreen
 from screens.setup_written import WrittenImportScreen
 from screens.widgets import Plain, TablePanel
+from storage.errors import JzError
 
 POSTS = [("C01", "综合科科长", "区财政局", 3), ("D01", "信息中心主任", "区数据局", 2)]
 
@@ -218,3 +219,39 @@ async def test_a_written_score_above_the_full_mark_is_refused_by_row(app_vault, 
         assert type(app.screen) is WrittenImportScreen
         assert ledger_seq(app) == before
         assert "written" not in in_session(app, lambda s: dict(s.state.scoring.stage_scores))
+
+
+def test_the_preview_writes_nothing_and_the_import_is_of_the_bytes_previewed(test_vault, tmp_path):
+    """The service under the screen (and under ``jz roster import``): a preview validates every
+    row and appends nothing; the import re-reads the file and refuses one changed since."""
+    from _hall_helpers import session_of
+
+    from jz_tui.services import roster
+    from jz_tui.services.tabular import ImportRefused
+
+    admin = session_of(test_vault, "admin")
+    path, _ = roster_workbook(tmp_path, demo_rows(POSTS, seed=15))
+    seq = admin.state.seq
+    seen = roster.preview_roster(admin, path)
+    assert seen.refused is None and seen.count == 5 and len(seen.digest) == 64
+    assert (seen.table.sheet, seen.table.header_row) == ("花名册", 3)
+    admin.refresh()
+    assert admin.state.seq == seq
+
+    roster_workbook(tmp_path, demo_rows(POSTS, seed=16))  # saved over between the preview and the import
+    with pytest.raises(JzError) as refused:
+        roster.import_previewed(admin, seen)
+    assert refused.value.key == "import_file_changed"
+    admin.refresh()
+    assert admin.state.seq == seq
+
+    again = roster.preview_roster(admin, path)
+    body = roster.import_previewed(admin, again)
+    assert len(body["candidates"]) == 5 and admin.state.seq == seq + 1
+    # the same file previewed again is now refused by row (the ID numbers are in the vault), nothing appended
+    third = roster.preview_roster(admin, path)
+    assert isinstance(third.refused, ImportRefused) and third.body is None
+    assert {p.key for p in third.problems} == {"roster_duplicate_id_existing"}
+    with pytest.raises(ImportRefused):
+        roster.import_previewed(admin, third)
+    assert admin.state.seq == seq + 1
