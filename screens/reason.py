@@ -53,11 +53,12 @@ class ReasonScreen(ReasonModal[str]):
     CSS_PATH = "sheets.tcss"
     BINDINGS = [Binding("escape", "cancel", "key_no", id="reason-cancel", tooltip="tip_no")]
 
-    def __init__(self, title: str, lines: Sequence[str] = ()) -> None:
+    def __init__(self, title: str, lines: Sequence[str] = (), *, verb: str | None = None) -> None:
         super().__init__()
         localise_bindings(self)
         self.title_text = title
         self.lines = list(lines)
+        self.verb = verb  # what the OK button does (退回, 撤回 ...)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="reason-box", classes="scores-modal"):
@@ -67,8 +68,8 @@ class ReasonScreen(ReasonModal[str]):
             yield TypeAheadInput(placeholder=t("scores_reason_placeholder"), id="reason-input", classes="modal-reason")
             yield Plain("", id="reason-error", classes="modal-error")
             with Horizontal(classes="modal-buttons"):
-                yield Button(t("confirm_yes"), id="reason-ok", variant="primary", classes="modal-ok")
-                yield Button(t("confirm_no"), id="reason-cancel-button")
+                yield Button(self.verb or t("verb_ok"), id="reason-ok", variant="primary", classes="modal-ok")
+                yield Button(t("cancel_escape"), id="reason-cancel-button")
 
     def on_mount(self) -> None:
         self.query_one("#reason-input", Input).focus()

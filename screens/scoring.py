@@ -421,7 +421,8 @@ class ScoringScreen(PrintsPaper, ModeScreen):
                                            t("sheet_rejected", ref=label, examiner=examiner))[1])
 
         self.app.push_screen(ReasonScreen(t("scorer_reject_title", examiner=examiner, number=label),
-                                          [t("scorer_sheet_total", total=sheet.total)]), answered)
+                                          [t("scorer_sheet_total", total=sheet.total)], verb=t("verb_reject")),
+                             answered)
 
     def action_announce(self) -> None:
         candidate = self._candidate()

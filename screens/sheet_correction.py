@@ -40,11 +40,19 @@ class CorrectionScreen(ReasonModal[tuple[list[str], str]]):
             yield reason
             yield Plain("", id="correction-error", classes="modal-error")
             with Horizontal(classes="modal-buttons"):
-                yield Button(t("confirm_yes"), id="correction-ok", variant="primary", classes="modal-ok")
-                yield Button(t("confirm_no"), id="correction-cancel-button")
+                yield Button(t("verb_request_correction"), id="correction-ok", variant="primary", classes="modal-ok")
+                yield Button(t("cancel_escape"), id="correction-cancel-button")
 
     def on_mount(self) -> None:
         self.query_one(MarksForm).focus_first()
+
+    def unsaved_input(self) -> list[str]:
+        """New marks or a reason typed and not yet requested (the shell asks before losing them)."""
+        forms = list(self.query(MarksForm).results(MarksForm))
+        changed = bool(forms) and forms[0].values() != self.marks
+        reason = self.query("#correction-reason").results(Input)
+        typed = any(field.value.strip() != self.reason.strip() for field in reason)
+        return [t("unsaved_correction", number=self.number)] if changed or typed else []
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "correction-reason":

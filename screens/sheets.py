@@ -337,7 +337,7 @@ class SheetsScreen(ModeScreen):
                                                    t("sheet_withdrawn", ref=number))[1])
 
         self.app.push_screen(ReasonScreen(t("mysheets_withdraw_title", number=number),
-                                          [t("mysheets_withdraw_help")]), answered)
+                                          [t("mysheets_withdraw_help")], verb=t("verb_withdraw")), answered)
 
     def action_correct(self) -> None:
         detail = self._detail()

@@ -209,3 +209,37 @@ async def test_logging_out_with_a_half_ballot_asks_first(tmp_path):
         await log_in(pilot, "t2")
         await wait_until(pilot, lambda: isinstance(app.screen, BallotsScreen))
         assert app.screen is not screen and app.screen._marks == []  # t2's own, fresh screen
+
+
+async def test_a_correction_typed_in_its_dialog_asks_before_quitting(tmp_path):
+    from screens.sheet_correction import CorrectionScreen
+
+    hall = build_hall(tmp_path / "session.jz", tmp_path)
+    hall.submit("A-1", "e1")
+    hall.confirm("A-1", "e1")
+    hall.close()
+    app = make_app(hall.path)
+    exits = record_exit(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "e1")
+        screen = app.screen
+        await pilot.press("shift+tab")  # to the list
+        await wait_until(pilot, lambda: screen._selected is not None)
+        while screen._selected != "A-1":
+            await pilot.press("up")
+            await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        correction = app.screen
+        assert isinstance(correction, CorrectionScreen)
+        assert str(correction.query_one("#correction-ok", Button).label) == t("verb_request_correction")
+        assert app.unsaved_input() == []  # the old marks, untouched: nothing to lose yet
+        await pilot.press("backspace", "backspace", "2", "1")
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert t("unsaved_correction", number="A-1") in lines_of(app.screen)
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen is correction and exits == []
+        assert correction.query_one(MarksForm).values()[0] == "21"

@@ -275,9 +275,10 @@ class JzApp(PlainCrashes, App[None]):
         stacks = ([self.screen_stack] if current_only else
                   [self._screen_stacks.get(mode, []) for mode in self.allowed_modes])
         for stack in stacks:
-            for screen in stack:
-                if isinstance(screen, ModeScreen):
-                    lines += screen.unsaved_input()
+            for screen in stack:  # a mode screen, and a dialog over it holding typing (a correction)
+                unsaved = getattr(screen, "unsaved_input", None)
+                if callable(unsaved):
+                    lines += unsaved()
         return lines
 
     def leave(self, title: str, verb: str, then: Callable[[], object], *, kept: bool = False) -> None:
