@@ -959,6 +959,7 @@ def test_hostile_arguments_are_refused_and_append_nothing(arena, entry, data):
     ("admin", ["verify", "{V}", "--checkpoint", "/nonexistent/cp.json"]),
     ("admin", ["verify", "{V}", "--export", "{T}/random.bin"]),
     ("admin", ["verify", "{V}", "--export", "{T}/random.json"]),
+    ("admin", ["verify", "{V}", "--export", "{T}/random.db"]),
     (None, ["verify", "{T}/random.bin"]),
     ("admin", ["backup", "{V}", "{V}"]),
     ("admin", ["backup", "{V}", "/nonexistent/dir/copy.jz"]),
@@ -967,6 +968,8 @@ def test_hostile_arguments_are_refused_and_append_nothing(arena, entry, data):
     ("admin", ["export", "{V}", "--format", "json", "--out", "{T}"]),
     ("admin", ["export", "{V}", "--format", "xlsx", "--out", "/nonexistent/dir/n.xlsx"]),
     ("admin", ["export", "{V}", "--format", "csv", "--out", "{T}/" + "e" * 300]),
+    ("admin", ["export", "{V}", "--format", "sqlite", "--out", "{T}"]),
+    ("admin", ["export", "{V}", "--format", "sqlite", "--out", "/nonexistent/dir/n.db"]),
     ("admin", ["tickets", "{V}", "--out", "{T}/random.bin"]),
     ("admin", ["tokens", "{V}", "--box", "BOX1", "--count", "2", "--out", "{T}/random.bin"]),
     ("clerk", ["public", "{V}", "--freeze"]),
@@ -977,6 +980,7 @@ def test_hostile_arguments_are_refused_and_append_nothing(arena, entry, data):
     ("admin", ["roster", "import", "{V}", "/nonexistent.csv"]),
     ("admin", ["roster", "import", "{V}", "{V}"]),
     ("admin", ["config", "{V}", "--set", "a=\x1b[2J"]),
+    ("admin", ["config", "{V}", "--import", "{T}/no-rules.toml"]),
     ("admin", ["roster", "edit", "{V}", "A01-01", "--set", "unit=x", "--reason", "ok\x00"]),
     ("admin", ["roster", "edit", "{V}", "A01-01", "--set", "unit=x", "--reason", "\u202egnorw"]),
     (None, ["vote", "{V}", "--box", "BOX1"]),
@@ -988,6 +992,7 @@ def test_hostile_paths_files_and_people_are_refused(arena, user, argv):
     if not random_bin.exists():
         random_bin.write_bytes(random.Random(3).randbytes(3000))
         (arena.tmp / "random.json").write_bytes(b"\xff\xfe{]")
+        (arena.tmp / "random.db").write_bytes(b"SQLite format 3\x00" + random.Random(4).randbytes(3000))
     before = arena.head()
     env = {"JZ_NEW_PASSPHRASE": ""} if argv[:2] == ["user", "passwd"] else {}
     ran = run_jz(_argv(argv, "", arena, 0), user=user, env=env)

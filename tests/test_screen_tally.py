@@ -151,8 +151,8 @@ def close_offered(screen) -> bool:
 
 async def test_the_close_is_not_offered_again_once_requested(tmp_path):
     """Requested here (A01) or by the other officer in another process (B01): the close waits for
-    signatures and its key leaves the footer; pressing it does nothing. (A pending close cannot be
-    withdrawn or refused in this app: only its signatures end it.)"""
+    signatures and its key leaves the footer; pressing it only says why (tests/test_keys_answer.py).
+    (A pending close cannot be withdrawn or refused in this app: only its signatures end it.)"""
     path, _ = make_ballot_vault(tmp_path / "session.jz", opened=2)
     vault = Vault.open(path)
     try:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import shutil
+import tempfile
 from pathlib import Path
 
 from rich.console import Console
@@ -22,7 +24,7 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.set_defaults(handler=cmd_app)
 
     p = sub.add_parser("demo", help="build a demo session and open the app (in a terminal) / 演示")
-    p.add_argument("vault", nargs="?", default=str(demo.DEFAULT_PATH), help=f"default: {demo.DEFAULT_PATH}")
+    p.add_argument("vault", nargs="?", help="default: a temporary directory, removed when the demo ends")
     p.add_argument("--no-open", action="store_true", help="build (or keep) the demo, do not open the app")
     p.add_argument("--rebuild", action="store_true", help="replace an existing demo vault without asking")
     p.set_defaults(handler=cmd_demo)
@@ -48,6 +50,8 @@ def cmd_app(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    if args.vault is None:
+        return demo_for_now(args)
     path = Path(args.vault)
     interactive = on_terminal()
     if path.exists():
@@ -71,6 +75,25 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return 0
     input(t("demo_press_enter"))
     return run_app(path)
+
+
+def demo_for_now(args: argparse.Namespace) -> int:
+    """``jz demo`` with no path: the demo is built in a new temporary directory (owner-only),
+    opened, and the directory removed when the app ends, so nothing is left behind in the
+    working directory. ``jz demo PATH`` keeps it."""
+    directory = Path(tempfile.mkdtemp(prefix="jz-demo-"))
+    path = directory / demo.DEFAULT_PATH.name
+    try:
+        print(t("demo_temporary", path=str(path)))
+        build(path)
+        print_users()
+        if args.no_open or not on_terminal():  # nobody to open it for: it goes now
+            return 0
+        input(t("demo_press_enter"))
+        return run_app(path)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+        print(t("demo_temporary_removed", path=str(directory)))
 
 
 def build(path: Path) -> None:

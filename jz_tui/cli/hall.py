@@ -20,6 +20,8 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("--import", dest="import_file", metavar="RULES.toml")
     p.add_argument("--show", action="store_true")
+    p.add_argument("--example", action="store_true",
+                   help="print the default rules, commented, as a rules file (no passphrase needed)")
     p.set_defaults(handler=cmd_config)
 
     p = sub.add_parser("roster", help="candidates and posts")
@@ -78,6 +80,9 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
 
 
 def cmd_config(args: argparse.Namespace) -> int:
+    if args.example:  # the packaged defaults, to redirect into a rules file: nothing of the vault is read
+        sys.stdout.write(config.example_text())
+        return 0
     session = login(args)
     if args.import_file or args.set:
         # one command, one event: a refused --set must not leave the --import appended

@@ -31,11 +31,19 @@ def change(session: Session, changes: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
+def example_text() -> str:
+    """The packaged defaults (``jz_tui/data/rules.toml``), every rule with its comment: what
+    ``jz config VAULT --example`` prints, a rules file to copy and edit for ``--import``."""
+    return rules.DEFAULTS_PATH.read_text(encoding="utf-8")
+
+
 def load_toml(path: str | Path) -> dict[str, Any]:
     """A rules file (``rules.toml``) as flat settings, not yet validated."""
     try:
         with Path(path).open("rb") as fh:
             return rules.flatten(tomllib.load(fh, parse_float=Decimal))
+    except FileNotFoundError as exc:  # say where a rules file comes from
+        raise rules.RuleError("rules_file_missing", path=str(path), defaults=str(rules.DEFAULTS_PATH)) from exc
     except OSError as exc:
         raise rules.RuleError("file_unreadable", path=str(path)) from exc
     except tomllib.TOMLDecodeError as exc:
