@@ -151,7 +151,7 @@ FINGERPRINT = re.compile(r"[0-9a-f]{4}(?: [0-9a-f]{4}){3,}")
 
 
 def loop_values(line: str) -> list[str]:
-    """The values a ``for x in a b c; do`` line runs over (the line's own word when not a loop)."""
+    """The values a ``for x in a b c; do`` line runs over (none when the line is no loop)."""
     command = tokens(line)
     return command[3:command.index(";")] if command[0] == "for" else []
 
@@ -334,7 +334,8 @@ class Tour:
     def run(self, line: str) -> str:
         prepared = self.prepare(line)
         done = subprocess.run(["bash", "-c", "set -e -o pipefail\n" + prepared], cwd=self.folder,
-                              env=self.environment(line), capture_output=True, text=True, timeout=300)
+                              env=self.environment(line), stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              timeout=300)  # no terminal: a passphrase the environment lacks is refused, not asked
         assert done.returncode == 0, f"{line}\n  exited {done.returncode}\n{done.stdout}\n{done.stderr}"
         command = words(line)
         out = done.stdout + done.stderr
