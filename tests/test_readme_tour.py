@@ -8,9 +8,9 @@ committed). Each line must exit 0 and say what it is there for (:data:`FACTS`).
 
 What a reader types but a test cannot know beforehand comes from the output of an earlier
 line, as the reader would copy it (:data:`SUBSTITUTED`): the text a scanner reads from a
-ticket's QR code (decoded from the PNG ``jz tickets`` wrote, with zbarimg), the ID of a
-pending action (printed by the line that started it), the hall's admin fingerprint (printed
-by ``jz init hall1.jz``). Passphrases come from the environment, as the tour says they may:
+ticket's QR code (decoded from the PNG ``jz tickets`` wrote, with zbarimg), the code on a
+voting slip (likewise, from ``jz tokens``), the ID of a pending action (printed by the line
+that started it), the hall's admin fingerprint (printed by ``jz init hall1.jz``). Passphrases come from the environment, as the tour says they may:
 ``JZ_PASSPHRASE`` for the ``--user`` of the line, ``JZ_NEW_PASSPHRASE`` for a new one,
 ``JZ_PASSPHRASE_<USER>`` for the officers of ``jz box unseal``.
 
@@ -49,10 +49,12 @@ PASSPHRASE = "tour-pass-1"  # every user of the tour
 NEW_PASSPHRASE = "tour-pass-2"  # what ``jz user passwd`` changes to
 TICKET_PLACEHOLDER = "'JZ1:…'"
 PENDING_PLACEHOLDER = "P7K3Q"
+SLIP_PLACEHOLDER = "XXXX-XXXX-XXXX"
 FINGERPRINT_PLACEHOLDER = '"3f2a 9c1e …"'
 SUBSTITUTED = {  # placeholder in the README -> where the reader copies the real value from
     TICKET_PLACEHOLDER: "the text a scanner reads from the first ticket's QR code (tickets/A01-01.png)",
     PENDING_PLACEHOLDER: "the pending action's ID printed by the last line that started one",
+    SLIP_PLACEHOLDER: "the code on the first voting slip (slips/slip-0001.png, read as a scanner does)",
     FINGERPRINT_PLACEHOLDER: "the admin key fingerprint printed by jz init hall1.jz",
 }
 NOT_RUN_MARK = "(not run by the tour test"
@@ -250,7 +252,8 @@ FACTS = {  # the command (its first words) -> what its output shows, besides exi
     "jz ballot enter": lambda line, out, tour: t("ballot_entered", no=tour.count("ballot enter")) in out,
     "jz ballot withdraw": lambda line, out, tour: t("ballot_withdrawn", no=4) in out,
     "jz tokens": lambda line, out, tour: t("tokens_written", count=5, out="slips/") in out,
-    "jz box unseal": lambda line, out, tour: t("box_unsealed", box="BOX1", count=0) in out,
+    "jz vote": lambda line, out, tour: t("vote_cast") in out,
+    "jz box unseal": lambda line, out, tour: t("box_unsealed", box="BOX1", count=1) in out,
     "jz tally close": lambda line, out, tour: t("tally_close_pending_created", id=tour.pending) in out,
     "jz ranking": fact_ranking,
     "jz extra import": lambda line, out, tour: t("extra_imported", post="A01", count=2) in out,
@@ -302,6 +305,9 @@ class Tour:
         if TICKET_PLACEHOLDER in line:
             line = line.replace(TICKET_PLACEHOLDER, shlex.quote(qr_text(self.folder / "tickets" / "A01-01.png")))
             self.substituted.append((TICKET_PLACEHOLDER, line))
+        if SLIP_PLACEHOLDER in line:
+            line = line.replace(SLIP_PLACEHOLDER, shlex.quote(qr_text(self.folder / "slips" / "slip-0001.png")))
+            self.substituted.append((SLIP_PLACEHOLDER, line))
         if PENDING_PLACEHOLDER in line:
             assert self.pending, f"no pending action started before: {line}"
             line = line.replace(PENDING_PLACEHOLDER, self.pending)
@@ -376,6 +382,8 @@ def test_the_readme_tour_runs_as_written(tmp_path):
         out = tour.run(line)
         assert FACTS[key_of(line)](line, out, tour), f"{line}\n  did not say what it is there for:\n{out}"
     assert sorted(skipped) == sorted(NOT_RUN)  # what is not run is marked, and nothing else
+    assert [line for line in lines if NOT_RUN_MARK in line and "jz vote" in line][0].split("#")[0].split() == [
+        "jz", "vote", "hall1.jz", "--box", "BOX1", "--user", "jp3"]  # the kiosk itself, not the scripted vote
     assert {placeholder for placeholder, _ in tour.substituted} == set(SUBSTITUTED)
 
 
