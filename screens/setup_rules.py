@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -38,7 +39,7 @@ from .widgets import Cell, Plain, TablePanel
 SECTIONS = ("stages", "interview", "democratic", "ranking", "tally", *(
     table for table in rules.OPEN_TABLES if table != "stages"))
 SECTION_ROW = "section:"  # the row key of a section's heading
-SHOWN_WIDTH = 24  # a value longer than this is cut in the table (the form shows it whole)
+SHOWN_WIDTH = 17  # terminal cells: a value wider is cut in the table (the form shows it whole); fits 80 columns
 
 
 def value_text(value: Any) -> str:
@@ -90,7 +91,15 @@ def rules_snapshot(session: Session) -> RulesSnapshot:
 
 
 def shown_value(text: str) -> str:
-    return text if len(text) <= SHOWN_WIDTH else text[:SHOWN_WIDTH - 3] + "..."
+    """``text`` cut to :data:`SHOWN_WIDTH` cells (a Chinese character takes two), "..." marking the cut."""
+    if cell_len(text) <= SHOWN_WIDTH:
+        return text
+    cut = ""
+    for char in text:
+        if cell_len(cut + char) > SHOWN_WIDTH - 3:
+            break
+        cut += char
+    return cut + "..."
 
 
 class RulesScreen(SetupStepScreen):
