@@ -9,7 +9,7 @@ import json
 import pytest
 from _app_helpers import log_in, make_app_vault, settle, stable_app
 from _session_helpers import Hall
-from conftest import make_test_vault
+from conftest import WEAK_KDF, make_test_vault
 
 from jz_tui.i18n import t
 from jz_tui.services import config, panels, readiness, roster, setup_progress, tickets
@@ -235,3 +235,25 @@ async def test_the_check_lists_each_problem_as_a_sentence_at_80x24(tmp_path, mon
         assert shown == [f"{t('ready_severity_stop') if p.stops else t('ready_severity_warn')}  {readiness.text(p)}"
                          for p in expected]
         assert any(t("ready_no_ticket", count=3, codes="A01-01, A01-02, B01-01") in line for line in shown)
+
+
+def test_a_tie_break_on_a_stage_with_no_weight_is_a_warning(tmp_path, tv):
+    hall = ready_hall(tv, tmp_path)
+    config.change(hall.s("admin"), {"stages.written": 0})
+    found = keyed(hall.state)
+    assert found["ready_tie_break_unweighted"] == [{"stage": "written", "stops": False}]
+    assert "ready_stage_missing" not in found  # nor are written scores asked for any more
+
+
+def test_the_users_step_is_done_once_every_role_the_rules_need_has_a_user(tmp_path):
+    bare = make_test_vault(tmp_path / "bare.jz", users=False)
+    try:
+        admin = Session(bare.vault, bare.admin)
+        config.change(admin, {"stages.democratic": 0, "stages.interview": 0})
+        assert not setup_progress.progress(admin.state)[1].done
+        for name, role in (("clerk", "clerk"), ("sup", "supervisor")):
+            bare.vault.add_user(bare.admin, name, role, f"{name}-passphrase", kdf=WEAK_KDF)
+        admin.refresh()
+        assert setup_progress.progress(admin.state)[1].done  # no examiner, scorer or tally needed
+    finally:
+        bare.vault.close()

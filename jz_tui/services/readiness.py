@@ -81,6 +81,12 @@ def problems(state: SessionState) -> tuple[Problem, ...]:
     if no_ticket:
         found.append(_problem(STOP, "ready_no_ticket", **_codes(no_ticket)))
 
+    # the stages: a tie-break on one that counts for nothing breaks no tie
+    for stage in rules.tie_breaks:
+        base = stage.partition(".")[0]
+        if base not in rules.active_stages:
+            found.append(_problem(WARN, "ready_tie_break_unweighted", stage=base))
+
     # imported stages (written ...)
     for stage in rules.active_stages:
         if importable(rules, stage):

@@ -45,7 +45,7 @@ def progress(state: SessionState) -> tuple[StepProgress, ...]:
     boxed = sum(1 for code in posts if code in state.tally.posts)
     return (
         StepProgress("rules", True, "setup_step_rules_status", (("changed", changed_rules(state)),)),
-        StepProgress("users", all(by_role.get(role, 0) for role in ("clerk", "examiner", "scorer", "tally", "supervisor")),
+        StepProgress("users", all(by_role.get(role, 0) for role in readiness.needed_roles(rules.rules_of_state(state))),
                      "setup_step_users_status", (("users", sum(by_role.values())), ("roles", len(by_role)))),
         StepProgress("roster", bool(candidates), "setup_step_roster_status",
                      (("candidates", len(candidates)), ("posts", len(posts)))),
