@@ -82,7 +82,7 @@ def test_roles_the_rules_do_not_use_are_not_asked_for(tmp_path):
 def test_candidates_with_no_ticket_are_named_until_tickets_are_issued(tv, tmp_path):
     hall = Hall(tv, tmp_path, [("A01", 2), ("B01", 1)])
     codes = hall.codes("A01") + hall.codes("B01")
-    assert keyed(hall.state)["ready_no_ticket"] == [{"count": 3, "codes": ", ".join(codes), "stops": True}]
+    assert keyed(hall.state)["ready_no_ticket"] == [{"count": 3, "codes": tuple(codes), "stops": True}]
     tickets.issue(hall.s("admin"))
     assert "ready_no_ticket" not in keyed(hall.state)
 
@@ -90,15 +90,16 @@ def test_candidates_with_no_ticket_are_named_until_tickets_are_issued(tv, tmp_pa
 def test_a_long_list_of_candidates_is_cut_and_counted(tv, tmp_path):
     hall = Hall(tv, tmp_path, [("A01", 7)])
     problem = keyed(hall.state)["ready_no_ticket"][0]
-    assert problem["count"] == 7 and str(problem["codes"]).endswith(" …")
-    assert str(problem["codes"]).count(",") == readiness.SHOWN_CODES - 1
+    assert problem["count"] == 7 and problem["codes"] == tuple(hall.codes("A01")[:readiness.SHOWN_CODES])
+    sentence = readiness.text(readiness.problems(hall.state)[0], "zh")
+    assert sentence == t("ready_no_ticket", lang="zh", count=7, codes="、".join(problem["codes"]) + " …")
 
 
 def test_written_scores_missing_are_a_warning(tv, tmp_path):
     hall = Hall(tv, tmp_path, [("A01", 2)])
     first, second = hall.codes("A01")
     hall.stage({first: "80"})
-    assert keyed(hall.state)["ready_stage_missing"] == [{"stage": "written", "count": 1, "codes": second,
+    assert keyed(hall.state)["ready_stage_missing"] == [{"stage": "written", "count": 1, "codes": (second,),
                                                          "stops": False}]
     problem = next(p for p in readiness.problems(hall.state) if p.key == "ready_stage_missing")
     assert t("stage_written") in readiness.text(problem)

@@ -39,8 +39,8 @@ def _problem(severity: str, key: str, **params: object) -> Problem:
 
 
 def _codes(codes: list[str]) -> dict[str, object]:
-    shown = codes[:SHOWN_CODES]
-    return {"count": len(codes), "codes": ", ".join(shown) + (" …" if len(codes) > len(shown) else "")}
+    """How many candidates, and the first few codes (:func:`text` joins them the language's way)."""
+    return {"count": len(codes), "codes": tuple(codes[:SHOWN_CODES])}
 
 
 def needed_roles(rules: Rules) -> tuple[str, ...]:
@@ -167,4 +167,8 @@ def text(problem: Problem, lang: str | None = None) -> str:
         params["role"] = t("role_" + str(params["role"]), lang=lang)
     if "stage" in params:
         params["stage"] = stage_label(str(params["stage"]), lang)
+    if "codes" in params:
+        codes = tuple(params["codes"])  # type: ignore[arg-type]
+        params["codes"] = t("ready_list_separator", lang=lang).join(codes) + \
+            (" …" if int(params.get("count", 0)) > len(codes) else "")  # type: ignore[call-overload]
     return t(problem.key, lang=lang, **params)
