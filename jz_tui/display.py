@@ -15,6 +15,7 @@ the user list and the exports use it on what they print or write themselves.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Iterable, Sequence
 
 # C0 (but see ``keep``), DEL, C1; bidi marks, embeddings, overrides and isolates; line and
 # paragraph separators; the BOM / zero-width no-break space.
@@ -55,3 +56,31 @@ def shown_json(text: str) -> str:
 def is_safe(text: str) -> bool:
     """No character :func:`shown` would escape."""
     return _UNSAFE.search(text) is None
+
+
+# ---------------------------------------------------------------------- text tables
+
+
+def cells(text: str) -> int:
+    """How many terminal cells ``text`` takes (a Chinese character two), as the screens measure."""
+    from rich.cells import cell_len  # noqa: PLC0415 - rich comes with Textual; only tables need it
+
+    return cell_len(text)
+
+
+def pad(text: str, width: int, *, right: bool = False) -> str:
+    """``text`` filled with spaces to ``width`` cells, on the right (or on the left: a number)."""
+    fill = " " * max(0, width - cells(text))
+    return fill + text if right else text + fill
+
+
+def text_table(header: Sequence[str], rows: Iterable[Sequence[object]], *, right: Collection[int] = (),
+               indent: str = "", gap: str = "  ") -> list[str]:
+    """The lines of a table for a terminal or a log: a header row, then ``rows``, every column
+    starting at the same cell whatever the width of the names in it (padded by display width,
+    not by characters). Columns in ``right`` (numbers) are aligned on the right; every cell is
+    shown through :func:`shown`; trailing spaces are dropped."""
+    table = [[shown(cell) for cell in header], *([shown("" if cell is None else cell) for cell in row] for row in rows)]
+    widths = [max(cells(row[i]) for row in table if i < len(row)) for i in range(len(header))]
+    return [(indent + gap.join(pad(cell, widths[i], right=i in right) for i, cell in enumerate(row))).rstrip()
+            for row in table]

@@ -110,7 +110,8 @@ def test_user_add_and_list(jz, vault_path):
 def test_user_list_text(jz, vault_path):
     result = jz("user", "list", vault_path)
     assert result.returncode == 0
-    lines = result.stdout.strip().splitlines()
+    header, *lines = result.stdout.strip().splitlines()
+    assert header.split() == ["User", "Role", "Key", "fingerprint"]
     assert [line.split()[0] for line in lines] == list(PASSPHRASES)
     assert all(FINGERPRINT.search(line) for line in lines)
     assert "add --user" in jz("verify", vault_path).stdout  # it says the contents were not checked
@@ -165,13 +166,14 @@ def test_passphrase_file(jz, vault_path, tmp_path):
 
 
 def test_log_for_admin_and_supervisor(jz, vault_path):
-    assert jz("log", vault_path, "--after", "7", user="sup").stdout.split()[0] == "8"
+    assert jz("log", vault_path, "--after", "7", user="sup").stdout.splitlines()[1].split()[0] == "8"
     user = "admin"
     result = jz("log", vault_path, user=user)
     assert result.returncode == 0, result.stderr
-    lines = result.stdout.strip().splitlines()
-    assert len(lines) == 8  # vault.init, seven user.add
-    assert "vault.init" in lines[0] and all("user.add" in line for line in lines[1:])
+    header, *lines = result.stdout.strip().splitlines()
+    assert header.split()[:2] == ["No.", "Time"]
+    assert len(lines) == 8  # vault.init, seven user.add: by their names
+    assert "session created" in lines[0] and all("user added" in line for line in lines[1:])
     records = json.loads(jz("log", vault_path, "--json", user=user).stdout)
     assert [r["seq"] for r in records] == list(range(1, 9))
     assert records[0]["data"]["session"] == "测试会话"

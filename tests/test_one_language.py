@@ -86,7 +86,7 @@ def test_lists_are_joined_with_the_languages_own_separator():
 def test_no_list_is_joined_by_hand_for_a_message():
     """A list handed to a message is a list: the catalogue joins it (", ".join(...) in a t() or
     an error's parameters would put the English comma in a Chinese sentence)."""
-    hand_joined = re.compile(r"""=\s*["'](?:, |，|、|,)["']\.join\(""")
+    hand_joined = re.compile(r"""[=:]\s*["'](?:, |，|、|,)["']\.join\(""")
     found = []
     for directory in ("jz_tui", "storage"):
         for source in sorted((ROOT / directory).rglob("*.py")):
@@ -231,3 +231,101 @@ def test_every_command_has_a_chinese_help_without_english(capsys, monkeypatch):
         if left:
             problems[" ".join(argv)] = left
     assert problems == {}
+
+
+# ---------------------------------------------------------------------- 80×24: footers and the F1 help
+
+from _app_helpers import MODE_KEYS, MODES_OF_ROLE, USER_OF_ROLE, log_in, make_app_vault, settle  # noqa: E402
+from _scores_helpers import screen_text  # noqa: E402
+from textual.widgets import DataTable  # noqa: E402
+from textual.widgets._footer import FooterKey  # noqa: E402
+
+from jz_tui.apps.app import make_app  # noqa: E402
+from jz_tui.display import cells  # noqa: E402
+from screens.help import HelpScreen, wrapped  # noqa: E402
+
+
+@pytest.fixture
+def app_vault(tmp_path, monkeypatch):
+    return make_app_vault(tmp_path / "app.jz", monkeypatch)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("role", list(USER_OF_ROLE))
+async def test_every_footer_of_every_mode_fits_80_columns(app_vault, role, lang):
+    i18n.set_language(lang)
+    app = make_app(app_vault)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, USER_OF_ROLE[role])
+        for mode in MODES_OF_ROLE[role]:
+            await pilot.press(MODE_KEYS[mode])
+            await settle(pilot)
+            keys = list(app.screen.query(FooterKey))
+            assert keys, mode
+            cut = [f"{key.key_display} {key.description}" for key in keys
+                   if key.region.width == 0 or key.region.right > 80]
+            assert cut == [], f"{role} {mode}: the footer cuts {cut}"
+            last = keys[-1]
+            assert f"{last.key_display} {last.description}" in screen_text(app.export_screenshot())
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+async def test_the_f1_help_names_keys_in_the_language_and_wraps_what_is_long(app_vault, lang):
+    i18n.set_language(lang)
+    app = make_app(app_vault)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, USER_OF_ROLE["supervisor"])  # the board: PgDn, arrows
+        await settle(pilot)
+        await pilot.press("f1")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        keys = [row.key for row in app.screen.rows]
+        assert not {"Right", "Left", "right", "left", "enter", "escape", "esc"} & set(keys), keys
+        if lang == "zh":
+            assert not any(re.search(r"[A-Za-z]{2,}", key) and key not in ("PgUp", "PgDn", "Esc", "Tab")
+                           for key in keys), keys
+        table = app.screen.query_one(DataTable)
+        width = table.ordered_columns[2].width
+        assert table.region.right <= 80
+        for index, row in enumerate(app.screen.rows):  # every explanation whole, in lines its column holds
+            cell = table.get_row_at(index)[2].plain
+            assert all(cells(line) <= width for line in cell.splitlines())
+            assert re.sub(r"\s", "", cell) == re.sub(r"\s", "", row.explanation)
+            assert table.rows[table.ordered_rows[index].key].height == len(cell.splitlines())
+        shown = screen_text(app.export_screenshot())
+        for line in table.get_row_at(0)[2].plain.splitlines():  # and the first is on the screen
+            assert line in shown
+
+
+def test_wrapping_keeps_every_character_and_fits_the_width():
+    zh = "按页翻看各岗位的计分表，超过一屏时自动轮播，监督员可以冻结公开视图。"
+    lines = wrapped(zh, 10)
+    assert "".join(lines) == zh and all(cells(line) <= 10 for line in lines)
+    en = "Pages through the posts' score tables, rotating when they do not fit one screen"
+    lines = wrapped(en, 20)
+    assert " ".join(lines) == en and all(cells(line) <= 20 for line in lines)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+async def test_the_draw_screen_shows_its_text_whole_at_80_columns(app_vault, lang):
+    from screens.draw import DrawScreen
+    from screens.widgets import Plain
+
+    i18n.set_language(lang)
+    app = make_app(app_vault)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, USER_OF_ROLE["clerk"])
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, DrawScreen)
+        shown = re.sub(r"\s+", "", screen_text(app.export_screenshot()))
+        for label in app.screen.query(Plain):  # the intro, the outcome, the seed hash and the seed
+            if not label.region.height:
+                continue  # a table's "nothing here" while it has rows
+            text = str(label.render())
+            assert re.sub(r"\s+", "", text) in shown, text
+        assert re.sub(r"\s+", "", t("draw_intro")) in shown

@@ -65,7 +65,7 @@ def test_the_function_withholds_until_closed_unless_officer(vault_path):
 @pytest.mark.parametrize("user", ["sup", "admin"])
 def test_jz_log_withholds_the_open_posts_marks(jz, vault_path, user):
     human = run(jz, "log", vault_path, user=user)
-    entered = [line for line in human.splitlines() if "ballot.enter" in line]
+    entered = [line for line in human.splitlines() if "ballot entered" in line]  # the kind by its name
     assert len(entered) == len(BALLOTS_A) + 4
     for line in entered:
         if '"post": "A"' in line:

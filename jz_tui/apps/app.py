@@ -48,7 +48,7 @@ from screens.board import BoardScreen
 from screens.checkin import CheckinScreen
 from screens.confirm import ConfirmScreen
 from screens.data import LedgerStatus, PendingRow, SharedSession
-from screens.help import HelpRow, HelpScreen
+from screens.help import HelpRow, HelpScreen, key_display
 from screens.login import LoginScreen
 from screens.palette import JzCommandPalette
 from screens.roster import RosterScreen
@@ -331,6 +331,9 @@ class JzApp(PlainCrashes, App[None]):
         self.action_open_mode(message.mode)
 
     # ------------------------------------------------------------------ help and palette
+
+    def get_key_display(self, binding: Binding) -> str:
+        return key_display(binding)  # in the user's language, in the footer and the F1 help alike
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):

@@ -23,7 +23,7 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.add_argument("--user", help="fill in the user name on the login screen")
     p.set_defaults(handler=cmd_app)
 
-    p = sub.add_parser("demo", help="build a demo session and open the app (in a terminal) / 演示")
+    p = sub.add_parser("demo", help="build a demo session and open the app (in a terminal)")
     p.add_argument("vault", nargs="?", help="default: a temporary directory, removed when the demo ends")
     p.add_argument("--no-open", action="store_true", help="build (or keep) the demo, do not open the app")
     p.add_argument("--rebuild", action="store_true", help="replace an existing demo vault without asking")

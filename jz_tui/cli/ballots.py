@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import re
 import os
+import re
 from pathlib import Path
 
 from jz_tui.cli.common import Misuse, emit, login, read_passphrase
 from jz_tui.cli.terminal import require_terminal
+from jz_tui.display import text_table
 from jz_tui.i18n import t
+from jz_tui.rules.democratic import percent_text
 from jz_tui.services import ballots, pending
 from storage.errors import JzError
 from storage.vault import Vault
@@ -235,14 +237,23 @@ def cmd_tally_show(args: argparse.Namespace) -> int:
             lines.append(t("tally_discrepancy_list", numbers=list(v.discrepancies)))
         for officer, no, reason in v.withdrawn:
             lines.append(t("tally_withdrawn_line", officer=officer, no=no, reason=reason))
+        candidates = session.state.roster.candidates
+        recommendation = any("votes" in r.counts for r in v.results)
+        if recommendation:  # votes and not named, no rate
+            header = ["tally_ui_col_code", "tally_ui_col_name", "tally_ui_col_votes", "tally_ui_col_not_named",
+                      "tally_ui_col_score"]
+            counts = ("votes", "blank")
+        else:  # the columns and the rate as the tally screen shows them
+            header = ["tally_ui_col_code", "tally_ui_col_name", "tally_ui_col_s", "tally_ui_col_b", "tally_ui_col_d",
+                      "tally_ui_col_blank", "tally_ui_col_score", "tally_ui_col_rate"]
+            counts = ("satisfied", "basic", "dissatisfied", "blank")
+        rows = []
         for r in v.results:
-            c = r.counts
-            if "votes" in c:  # a recommendation: votes and not named, no rate
-                lines.append(f"  {r.code:<10} Y {c['votes']:>4}  - {c['blank']:>4}"
-                             f"  {r.score if r.score is not None else '':>7}")
-                continue
-            lines.append(f"  {r.code:<10} S {c['satisfied']:>4}  B {c['basic']:>4}  D {c['dissatisfied']:>4}"
-                         f"  - {c['blank']:>4}  {r.score if r.score is not None else '':>7}  {r.rate_shown or ''}")
+            candidate = candidates.get(r.code)
+            rate = [] if recommendation else [percent_text(r.rate_shown) if r.rate_shown else ""]
+            rows.append([r.code, candidate.name if candidate else "", *(r.counts.get(k, 0) for k in counts),
+                         "" if r.score is None else r.score, *rate])
+        lines += text_table([t(key) for key in header], rows, right=set(range(2, len(header))), indent="  ")
         return "\n".join(lines)
 
     payload = view_payload(v)

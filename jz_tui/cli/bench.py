@@ -8,6 +8,7 @@ import sys
 
 from jz_tui.bench import measure as bench
 from jz_tui.cli.common import Misuse
+from jz_tui.display import text_table
 from jz_tui.i18n import t
 
 MAX_SCALE = 20  # twenty standard workloads: 20,000 candidates
@@ -30,10 +31,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([f.to_dict() for f in figures], indent=2))
         return 0
-    print(f"{t('bench_figure'):<28} {t('bench_value'):>12} {'':<4} {t('bench_target'):<10} {t('bench_ok')}")
+    rows = []
     for f in figures:
         # a figure not measured here shows no value and no verdict, and its note says why
         value, mark = (f.value, t("bench_yes") if f.ok else t("bench_no")) if f.measured else ("-", "-")
-        note = f"  {f.note}" if f.note else ""
-        print(f"{f.name:<28} {value:>12} {f.unit:<4} {f.target:<10} {mark}{note}".rstrip())
+        rows.append((f.name, value, f.unit, f.target, mark + (f"  {f.note}" if f.note else "")))
+    print("\n".join(text_table([t("bench_figure"), t("bench_value"), "", t("bench_target"), t("bench_ok")], rows,
+                                right={1})))
     return 0

@@ -7,6 +7,7 @@ import json
 import sys
 
 from jz_tui.cli.common import EXIT_REFUSED, Misuse, emit, login
+from jz_tui.display import text_table
 from jz_tui.i18n import t
 from jz_tui.rules import settings as rules
 from jz_tui.services import checkin, config, draw, roster, tabular, tickets
@@ -157,15 +158,18 @@ def cmd_roster_list(args: argparse.Namespace) -> int:
         for p in state.posts.values()
     ]
 
+    def status(c: dict) -> str:
+        return t("status_withdrawn") if c["withdrawn"] is not None else (
+            t("status_checked_in") if c["checked_in"] else (t("status_absent") if c["absent"] else ""))
+
     def text() -> str:
         lines = []
+        header = [t("table_code"), t("table_name"), t("table_unit"), t("table_establishment"), t("table_status")]
         for post in payload:
             mark = "" if post["open"] else f" [{t('post_closed')}]"
             lines.append(f"{post['code']}  {post['name']}{mark}")
-            for c in post["candidates"]:
-                status = t("status_withdrawn") if c["withdrawn"] is not None else (
-                    t("status_checked_in") if c["checked_in"] else (t("status_absent") if c["absent"] else ""))
-                lines.append(f"    {c['code']:<10} {c['name']:<8} {c['unit']:<12} {c['establishment']} {status}")
+            lines += text_table(header, [(c["code"], c["name"], c["unit"], c["establishment"], status(c))
+                                         for c in post["candidates"]], indent="    ")
         return "\n".join(lines)
 
     emit(args, payload, text)
@@ -216,8 +220,10 @@ def cmd_checkin(args: argparse.Namespace) -> int:
         rows = checkin.counts(session.state.roster)
         emit(args, [{"post": r.post, "name": r.name, "expected": r.expected, "arrived": r.arrived,
                      "absent": r.absent, "missing": r.missing} for r in rows],
-             lambda: "\n".join(t("checkin_count_line", post=r.post, name=r.name, expected=r.expected,
-                                 arrived=r.arrived, missing=r.missing, absent=r.absent) for r in rows))
+             lambda: "\n".join(text_table(
+                 [t("table_post"), t("table_post_name"), t("table_expected"), t("table_arrived"), t("table_missing"),
+                  t("table_absent")],
+                 [(r.post, r.name, r.expected, r.arrived, r.missing, r.absent) for r in rows], right={2, 3, 4, 5})))
         return 0
     if args.mark_absent:
         codes = checkin.mark_absent(session, [p.upper() for p in args.post])
@@ -257,8 +263,11 @@ def cmd_draw(args: argparse.Namespace) -> int:
     post = args.post.strip().upper()
     record = session.state.roster.draws[post]
     numbers = session.state.roster.interview_numbers()
+    candidates = session.state.roster.candidates
     emit(args, {"post": post, "seed_hash": record.seed_hash, "seed": record.seed,
                 "order": [{"number": numbers[c], "code": c} for c in order]},
-         lambda: "\n".join([t("draw_done", post=post, seed_hash=record.seed_hash[:16], seed=record.seed[:16])]
-                           + [f"  {numbers[c]:<8} {c}" for c in order]))
+         lambda: "\n".join([t("draw_done", post=post, seed_hash=record.seed_hash[:16], seed=record.seed[:16]),
+                            *text_table([t("table_number"), t("table_code"), t("table_name")],
+                                        [(numbers[c], c, candidates[c].name if c in candidates else "")
+                                         for c in order], indent="  ")]))
     return 0

@@ -55,19 +55,23 @@ def _first_positional(argv: list[str]) -> int | None:
     return None
 
 
-def _chosen_language(argv: list[str]) -> str | None:
-    """``--lang`` as given on the command line, read before anything is parsed: the help, the
-    parser's own errors and every refusal are in that language (else JZ_LANG, else the locale)."""
+def _chosen_language(argv: list[str]) -> tuple[str | None, list[str]]:
+    """``--lang`` as given on the command line (anywhere in it), read before anything is parsed:
+    the help, the parser's own errors and every refusal are in that language (else JZ_LANG, else
+    the locale). The arguments come back without it, so that it may follow a subcommand too."""
     for index, arg in enumerate(argv):
-        value = argv[index + 1] if arg == "--lang" and index + 1 < len(argv) else arg.removeprefix("--lang=")
-        if (arg == "--lang" or arg.startswith("--lang=")) and value in i18n.LANGUAGES:
-            return value
-    return None
+        if arg == "--lang" and index + 1 < len(argv) and argv[index + 1] in i18n.LANGUAGES:
+            return argv[index + 1], argv[:index] + argv[index + 2:]
+        if arg.startswith("--lang=") and arg.removeprefix("--lang=") in i18n.LANGUAGES:
+            return arg.removeprefix("--lang="), argv[:index] + argv[index + 1:]
+        if arg == "--":
+            break
+    return None, argv
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    lang = _chosen_language(argv)
+    lang, argv = _chosen_language(argv)
     if lang:
         i18n.set_language(lang)
     parser = build_parser()

@@ -8,8 +8,9 @@ import sys
 from datetime import date
 
 from jz_tui.cli.common import emit, login
-from jz_tui.display import shown
-from jz_tui.i18n import t
+from jz_tui.display import shown, text_table
+from jz_tui.i18n import join_list, t
+from jz_tui.rules.democratic import percent_text
 from jz_tui.rules.settings import rules_from
 from jz_tui.rules import ranking
 from jz_tui.services import inspection, publication
@@ -64,12 +65,15 @@ def cmd_ranking(args: argparse.Namespace) -> int:
 
     def text() -> str:
         lines = []
+        header = [t("table_rank"), t("table_code"), t("table_name"), t("table_composite"), t("table_rate"),
+                  t("table_status"), t("table_flags")]
         for post in payload["posts"]:
             lines.append(f"{post['code']}  {post['name']}")
-            for c in post["candidates"]:
-                flags = " ".join(t("flag_" + f) for f in c["flags"])
-                lines.append(f"  {c['rank'] or '-':>3}  {c['code']:<10} {c['composite'] or '-':>7}  "
-                             f"{t('rank_status_' + c['status'])} {flags}")
+            lines += text_table(header, [
+                (c["rank"] or "-", c["code"], c["name"], c["composite"] or "-",
+                 percent_text(c["dissatisfied_rate"]) if c["dissatisfied_rate"] else "",
+                 t("rank_status_" + c["status"]), join_list(t("flag_" + f) for f in c["flags"]))
+                for c in post["candidates"]], right={0, 3, 4}, indent="  ")
         return "\n".join(lines)
 
     emit(args, payload, text)

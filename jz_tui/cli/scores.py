@@ -6,6 +6,7 @@ import argparse
 
 from jz_tui.cli.common import emit, login
 from jz_tui.cli.hall import report_refusal, where_read
+from jz_tui.display import text_table
 from jz_tui.i18n import t
 from jz_tui.services import pending, sheets, tabular, written
 from jz_tui.services.tabular import ImportRefused
@@ -132,9 +133,10 @@ def cmd_show(args: argparse.Namespace) -> int:
     else:
         shown = sheets.visible_sheets(session, code)
     payload = [_describe(session, s) for s in shown]
-    emit(args, payload, lambda: "\n".join(
-        f"{p['candidate']}  {p['examiner']:<10} {p['total']:>7}  {t(sheets.status_word(s))}"
-        for p, s in zip(payload, shown, strict=True)) or t("sheet_none"))
+    emit(args, payload, lambda: "\n".join(text_table(
+        [t("table_candidate"), t("table_examiner"), t("table_total"), t("table_status")],
+        [(p["candidate"], p["examiner"], p["total"], t(sheets.status_word(s))) for p, s in zip(payload, shown, strict=True)],
+        right={2})) if payload else t("sheet_none"))
     return 0
 
 

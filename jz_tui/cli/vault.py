@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 from jz_tui.cli.common import EXIT_TAMPERED, Misuse, emit, login, read_new_passphrase, read_passphrase
-from jz_tui.display import shown, shown_json
-from jz_tui.i18n import t
+from jz_tui.display import shown_json, text_table
+from jz_tui.i18n import local_time, t, t_or
 from jz_tui.progress import progress_line
 import jz_tui.events  # noqa: F401  (verify folds through every kind's declaration)
 from jz_tui.services import publication, tally_secrecy, users
@@ -109,8 +109,8 @@ def cmd_user_list(args: argparse.Namespace) -> int:
     ]
 
     def text() -> str:
-        lines = [f"{shown(u.name):<16} {t('role_' + u.role):<10} {u.fingerprint}" for u in users]
-        return "\n".join(lines)
+        return "\n".join(text_table([t("table_user"), t("table_role"), t("table_fingerprint")],
+                                     [(u.name, t("role_" + u.role), u.fingerprint) for u in users]))
 
     emit(args, payload, text)
     return 0
@@ -206,14 +206,18 @@ def cmd_log(args: argparse.Namespace) -> int:
             ensure_ascii=False, indent=2,
         )))
         return 0
+    table = []
     for e, at, data, reason in rows:
         summary = t("log_unreadable") if data is None else \
             shown_json(json.dumps(data, ensure_ascii=False, separators=(", ", ": ")))
         if len(summary) > 160:
             summary = summary[:157] + "..."
         mark = f"  ✗ {reason}" if reason else ""
-        sys.stdout.write(f"{e.seq:>6}  {shown(at[:19]):<19}  {short_hash(e.hash)}  {shown(e.actor):<12} "
-                         f"{shown(e.kind):<18} {summary}{mark}\n")
+        table.append((e.seq, local_time(at, with_date=True) if at else "", short_hash(e.hash), e.actor, t_or("kind_" + e.kind.replace(".", "_"), e.kind),
+                      summary + mark))
+    for line in text_table([t("table_seq"), t("table_time"), t("table_hash"), t("table_actor"), t("table_event"),
+                            t("table_details")], table, right={0}):
+        sys.stdout.write(line + "\n")
     return 0
 
 

@@ -277,8 +277,8 @@ def _unseal(state: SessionState, params: Mapping[str, Any], names: bool) -> list
     return [
         Line("sign_label_box", "sign_value_box", {"box": box.id, "seal": box.seal_no}),
         Line("sign_label_posts", "sign_value_text",
-             {"value": ", ".join(f"{p} {post.name}" if post else p for p, post in zip(box.posts, posts, strict=True))}),
-        Line("sign_label_officers", "sign_value_officers", {"officers": ", ".join(box.officers), "k": box.k}),
+             {"value": tuple(f"{p} {post.name}" if post else p for p, post in zip(box.posts, posts, strict=True))}),
+        Line("sign_label_officers", "sign_value_officers", {"officers": tuple(box.officers), "k": box.k}),
         Line("sign_label_slips", "sign_value_slips", {"issued": len(box.commitments), "spent": len(box.spent)}),
         Line("sign_label_effect", "sign_value_unseal_effect"),
     ]
