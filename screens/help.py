@@ -72,22 +72,28 @@ class HelpRow:
 BOX_WIDTH, BOX_CHROME, TABLE_CHROME = 76, 4, 8
 
 
+NO_LINE_START = "，。、；：？！）》」』”’,.;:?!)]}"
+
+
 def wrapped(text: str, width: int) -> list[str]:
-    """``text`` broken into lines of at most ``width`` cells: at spaces where there are some
-    (English), anywhere between characters otherwise (Chinese)."""
+    """``text`` broken into lines of at most ``width`` cells: between Chinese characters anywhere,
+    between Latin words only at spaces (a word longer than a line is cut)."""
     lines: list[str] = []
     for paragraph in text.splitlines() or [""]:
         line = ""
-        for token in re.findall(r"\S+\s*|\s+", paragraph) if " " in paragraph else list(paragraph):
-            if cells(line + token.rstrip()) > width and line:
+        for token in re.findall(r"[!-~]+ *| +|[^!-~ ] *", paragraph):  # a Latin word, or one other character
+            if line and cells(line + token.rstrip()) > width:
+                carried = ""
+                if token[0] in NO_LINE_START and len(line.rstrip()) > 1:  # ）。， never start a line
+                    line, carried = line.rstrip()[:-1], line.rstrip()[-1]
                 lines.append(line.rstrip())
-                line = token.lstrip() if " " in paragraph else token
-                while cells(line) > width:  # one word longer than the column: cut it
-                    cut = next(i for i in range(len(line), 0, -1) if cells(line[:i]) <= width)
-                    lines.append(line[:cut])
-                    line = line[cut:]
+                line = carried + token.lstrip()
             else:
                 line += token
+            while cells(line.rstrip()) > width:  # one word longer than the column: cut it
+                cut = next(i for i in range(len(line), 0, -1) if cells(line[:i]) <= width)
+                lines.append(line[:cut])
+                line = line[cut:]
         lines.append(line.rstrip())
     return lines
 

@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.add_argument("--csv", action="store_true")
     p.set_defaults(handler=cmd_ranking)
 
-    p = sub.add_parser("export", parents=[parent], help="the public notice: xlsx, csv, html or json")
+    p = sub.add_parser("export", parents=[parent], help="the public notice: xlsx, csv, html, json or sqlite")
     p.add_argument("vault")
     p.add_argument("--format", required=True, choices=publication.FORMATS)
     p.add_argument("--out", required=True, metavar="FILE")
