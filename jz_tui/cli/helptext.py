@@ -44,6 +44,16 @@ class HelpFormatter(argparse.HelpFormatter):
     """Help texts translated when printed; a positional argument shown as ``VAULT``, like the
     other placeholders, not as a lower-case English word."""
 
+    def _format_action(self, action: argparse.Action) -> str:
+        key = "clihelp_opt_" + action.dest
+        if not action.help and action.option_strings and key in catalogue():
+            action.help = catalogue()[key]["en"]  # an option's usual help, by its name (then translated)
+            try:
+                return super()._format_action(action)
+            finally:
+                action.help = None
+        return super()._format_action(action)
+
     def _expand_help(self, action: argparse.Action) -> str:
         original = action.help
         action.help = help_text(original)
