@@ -3,6 +3,7 @@ character takes two cells), a header row in the chosen language, rates as percen
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -122,3 +123,17 @@ def test_the_helper_pads_by_display_width():
     assert [cell_len(line) for line in lines] == [12, 12, 12]
     assert lines[1] == "欧阳建国   1"
     assert lines[2] == "李        22"
+
+
+def test_hall_list_lines_up(vault, capsys, monkeypatch, tmp_path):
+    copy = tmp_path / "halls.jz"
+    copy.write_bytes(vault.read_bytes())
+    fingerprints = [u["fingerprint"] for u in json.loads("\n".join(
+        run(capsys, monkeypatch, "en", "admin", "user", "list", str(copy), "--json")))][1:3]
+    for name, fingerprint in zip(("东区第一考场", "西区"), fingerprints, strict=True):
+        run(capsys, monkeypatch, "zh", "admin", "hall", "add", str(copy), name, "--fingerprint", fingerprint)
+    lines = run(capsys, monkeypatch, "zh", "admin", "hall", "list", str(copy))
+    assert lines[0].split() == ["考场", "已导入岗位", "账本位置", "公钥指纹"]
+    assert [line.split()[0] for line in lines[1:]] == ["东区第一考场", "西区"]
+    assert_aligned(lines, "ll")
+    assert len({cell_len(line) for line in lines[1:]}) == 1  # the fingerprints end in the same column

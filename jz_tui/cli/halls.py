@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 
 from jz_tui.cli.common import emit, login
-from jz_tui.i18n import t
+from jz_tui.display import text_table
+from jz_tui.i18n import join_list, t
 from jz_tui.services import halls
 
 
@@ -69,5 +70,9 @@ def cmd_list(args: argparse.Namespace) -> int:
     rows = halls.progress(session.state)
     emit(args, [{"hall": r.hall, "fingerprint": r.fingerprint, "posts": list(r.posts), "head_seq": r.head_seq,
                  "head": r.head_hash} for r in rows],
-         lambda: "\n".join(halls.describe(r) for r in rows) or t("hall_none"))
+         lambda: "\n".join(text_table(
+             [t("table_hall"), t("table_posts"), t("table_head"), t("table_fingerprint")],
+             [(r.hall, join_list(r.posts) if r.posts else t("table_hall_waiting"),
+               "" if r.head_seq is None else f"{r.head_seq} {r.head_hash}", r.fingerprint) for r in rows]))
+         if rows else t("hall_none"))
     return 0
