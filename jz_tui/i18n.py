@@ -134,12 +134,3 @@ def local_time(iso: str, with_date: bool = False) -> str:
 def error_text(error: JzError, lang: str | None = None) -> str:
     return t(error.key, lang=lang, **error.params)
 
-
-def ballot_marks_text(marks: str | None, lang: str | None = None) -> str:
-    """A ballot's marks in words (满意、基本满意、弃权 / satisfied, basic, blank), or "void":
-    what a screen echoes after an entry, never the letters typed."""
-    from jz_tui.rules.democratic import mark_name  # noqa: PLC0415 - the rules know the letters
-
-    if marks is None:
-        return t("tally_ui_void_entry", lang=lang)
-    return join_list((t("tally_ui_mark_" + mark_name(mark), lang=lang) for mark in marks), lang)

@@ -14,7 +14,7 @@ from _scores_helpers import build_hall
 import jz_tui.events  # noqa: F401  (declares the kinds)
 from jz_tui import i18n
 from jz_tui.cli.main import main
-from jz_tui.i18n import ballot_marks_text, catalogue, join_list, t
+from jz_tui.i18n import catalogue, join_list, t
 from storage.events import KINDS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,8 +79,6 @@ def test_lists_are_joined_with_the_languages_own_separator():
     # a list given as a parameter: the message's language joins it
     assert t("role_unknown", lang="zh", role="x", roles=["admin", "clerk"]).endswith("admin、clerk。")
     assert "admin, clerk" in t("role_unknown", lang="en", role="x", roles=["admin", "clerk"])
-    assert ballot_marks_text("SB-D", lang="zh") == "满意、基本满意、弃权、不满意"
-    assert ballot_marks_text("SB-D", lang="en") == "satisfied, basic, blank, dissatisfied"
 
 
 def test_no_list_is_joined_by_hand_for_a_message():
