@@ -31,7 +31,7 @@ def test_a_command_names_the_event_that_failed_and_goes_on_without_it(test_vault
     seq = forged_confirmation(test_vault, tmp_path)
     shown = jz("sheet", "show", test_vault.path, "--candidate", "A01-01", "--json", user="scorer")
     assert shown.returncode == 0, shown.stderr
-    assert f"Event {seq} of the ledger (sheet.confirm) failed its checks" in shown.stderr
+    assert f"Event {seq} of the ledger (confirm a sheet) failed its checks" in shown.stderr  # the kind in words
     assert '"confirmed"' not in shown.stdout  # the sheet is still only submitted
     zh = jz("ranking", test_vault.path, user="sup", env={"JZ_LANG": "zh"})
     assert zh.returncode == 0 and f"账本第 {seq} 条事件" in zh.stderr

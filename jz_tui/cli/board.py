@@ -10,11 +10,11 @@ import socket
 import sys
 from pathlib import Path
 
-from rich.cells import cell_len
 
 from jz_tui import i18n
 from jz_tui.cli.common import Misuse, emit, login
 from jz_tui.cli.terminal import require_terminal
+from jz_tui.display import text_table
 from jz_tui.i18n import t
 from jz_tui.rules.settings import rules_from
 from jz_tui.services import public_view, ranking_table
@@ -94,24 +94,15 @@ def public_payload(result: public_view.PublicResult) -> dict:
     }
 
 
-def _pad(text: str, width: int, *, right: bool) -> str:
-    """Pad to ``width`` terminal cells (a Chinese character takes two)."""
-    fill = " " * (width - cell_len(text))
-    return fill + text if right else text + fill
-
-
 def public_text(result: public_view.PublicResult) -> str:
     """``jz public`` in words: the public view's columns, aligned for a terminal."""
     columns = ranking_table.columns(ranking_table.PUBLIC_TEXT, rules_from(result.state.roster.settings), result.lang)
     lines = [t("public_frozen_line", seq=result.frozen_at) if result.frozen_at is not None else t("public_live_line")]
+    numbers = {i for i, column in enumerate(columns) if column.kind != ranking_table.TEXT}
     for post in result.posts:
         lines.append(f"{post.code}  {post.name}" + ("" if post.complete else "  " + t("public_post_unfinished")))
-        table = [[column.header for column in columns],
-                 *(ranking_table.cells(columns, post, row) for row in post.rows)]
-        widths = [max(cell_len(row[i]) for row in table) for i in range(len(columns))]
-        for row in table:
-            lines.append("  " + "  ".join(_pad(cell, width, right=column.kind != ranking_table.TEXT)
-                                          for cell, width, column in zip(row, widths, columns, strict=True)).rstrip())
+        lines += text_table([column.header for column in columns],
+                            [ranking_table.cells(columns, post, row) for row in post.rows], right=numbers, indent="  ")
     return "\n".join(lines)
 
 
