@@ -84,3 +84,29 @@ def text_table(header: Sequence[str], rows: Iterable[Sequence[object]], *, right
     widths = [max(cells(row[i]) for row in table if i < len(row)) for i in range(len(header))]
     return [(indent + gap.join(pad(cell, widths[i], right=i in right) for i, cell in enumerate(row))).rstrip()
             for row in table]
+
+
+NO_LINE_START = "，。、；：？！）》」』”’,.;:?!)]}"
+
+
+def wrapped(text: str, width: int) -> list[str]:
+    """``text`` broken into lines of at most ``width`` cells: between Chinese characters anywhere,
+    between Latin words only at spaces (a word longer than a line is cut)."""
+    lines: list[str] = []
+    for paragraph in text.splitlines() or [""]:
+        line = ""
+        for token in re.findall(r"[!-~]+ *| +|[^!-~ ] *", paragraph):  # a Latin word, or one other character
+            if line and cells(line + token.rstrip()) > width:
+                carried = ""
+                if token[0] in NO_LINE_START and len(line.rstrip()) > 1:  # ）。， never start a line
+                    line, carried = line.rstrip()[:-1], line.rstrip()[-1]
+                lines.append(line.rstrip())
+                line = carried + token.lstrip()
+            else:
+                line += token
+            while cells(line.rstrip()) > width:  # one word longer than the column: cut it
+                cut = next(i for i in range(len(line), 0, -1) if cells(line[:i]) <= width)
+                lines.append(line[:cut])
+                line = line[cut:]
+        lines.append(line.rstrip())
+    return lines

@@ -18,7 +18,7 @@ from textual.keys import format_key
 from textual.screen import ModalScreen
 from textual.widgets import DataTable
 
-from jz_tui.display import cells
+from jz_tui.display import cells, wrapped
 from jz_tui.i18n import t
 
 from .base import localise_bindings
@@ -70,32 +70,6 @@ class HelpRow:
 # The box is 76 cells wide at most (help.tcss); its border, padding, the table's cell padding
 # (one cell each side of each of three columns) and a scrollbar take the rest.
 BOX_WIDTH, BOX_CHROME, TABLE_CHROME = 76, 4, 8
-
-
-NO_LINE_START = "，。、；：？！）》」』”’,.;:?!)]}"
-
-
-def wrapped(text: str, width: int) -> list[str]:
-    """``text`` broken into lines of at most ``width`` cells: between Chinese characters anywhere,
-    between Latin words only at spaces (a word longer than a line is cut)."""
-    lines: list[str] = []
-    for paragraph in text.splitlines() or [""]:
-        line = ""
-        for token in re.findall(r"[!-~]+ *| +|[^!-~ ] *", paragraph):  # a Latin word, or one other character
-            if line and cells(line + token.rstrip()) > width:
-                carried = ""
-                if token[0] in NO_LINE_START and len(line.rstrip()) > 1:  # ）。， never start a line
-                    line, carried = line.rstrip()[:-1], line.rstrip()[-1]
-                lines.append(line.rstrip())
-                line = carried + token.lstrip()
-            else:
-                line += token
-            while cells(line.rstrip()) > width:  # one word longer than the column: cut it
-                cut = next(i for i in range(len(line), 0, -1) if cells(line[:i]) <= width)
-                lines.append(line[:cut])
-                line = line[cut:]
-        lines.append(line.rstrip())
-    return lines
 
 
 class HelpScreen(ModalScreen[None]):

@@ -220,14 +220,21 @@ def test_every_help_text_of_every_command_is_in_the_catalogue():
     assert missing == []
 
 
-def test_every_command_has_a_chinese_help_without_english(capsys, monkeypatch):
-    monkeypatch.setenv("JZ_LANG", "zh")
-    i18n.set_language("zh")
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_command_has_a_help_in_one_language_within_80_columns(capsys, monkeypatch, lang):
+    from jz_tui.display import cells
+
+    monkeypatch.setenv("JZ_LANG", lang)
+    monkeypatch.setenv("COLUMNS", "80")
+    i18n.set_language(lang)
     problems = {}
-    for argv in subcommands():
-        left = english_left(_help_of(capsys, *argv))
-        if left:
-            problems[" ".join(argv)] = left
+    for argv in [[], *subcommands()]:
+        text = _help_of(capsys, *argv)
+        # English: no Chinese but in the choices a value is typed as ({德,能,勤,绩,廉})
+        left = english_left(text) if lang == "zh" else re.findall(r"[\u4e00-\u9fff]+", re.sub(r"\{[^}]*\}", "", text))
+        wide = [line for line in text.splitlines() if cells(line) > 80]
+        if left or wide:
+            problems[" ".join(argv)] = left + wide
     assert problems == {}
 
 

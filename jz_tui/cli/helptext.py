@@ -13,6 +13,7 @@ import argparse
 import gettext
 from functools import cache
 
+from jz_tui.display import cells, wrapped
 from jz_tui.i18n import catalogue, language
 
 HELP_PREFIXES = ("clihelp_", "argparse_")
@@ -64,6 +65,26 @@ class HelpFormatter(argparse.HelpFormatter):
 
     def add_text(self, text: str | None) -> None:
         super().add_text(help_text(text) if text is not argparse.SUPPRESS else text)
+
+    def _format_usage(self, usage, actions, groups, prefix) -> str:
+        shown_prefix = help_text("usage: ") if prefix is None else prefix
+        extra = cells(shown_prefix) - len(shown_prefix)  # "用法：" is three characters but six cells wide
+        if extra <= 0:
+            return super()._format_usage(usage, actions, groups, prefix)
+        self._width -= extra  # lines as much shorter as the prefix is wider
+        try:
+            text = super()._format_usage(usage, actions, groups, prefix)
+        finally:
+            self._width += extra
+        first, *rest = text.split("\n")
+        return "\n".join([first, *((" " * extra + line) if line.strip() else line for line in rest)])
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        # argparse counts characters; a Chinese character takes two cells of the terminal
+        return wrapped(" ".join(text.split()), width)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return "\n".join(indent + line for line in wrapped(" ".join(text.split()), width - len(indent)))
 
     def start_section(self, heading: str | None) -> None:
         self._headings = [*getattr(self, "_headings", []), heading]
