@@ -334,3 +334,13 @@ async def test_the_draw_screen_shows_its_text_whole_at_80_columns(app_vault, lan
             text = str(label.render())
             assert re.sub(r"\s+", "", text) in shown, text
         assert re.sub(r"\s+", "", t("draw_intro")) in shown
+
+
+def test_the_installed_jz_prints_its_help_in_the_language_of_jz_lang(jz):
+    zh = jz("user", "add", "--help", env={"JZ_LANG": "zh", "COLUMNS": "80"})
+    assert zh.returncode == 0 and "用法：jz user add" in zh.stdout and english_left(zh.stdout) == []
+    en = jz("user", "add", "--help", env={"JZ_LANG": "en", "COLUMNS": "80"})
+    assert en.returncode == 0 and "usage: jz user add" in en.stdout and "show this help message and exit" in en.stdout
+    assert jz("--help", env={"JZ_LANG": "en"}).stdout.count("jz: competitive selection") == 1
+    refused = jz("user", "add", "x", "--lang", "zh")  # a misuse in the language asked for
+    assert refused.returncode == 2 and "错误：缺少以下参数" in refused.stderr
