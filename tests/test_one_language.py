@@ -344,3 +344,22 @@ def test_the_installed_jz_prints_its_help_in_the_language_of_jz_lang(jz):
     assert jz("--help", env={"JZ_LANG": "en"}).stdout.count("jz: competitive selection") == 1
     refused = jz("user", "add", "x", "--lang", "zh")  # a misuse in the language asked for
     assert refused.returncode == 2 and "错误：缺少以下参数" in refused.stderr
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+async def test_the_tally_footer_with_a_box_open_fits_80_columns(tmp_path, lang):
+    """The tally screen of an opened post has the most keys of any: every one whole at 80×24."""
+    from _ballot_screen_helpers import make_ballot_vault
+
+    i18n.set_language(lang)
+    path, _ = make_ballot_vault(tmp_path / "box.jz", opened=20)
+    app = make_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "t1")
+        await settle(pilot)
+        await pilot.press("1")
+        await settle(pilot)
+        keys = list(app.screen.query(FooterKey))
+        assert len(keys) >= 7
+        assert [f"{k.key_display} {k.description}" for k in keys if k.region.width == 0 or k.region.right > 80] == []
+        assert keys[0].key_display == i18n.t("keycap_enter")  # 回车 / Enter, as the footer names it
