@@ -1,8 +1,8 @@
 """Importing a spreadsheet from a setup step (the roster, the written scores): choose the
 file, see what would be imported, then import it all or nothing.
 
-Typing a path (completed from the folder's .csv/.xlsx files with →) and Enter previews the
-file through the same service as the command line (``preview_roster``, ``preview_written``):
+Typing a path (completed from the folder's .csv/.xlsx files with →) and Enter, or a file
+chosen in a tree of folders (ctrl+o), previews the file through the same service as the command line (``preview_roster``, ``preview_written``):
 which sheet and header row were found, the columns recognised, the first rows read, every
 refusal by row, and the count. Nothing is written. ``i`` (or the button) then asks for a
 confirmation whose button says 导入 and appends through the same service
@@ -13,6 +13,7 @@ ones previewed and every row still passes. A refused preview cannot be imported.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -21,16 +22,18 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.screen import ModalScreen
 from textual.suggester import Suggester
-from textual.widgets import Button, DataTable, Input
+from textual.widgets import Button, DataTable, DirectoryTree, Input
 
 from jz_tui.errors import JzError
 from jz_tui.i18n import error_text, t, t_or
 from jz_tui.services import tabular
 from jz_tui.services.session import Session
 
+from .base import localise_bindings
 from .confirm import ConfirmScreen
 from .data import LedgerActivity, SessionClosed
 from .setup_step import SetupStepScreen
@@ -67,6 +70,41 @@ class PathSuggester(Suggester):
             if entry.suffix.lower() in SUFFIXES:
                 return value + name[len(stem):]
         return None
+
+
+class TableFileTree(DirectoryTree):
+    """Folders, and the files a table can be read from; nothing hidden."""
+
+    def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
+        return [path for path in paths if not path.name.startswith(".")
+                and (path.is_dir() or path.suffix.lower() in SUFFIXES)]
+
+
+class FilePickScreen(ModalScreen[str | None]):
+    """A file chosen in a tree of folders (arrows, Enter), for those who would rather browse."""
+
+    CSS_PATH = "import_preview.tcss"
+    BINDINGS = [Binding("escape", "cancel", "key_form_cancel", id="pick-cancel", tooltip="tip_form_cancel")]
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__()
+        localise_bindings(self)
+        self.folder = folder
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="pick-box"):
+            yield Plain(t("import_pick_title", folder=str(self.folder)), id="pick-title")
+            yield TableFileTree(self.folder, id="pick-tree")
+
+    def on_mount(self) -> None:
+        self.query_one("#pick-tree", TableFileTree).focus()
+
+    def on_directory_tree_file_selected(self, event: DirectoryTree.FileSelected) -> None:
+        event.stop()
+        self.dismiss(str(event.path))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
 
 
 @dataclass(frozen=True)
@@ -113,6 +151,8 @@ class ImportStepScreen(SetupStepScreen):
     BINDINGS = [
         *SetupStepScreen.BINDINGS,
         Binding("i", "import", "key_import_run", id="import-run", tooltip="tip_import_run"),
+        Binding("ctrl+o", "browse", "key_import_browse", id="import-browse", tooltip="tip_import_browse",
+                priority=True),
     ]
     WHAT: ClassVar[str]  # catalogue suffix of the words that differ: import_intro_<WHAT>, ...
 
@@ -199,6 +239,23 @@ class ImportStepScreen(SetupStepScreen):
         self.query_one("#import-state", Plain).update(self.state_line(state))
 
     # ------------------------------------------------------------------ preview
+
+    def action_browse(self) -> None:
+        typed = Path(self.query_one("#import-path", Input).value.strip() or ".").expanduser()
+        if not typed.is_absolute():
+            typed = self._suggester.base / typed
+        folder = typed if typed.is_dir() else typed.parent
+        if not folder.is_dir():
+            folder = self._suggester.base
+
+        def picked(path: str | None) -> None:
+            if path is not None:
+                field = self.query_one("#import-path", Input)
+                field.value = path
+                field.cursor_position = len(path)
+                self.action_preview()
+
+        self.app.push_screen(FilePickScreen(folder), picked)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
