@@ -27,6 +27,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.suggester import Suggester
 from textual.widgets import Button, DataTable, DirectoryTree, Input
+from textual.worker import get_current_worker
 
 from jz_tui.errors import JzError
 from jz_tui.i18n import error_text, t, t_or
@@ -281,9 +282,11 @@ class ImportStepScreen(SetupStepScreen):
         except SessionClosed:
             return
         except JzError as error:
-            self.post_message(self.Previewed(None, None, error_text(error)))
+            if not get_current_worker().is_cancelled:
+                self.post_message(self.Previewed(None, None, error_text(error)))
             return
-        self.post_message(self.Previewed(preview, preview_view(preview), None))
+        if not get_current_worker().is_cancelled:  # a later preview replaced this one
+            self.post_message(self.Previewed(preview, preview_view(preview), None))
 
     def on_import_step_screen_previewed(self, message: Previewed) -> None:
         message.stop()

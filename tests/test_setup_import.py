@@ -280,3 +280,38 @@ async def test_a_file_chosen_in_the_folder_tree_is_previewed(app_vault, tmp_path
         assert type(app.screen) is RosterImportScreen
         assert screen.query_one("#import-path", Input).value == str(path.resolve())
         assert text_of(app, "#step-message") == t("import_ready", count=5)
+
+
+async def test_another_imported_stage_is_chosen_and_imported(app_vault, tmp_path):
+    """With a fitness stage in the rules (``--stage fitness``), the stage is chosen on the screen."""
+    from textual.widgets import Select
+
+    from jz_tui.services import config
+
+    app = stable_app(app_vault)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "admin")
+        await settle(pilot)
+        in_session(app, lambda s: config.change(s, {"stages.written": "3", "stages.interview": "3",
+                                                    "stages.democratic": "2", "stages.fitness": "2"}))
+        await pilot.press("5")
+        await settle(pilot)
+        screen = app.screen
+        assert type(screen) is WrittenImportScreen
+        assert screen.query_one("#import-stage-row").display
+        choice = screen.query_one("#import-stage", Select)
+        assert choice.value == "written"
+        choice.value = "fitness"
+        await settle(pilot)
+        assert text_of(app, "#import-state").endswith("0 of 3 candidate(s).")
+        candidates = conftest_candidates(app)
+        path, _ = written_workbook(tmp_path, [[i, code, name, id_number, Decimal("70")] for i, (code, name, id_number)
+                                              in enumerate(candidates, 1)], name="fitness.xlsx")
+        await type_path(pilot, path.name)
+        await pilot.press("i")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert text_of(app, "#step-message") == t("written_imported", count=3)
+        stages = in_session(app, lambda s: {k: dict(v) for k, v in s.state.scoring.stage_scores.items()})
+        assert set(stages) == {"fitness"} and len(stages["fitness"]) == 3
