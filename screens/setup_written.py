@@ -16,7 +16,6 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Input, Select
 
-from jz_tui.events.scores import importable
 from jz_tui.i18n import t
 from jz_tui.services import tabular, written
 from jz_tui.services.config import current_rules
@@ -64,10 +63,9 @@ class WrittenImportScreen(ImportStepScreen):
         rules = current_rules(session)
         candidates = [c for c in state.roster.candidates.values() if c.withdrawn is None]
         scored = []
-        for stage in rules.active_stages:
-            if importable(rules, stage):
-                scores = state.scoring.stage_scores.get(stage, {})
-                scored.append((stage, stage_label(stage, rules=rules), sum(1 for c in candidates if c.code in scores)))
+        for stage in written.importable_stages(session):
+            scores = state.scoring.stage_scores.get(stage, {})
+            scored.append((stage, stage_label(stage, rules=rules), sum(1 for c in candidates if c.code in scores)))
         return WrittenNow(len(candidates), tuple(scored))
 
     def state_line(self, snapshot: WrittenNow) -> str:

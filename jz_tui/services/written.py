@@ -147,6 +147,12 @@ def import_previewed(session: Session, seen: tabular.Preview, correction_reason:
     return body["scores"]
 
 
+def importable_stages(session: Session) -> list[str]:
+    """The stages an import may fill (``--stage``): active in the rules, not computed here."""
+    rules = current_rules(session)
+    return [stage for stage in rules.active_stages if importable(rules, stage)]
+
+
 def _stage_parts(session: Session, stage: str) -> tuple[str, ...]:
     rules = current_rules(session)
     if not importable(rules, stage):
