@@ -2,7 +2,7 @@
 file, see what would be imported, then import it all or nothing.
 
 Typing a path (completed from the folder's .csv/.xlsx files with →) and Enter, or a file
-chosen in a tree of folders (ctrl+o), previews the file through the same service as the command line (``preview_roster``, ``preview_written``):
+chosen by browsing the folders (ctrl+o), previews the file through the same service as the command line (``preview_roster``, ``preview_written``):
 which sheet and header row were found, the columns recognised, the first rows read, every
 refusal by row, and the count. Nothing is written. ``i`` (or the button) then asks for a
 confirmation whose button says 导入 and appends through the same service
@@ -13,7 +13,6 @@ ones previewed and every row still passes. A refused preview cannot be imported.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -26,7 +25,8 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.suggester import Suggester
-from textual.widgets import Button, DataTable, DirectoryTree, Input
+from textual.widgets import Button, DataTable, Input, OptionList
+from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from jz_tui.errors import JzError
@@ -73,16 +73,21 @@ class PathSuggester(Suggester):
         return None
 
 
-class TableFileTree(DirectoryTree):
-    """Folders, and the files a table can be read from; nothing hidden."""
-
-    def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
-        return [path for path in paths if not path.name.startswith(".")
-                and (path.is_dir() or path.suffix.lower() in SUFFIXES)]
+def folder_entries(folder: Path) -> list[Path]:
+    """What a folder offers to choose from: its parent, its folders, then the files a table can be
+    read from (nothing hidden), each sorted by name."""
+    try:
+        entries = [entry for entry in folder.iterdir() if not entry.name.startswith(".")]
+    except OSError:
+        entries = []
+    folders = sorted((e for e in entries if e.is_dir()), key=lambda e: e.name)
+    files = sorted((e for e in entries if e.is_file() and e.suffix.lower() in SUFFIXES), key=lambda e: e.name)
+    return ([folder.parent] if folder.parent != folder else []) + folders + files
 
 
 class FilePickScreen(ModalScreen[str | None]):
-    """A file chosen in a tree of folders (arrows, Enter), for those who would rather browse."""
+    """A file chosen by browsing folders (arrows, Enter opens a folder or chooses a file), for
+    those who would rather browse than type. The listing is read at once: no worker."""
 
     CSS_PATH = "import_preview.tcss"
     BINDINGS = [Binding("escape", "cancel", "key_form_cancel", id="pick-cancel", tooltip="tip_form_cancel")]
@@ -91,18 +96,38 @@ class FilePickScreen(ModalScreen[str | None]):
         super().__init__()
         localise_bindings(self)
         self.folder = folder
+        self._entries: list[Path] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(id="pick-box"):
-            yield Plain(t("import_pick_title", folder=str(self.folder)), id="pick-title")
-            yield TableFileTree(self.folder, id="pick-tree")
+            yield Plain("", id="pick-title")
+            yield OptionList(id="pick-list")
 
     def on_mount(self) -> None:
-        self.query_one("#pick-tree", TableFileTree).focus()
+        self._list(self.folder)
+        self.query_one("#pick-list", OptionList).focus()
 
-    def on_directory_tree_file_selected(self, event: DirectoryTree.FileSelected) -> None:
+    def _list(self, folder: Path) -> None:
+        self.folder = folder
+        self._entries = folder_entries(folder)
+        self.query_one("#pick-title", Plain).update(t("import_pick_title", folder=str(folder)))
+        options = self.query_one("#pick-list", OptionList)
+        options.clear_options()
+        options.add_options([
+            Option(Text(".." + os.sep if entry == folder.parent else entry.name + (os.sep if entry.is_dir() else "")),
+                   id=str(index))
+            for index, entry in enumerate(self._entries)
+        ])
+        if self._entries:
+            options.highlighted = 0
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self.dismiss(str(event.path))
+        entry = self._entries[int(event.option.id or 0)]
+        if entry.is_dir():
+            self._list(entry)
+        else:
+            self.dismiss(str(entry))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from _app_helpers import log_in, make_app_vault, settle, stable_app, wait_until
+from _app_helpers import log_in, make_app_vault, settle, stable_app
 from _hall_helpers import CN_HEADERS, as_lists, demo_rows
 from test_office_workbooks import WRITTEN_HEADERS, office_layout, save_xlsx
 from textual.widgets import Button, DataTable, Input
@@ -257,28 +257,33 @@ def test_the_preview_writes_nothing_and_the_import_is_of_the_bytes_previewed(tes
     assert admin.state.seq == seq + 1
 
 
-async def test_a_file_chosen_in_the_folder_tree_is_previewed(app_vault, tmp_path):
-    from textual.widgets import DirectoryTree
+async def test_a_file_chosen_by_browsing_the_folders_is_previewed(app_vault, tmp_path):
+    from textual.widgets import OptionList
 
     from screens.import_preview import FilePickScreen
 
-    path, _ = roster_workbook(tmp_path, demo_rows(POSTS, seed=17))
+    (tmp_path / "2026").mkdir()
+    path, _ = roster_workbook(tmp_path / "2026", demo_rows(POSTS, seed=17))
     (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4")  # not a table: not offered
     app = stable_app(app_vault)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_step(pilot, "3", RosterImportScreen)
         await pilot.press("ctrl+o")  # from the path field
-        # the tree loads in a worker of its own that lives as long as the tree: no settle() here
-        await wait_until(pilot, lambda: isinstance(app.screen, FilePickScreen))
-        tree = app.screen.query_one(DirectoryTree)
-        await wait_until(pilot, lambda: len(tree.root.children) > 0)
-        names = [node.data.path.name for node in tree.root.children]
-        assert "roster.xlsx" in names and "notes.pdf" not in names
-        tree.move_cursor(tree.root.children[names.index("roster.xlsx")])
-        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, FilePickScreen)
+        options = app.screen.query_one(OptionList)
+
+        def offered() -> list[str]:
+            return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+
+        assert offered() == ["../", "2026/"]  # the session file itself is no table; the PDF is not offered
+        await pilot.press("down", "enter")  # into 2026/
+        await settle(pilot)
+        assert offered() == ["../", "roster.xlsx"]
+        await pilot.press("down", "enter")
         await settle(pilot)
         assert type(app.screen) is RosterImportScreen
-        assert screen.query_one("#import-path", Input).value == str(path.resolve())
+        assert screen.query_one("#import-path", Input).value == str((tmp_path / "2026" / "roster.xlsx").resolve())
         assert text_of(app, "#step-message") == t("import_ready", count=5)
 
 
