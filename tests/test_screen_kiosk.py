@@ -287,3 +287,20 @@ async def test_a_kiosk_reopened_after_a_crash_leaves_what_it_held_held(tmp_path)
     cannot_open_alone(path, "t1")
     assert unseal_box(path) == {"A01": ["BBBBB", "SSSSS"], "B01": ["SSS", "SSS"]}
     assert stored_rows(path) == (0, 2)
+
+
+async def test_the_kiosk_footer_names_its_keys_in_chinese(tmp_path, monkeypatch):
+    """A Chinese kiosk says 回车, as the app's footer does, not Textual's English 'Enter'."""
+    monkeypatch.setenv("JZ_LANG", "zh")
+    i18n.set_language("zh")
+    try:
+        path, slips = make_ballot_vault(tmp_path / "session.jz", slips=1)
+        app = KioskApp(path, "box1")
+        async with app.run_test(size=SIZE) as pilot:
+            await log_in(pilot, "t1")
+            await scan(pilot, slips[0])  # marking: Enter casts the ballot
+            footer = screen_text(app).splitlines()[-1]
+            assert i18n.t("keycap_enter", lang="zh") in footer
+            assert "Enter" not in footer
+    finally:
+        i18n.set_language("en")

@@ -16,6 +16,7 @@ from jz_tui.apps.crash import PlainCrashes
 from jz_tui.i18n import t
 from screens.base import localise_bindings
 from screens.data import SharedSession
+from screens.help import key_display
 from screens.kiosk import KioskQuitScreen, KioskScreen
 from screens.login import LoginScreen
 
@@ -54,6 +55,9 @@ class KioskApp(PlainCrashes, App[None]):
         # the ballots cast here stay held under the box's hold key: the unsealing mixes them in
         if checked:
             self.exit()
+
+    def get_key_display(self, binding: Binding) -> str:
+        return key_display(binding)  # 回车, not Enter, on a Chinese kiosk: as in the app's footer
 
     def action_help_quit(self) -> None:
         self.notify(t("app_how_to_quit"))
