@@ -60,7 +60,7 @@ class PathSuggester(Suggester):
         folder, stem = (path, "") if value.endswith(os.sep) else (path.parent, path.name)
         try:
             entries = sorted(folder.iterdir(), key=lambda e: e.name)
-        except OSError:
+        except (OSError, ValueError):  # ValueError: a NUL in what was typed
             return None
         for entry in entries:
             name = entry.name
@@ -78,7 +78,7 @@ def folder_entries(folder: Path) -> list[Path]:
     read from (nothing hidden), each sorted by name."""
     try:
         entries = [entry for entry in folder.iterdir() if not entry.name.startswith(".")]
-    except OSError:
+    except (OSError, ValueError):
         entries = []
     folders = sorted((e for e in entries if e.is_dir()), key=lambda e: e.name)
     files = sorted((e for e in entries if e.is_file() and e.suffix.lower() in SUFFIXES), key=lambda e: e.name)

@@ -299,9 +299,9 @@ class BoxesScreen(SetupStepScreen):
         except JzError as error:
             self.post_message(self.Done(error_text(error), True))
             return
-        except OSError as error:
-            self.post_message(self.Done(t("file_error", path=error.filename or out,
-                                          reason=error.strerror or type(error).__name__), True))
+        except (OSError, ValueError) as error:  # ValueError: a NUL in the folder typed
+            self.post_message(self.Done(t("file_error", path=getattr(error, "filename", None) or out,
+                                          reason=getattr(error, "strerror", None) or str(error)), True))
             return
         self.post_message(self.Done(t("tokens_written", count=len(codes), out=out), False))
 

@@ -168,9 +168,9 @@ class TicketsScreen(SetupStepScreen):
         except JzError as error:
             self.post_message(self.Written(0, out, error_text(error)))
             return
-        except OSError as error:
-            self.post_message(self.Written(0, out, t("file_error", path=error.filename or out,
-                                                     reason=error.strerror or type(error).__name__)))
+        except (OSError, ValueError) as error:  # ValueError: a NUL in the folder typed
+            self.post_message(self.Written(0, out, t("file_error", path=getattr(error, "filename", None) or out,
+                                                     reason=getattr(error, "strerror", None) or str(error))))
             return
         self.post_message(self.Written(len(files) - 1, out, None))
 

@@ -146,7 +146,7 @@ def read_table(path: str | Path, aliases: dict[str, tuple[str, ...]] | None = No
     path = Path(path)
     try:
         size = path.stat().st_size
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path (typed on a screen)
         raise JzError("file_unreadable", path=str(path)) from exc
     if size > MAX_BYTES:
         raise JzError("table_too_large", path=str(path))
