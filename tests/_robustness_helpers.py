@@ -47,7 +47,7 @@ from screens.help import HelpScreen
 SIZE = (80, 24)
 SMALL = (40, 12)
 MAX_DEPTH = 2  # a mode screen (0), what it pushes (1), what that pushes (2)
-SKIP_ACTIONS = frozenset({"quit"})  # ctrl+q ends the app: the tests press it last, on purpose
+SKIP_ACTIONS = frozenset({"quit", "log_out"})  # ctrl+q ends the app: the tests press it last, on purpose; ctrl+l logs out
 SKIP_KEYS = frozenset({"super+c"})  # Textual's macOS alias of ctrl+c (copy), pressed as ctrl+c
 EVERY_SCREEN = frozenset({"app.focus_next", "app.focus_previous", "screen.copy_text", "help_quit"})  # Textual's
 ONCE_ACTIONS = ("open_mode",)  # the app's mode keys do the same from every screen: pressed on the first one

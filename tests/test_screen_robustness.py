@@ -89,6 +89,10 @@ def assert_verifies(path: Path) -> None:
 async def quit_cleanly(pilot, app) -> None:
     await pilot.press("ctrl+q")
     await pilot.pause()
+    if app.is_running and isinstance(app.screen, ConfirmScreen):  # the garbage typed is asked about first
+        assert app.unsaved_input(), "ctrl+q asked with nothing typed"
+        await pilot.press("y")
+        await pilot.pause()
     assert app._exception is None, repr(app._exception)
     assert not app.is_running
 
