@@ -330,8 +330,8 @@ class CheckinScreen(ModeScreen):
             if values is not None:
                 self._request_undo(values["code"], values["reason"])
 
-        self.app.push_screen(FormScreen(t("checkin_undo_title"), [t("checkin_undo_help")], fields, error=error),
-                             answered)
+        self.app.push_screen(FormScreen(t("checkin_undo_title"), [t("checkin_undo_help")], fields, error=error,
+                                        verb=t("verb_request_undo")), answered)
 
     @work(thread=True, group="checkin-undo")
     def _request_undo(self, code: str, reason: str) -> None:

@@ -43,8 +43,10 @@ class FormScreen(ModalScreen[dict[str, str] | None]):
     BINDINGS = [Binding("escape", "cancel", "key_form_cancel", id="form-cancel", tooltip="tip_form_cancel")]
 
     def __init__(self, title: str, lines: Sequence[str], fields: Sequence[FormField], *,
-                 error: str | None = None, focus: str | None = None, id: str | None = None) -> None:
+                 error: str | None = None, focus: str | None = None, id: str | None = None,
+                 verb: str | None = None) -> None:
         super().__init__(id=id)
+        self.verb = verb  # what OK does (申请撤销, 修改 ...); "OK" without one
         self.focus_key = focus
         localise_bindings(self)
         self.title_text = title
@@ -72,7 +74,7 @@ class FormScreen(ModalScreen[dict[str, str] | None]):
                     yield TypeAheadInput(field.value, placeholder=field.placeholder, id=f"field-{field.key}",
                                          classes="form-field")
             with Horizontal(id="form-buttons"):
-                yield Button(t("form_ok"), id="form-ok", variant="primary")
+                yield Button(self.verb or t("form_ok"), id="form-ok", variant="primary")
                 yield Button(t("form_cancel"), id="form-cancel")
 
     def on_mount(self) -> None:

@@ -229,7 +229,8 @@ class RosterScreen(ModeScreen):
 
         self.app.push_screen(
             EditForm(t("roster_edit_title", code=candidate.code, name=candidate.name), [t("roster_edit_help")],
-                     fields, error=error, focus="reason" if values else "field", current=current),
+                     fields, error=error, focus="reason" if values else "field", current=current,
+                     verb=t("verb_edit_candidate")),
             answered,
         )
 
@@ -246,7 +247,7 @@ class RosterScreen(ModeScreen):
 
         self.app.push_screen(
             FormScreen(t("roster_withdraw_title", code=candidate.code, name=candidate.name),
-                       [t("roster_withdraw_help")], fields, error=error),
+                       [t("roster_withdraw_help")], fields, error=error, verb=t("verb_withdraw_candidate")),
             answered,
         )
 
