@@ -188,15 +188,16 @@ class JzApp(PlainCrashes, App[None]):
             self._poll_timer = None
         self.workers.cancel_group(self, "ledger-poll")
         if LOGIN_MODE not in self._modes:
-            self.add_mode(LOGIN_MODE, Screen)  # an empty stack for the login screen; this user's modes go
+            self.add_mode(LOGIN_MODE, Screen)  # an empty stack for the login screen, off this user's modes
         super().switch_mode(LOGIN_MODE)
         for mode in modes:
             self.remove_mode(mode)
         self.status = None
+        user = shared.user
         shared.close()  # waits for a worker still using it
         self.push_screen(LoginScreen(self.vault_path, None), callback=self.start_session)
         self.refresh_bindings()
-        self.notify(t("app_logged_out", user=shared.user), markup=False)
+        self.notify(t("app_logged_out", user=user), markup=False)
 
     def start_session(self, shared: SharedSession | None) -> None:
         """Called with the unlocked session when the login screen closes."""
