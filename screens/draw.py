@@ -159,6 +159,15 @@ class DrawScreen(ModeScreen):
             return True if current is not None and current.state != DRAWN else None  # dimmed once drawn
         return True
 
+    def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
+        current = self._current() if self.is_mounted else None
+        if action == "draw" and current is not None and current.state == DRAWN:
+            return t("draw_already_done", post=current.post)
+        return None
+
+    def say_why(self, reason: str) -> None:
+        self._say(reason, error=True)
+
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table is self.query_one("#draw-posts", TablePanel).table:
             self.action_draw()
@@ -176,8 +185,8 @@ class DrawScreen(ModeScreen):
             if yes:
                 self._draw(current.post)
 
-        self.app.push_screen(ConfirmScreen(t("draw_confirm_title", post=current.post, name=current.name), lines),
-                             answered)
+        self.app.push_screen(ConfirmScreen(t("draw_confirm_title", post=current.post, name=current.name), lines,
+                                           verb=t("verb_draw")), answered)
 
     @work(thread=True, exclusive=True, group="draw-run")
     def _draw(self, post: str) -> None:

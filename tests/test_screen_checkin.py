@@ -12,7 +12,7 @@ from _app_helpers import burst, log_in, settle, stable_app, wait_until
 from _screen_hall_helpers import ledger, make_hall, of_kind
 from textual import events
 from textual.keys import _character_to_key
-from textual.widgets import Input
+from textual.widgets import Button, Input
 
 from jz_tui import i18n
 from jz_tui.apps.app import make_app
@@ -279,11 +279,18 @@ async def test_the_draw_records_the_seed_hash_and_shows_the_order(hall):
         await pilot.press("d")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmScreen)
+        # the button says what it does: 抽签 / Draw, not a bare "Approve"
+        assert str(app.screen.query_one("#yes", Button).label) == t("confirm_do", verb=t("verb_draw"))
         await pilot.press("y")
         await wait_until(pilot, lambda: posts.get_row("A01")[3].plain == t("draw_state_drawn"))
         assert app.screen is screen
         order = screen.query_one("#draw-order", TablePanel).table
         assert [row[0].plain for row in map(order.get_row, order.rows)] == ["A01-1", "A01-2"]
+        await pilot.press("d")  # A01 again: drawn already, and the key says so
+        await settle(pilot)
+        assert app.screen is screen
+        message = screen.query_one("#draw-message", Plain)
+        assert message.has_class("-error") and str(message.render()) == t("draw_already_done", post="A01")
 
         await pilot.press("down", "d")  # A02: nobody checked in, refused in words
         await settle(pilot)
