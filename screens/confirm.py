@@ -41,6 +41,8 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def __init__(self, title: str, lines: list[str], details: list[str] | None = None,
                  details_title: str = "", *, verb: str | None = None, blocked: str | None = None) -> None:
+        if not verb and blocked is None:
+            raise TypeError("a confirmation says what its button does: pass verb= (or blocked=)")
         super().__init__()
         localise_bindings(self)
         self.title_text = title
@@ -83,8 +85,7 @@ class ConfirmScreen(ModalScreen[bool]):
                 yield Plain(self.blocked, id="confirm-blocked")
             with Horizontal(id="confirm-buttons"):
                 if self.blocked is None:
-                    yield Button(t("confirm_do", verb=self.verb) if self.verb else t("confirm_yes"), id="yes",
-                                 variant="primary")
+                    yield Button(t("confirm_do", verb=self.verb), id="yes", variant="primary")
                     yield Button(t("confirm_no"), id="no")
                 else:
                     yield Button(t("confirm_back"), id="no")

@@ -4,6 +4,7 @@ what it does (亮分, 冻结, 结束计票 ...), and ``y`` still answers it."""
 
 from __future__ import annotations
 
+import pytest
 from _app_helpers import log_in, make_app_vault, settle, wait_until
 from _ballot_screen_helpers import make_ballot_vault, officer, records
 from _scores_helpers import EXAMINERS, build_hall
@@ -225,3 +226,9 @@ async def test_a_confirmation_that_cannot_proceed_has_no_approve_button():
         await pilot.click("#no")
         await pilot.pause()
     assert app.answers == [False]
+
+
+def test_a_confirmation_cannot_be_built_without_saying_what_it_does():
+    """The root of "Approve everywhere": no ConfirmScreen without its verb (or a reason it is blocked)."""
+    with pytest.raises(TypeError):
+        ConfirmScreen("title", ["line"])
