@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import reduce
 
-from jz_tui.i18n import error_text, t
+from jz_tui.i18n import error_text, join_list, t
 from jz_tui.rules.democratic import mark_name
 from jz_tui.services import ballots
 from jz_tui.services.session import Session
@@ -183,7 +183,7 @@ def _box_lines(session: Session) -> tuple[BoxLine, ...]:
                 status = "tally_ui_status_sealed"
             lines.append(BoxLine(
                 post, state.roster.posts[post].name if post in state.roster.posts else "", box.id, box.seal_no,
-                ", ".join(box.officers), status,
+                join_list(box.officers), status,
                 f"{len(box.spent)}/{len(box.commitments)}" if box.commitments else "",
             ))
     return tuple(lines)
