@@ -22,6 +22,7 @@ from jz_tui.bench import synthetic
 from jz_tui.services import checkin, pending
 from jz_tui.services.roster import import_roster
 from jz_tui.services.session import Session
+from storage.vault import Vault
 
 # One user of each role in the conftest vault; the first mode listed is the role's home.
 USER_OF_ROLE = {"admin": "admin", "clerk": "clerk", "examiner": "e1", "scorer": "scorer", "tally": "t1",
@@ -65,6 +66,15 @@ def make_app_vault(path: Path, monkeypatch) -> Path:
     finally:
         tv.vault.close()
     return path
+
+
+def head_seq(path: Path) -> int:
+    """The ledger head's seq, read from the file: did a refused action append nothing?"""
+    vault = Vault.open(path)
+    try:
+        return vault.head()[0]
+    finally:
+        vault.close()
 
 
 def stable_app(path: Path) -> JzApp:

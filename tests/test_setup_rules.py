@@ -5,7 +5,7 @@ box exists, a rules.toml imported."""
 from __future__ import annotations
 
 import pytest
-from _app_helpers import log_in, make_app_vault, settle, stable_app, wait_until
+from _app_helpers import head_seq, log_in, make_app_vault, settle, stable_app, wait_until
 from conftest import PASSPHRASES
 from textual.widgets import Input
 
@@ -17,7 +17,6 @@ from jz_tui.services.session import open_session
 from screens.form import FormScreen
 from screens.setup_rules import RulesScreen
 from screens.widgets import Plain, TablePanel
-from storage.vault import Vault
 
 SIZE = (80, 24)
 
@@ -25,14 +24,6 @@ SIZE = (80, 24)
 @pytest.fixture
 def app_vault(tmp_path, monkeypatch):
     return make_app_vault(tmp_path / "hall.jz", monkeypatch)
-
-
-def head_seq(path) -> int:
-    vault = Vault.open(path)
-    try:
-        return vault.head()[0]
-    finally:
-        vault.close()
 
 
 def admin_session(path):

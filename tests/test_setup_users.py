@@ -5,7 +5,7 @@ a mismatch or a weak passphrase is refused in words and appends nothing."""
 from __future__ import annotations
 
 import pytest
-from _app_helpers import log_in, make_app_vault, settle, stable_app, wait_until
+from _app_helpers import head_seq, log_in, make_app_vault, settle, stable_app, wait_until
 from conftest import PASSPHRASES
 from textual.widgets import Input, Select
 
@@ -16,7 +16,6 @@ from jz_tui.services.session import open_session
 from screens.form import FormScreen
 from screens.setup_users import UsersScreen
 from screens.widgets import Plain, TablePanel
-from storage.vault import Vault
 
 SIZE = (80, 24)
 STRONG = "考官的口令 kg9 2026"
@@ -79,14 +78,6 @@ def test_a_taken_name_is_refused_before_the_passphrase_is_asked(jz, test_vault):
 @pytest.fixture
 def app_vault(tmp_path, monkeypatch):
     return make_app_vault(tmp_path / "hall.jz", monkeypatch)
-
-
-def head_seq(path) -> int:
-    vault = Vault.open(path)
-    try:
-        return vault.head()[0]
-    finally:
-        vault.close()
 
 
 async def open_users(pilot) -> UsersScreen:
