@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _app_helpers import log_in, settle
+from _app_helpers import log_in, settle, wait_until
 from _robustness_helpers import HUGE, LONG, ONCE, PLAUSIBLE, SIZE, Crawler, describe, garbage_for
 from conftest import WEAK_KDF
 from textual.command import CommandPalette
@@ -88,11 +88,12 @@ def assert_verifies(path: Path) -> None:
 
 async def quit_cleanly(pilot, app) -> None:
     await pilot.press("ctrl+q")
-    await pilot.pause()
-    if app.is_running and isinstance(app.screen, ConfirmScreen):  # the garbage typed is asked about first
+    # the garbage typed is asked about first; on a loaded machine the question takes a moment to show
+    await wait_until(pilot, lambda: not app.is_running or isinstance(app.screen, ConfirmScreen))
+    if app.is_running:
         assert app.unsaved_input(), "ctrl+q asked with nothing typed"
         await pilot.press("y")
-        await pilot.pause()
+        await wait_until(pilot, lambda: not app.is_running)
     assert app._exception is None, repr(app._exception)
     assert not app.is_running
 
