@@ -65,6 +65,7 @@ class SetupScreen(ModeScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Plain("", id="setup-file", classes="intro")
+        yield Plain("", id="setup-fingerprint", classes="intro")
         yield TablePanel(
             t("setup_panel_steps"),
             [("number", "#"), ("step", t("setup_col_step")), ("status", t("setup_col_status"))],
@@ -87,7 +88,9 @@ class SetupScreen(ModeScreen):
         volatile = self.context.volatile
         self.query_one("#setup-file", Plain).update(
             t("setup_file", file=snapshot.file_name, created=volatile(snapshot.created_at[:16].replace("T", " ")))
-            + "  " + t("setup_fingerprint", fingerprint=volatile(snapshot.admin_fingerprint))
+        )
+        self.query_one("#setup-fingerprint", Plain).update(
+            t("setup_fingerprint", fingerprint=volatile(snapshot.admin_fingerprint))
         )
         rows = {}
         for number, step in enumerate(snapshot.steps, start=1):
