@@ -15,11 +15,12 @@ from conftest import PASSPHRASES, make_test_vault
 from textual import events
 from textual.app import App
 from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widgets import Input
 
 from jz_tui.apps.app import JzApp, make_app
 from jz_tui.bench import synthetic
-from jz_tui.services import checkin, pending
+from jz_tui.services import checkin, pending, setup_progress
 from jz_tui.services.roster import import_roster
 from jz_tui.services.session import Session
 from storage.vault import Vault
@@ -95,6 +96,18 @@ async def wait_until(pilot: Pilot, condition, timeout: float = 5.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "condition not met in time"
         await pilot.pause(0.05)
+
+
+async def open_setup_step(pilot: Pilot, step: str) -> Screen:
+    """Log in as the admin and open the setup hub's ``step`` by its number, as a person would."""
+    from screens.setup import STEP_SCREENS  # noqa: PLC0415 - the hub imports every step screen
+
+    await log_in(pilot, "admin")
+    await settle(pilot)
+    await pilot.press(str(setup_progress.STEPS.index(step) + 1))
+    await settle(pilot)
+    assert type(pilot.app.screen) is STEP_SCREENS[step]
+    return pilot.app.screen
 
 
 async def log_in(pilot: Pilot, user: str, passphrase: str | None = None, *, type_keys: bool = False) -> None:

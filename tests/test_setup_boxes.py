@@ -6,7 +6,7 @@ recorded."""
 from __future__ import annotations
 
 import pytest
-from _app_helpers import log_in, make_app_vault, settle, stable_app
+from _app_helpers import make_app_vault, open_setup_step, settle, stable_app
 from conftest import PASSPHRASES, WEAK_KDF
 from textual.widgets import Input, SelectionList
 
@@ -40,12 +40,7 @@ def text_of(app, selector: str) -> str:
 
 
 async def open_boxes(pilot) -> BoxesScreen:
-    await log_in(pilot, "admin")
-    await settle(pilot)
-    await pilot.press("6")
-    await settle(pilot)
-    assert type(pilot.app.screen) is BoxesScreen
-    return pilot.app.screen
+    return await open_setup_step(pilot, "boxes")
 
 
 async def new_box(pilot, posts: list[str], officers: list[str], seal: str) -> None:

@@ -10,14 +10,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from _app_helpers import log_in, make_app_vault, settle, stable_app
+from _app_helpers import log_in, make_app_vault, open_setup_step, settle, stable_app
 from _hall_helpers import CN_HEADERS, as_lists, demo_rows
 from test_office_workbooks import WRITTEN_HEADERS, office_layout, save_xlsx
 from textual.widgets import Button, DataTable, Input
 
 from jz_tui.i18n import t
 from screens.confirm import ConfirmScreen
-from screens.setup import SetupScreen
 from screens.setup_roster import RosterImportScreen
 from screens.setup_written import WrittenImportScreen
 from screens.widgets import Plain, TablePanel
@@ -51,16 +50,6 @@ def text_of(app, selector: str) -> str:
     return str(app.screen.query_one(selector, Plain).render())
 
 
-async def open_step(pilot, number: str, screen_type):
-    await log_in(pilot, "admin")
-    await settle(pilot)
-    assert isinstance(pilot.app.screen, SetupScreen)
-    await pilot.press(number)
-    await settle(pilot)
-    assert type(pilot.app.screen) is screen_type
-    return pilot.app.screen
-
-
 async def type_path(pilot, name: str) -> None:
     """Type a file's name after the folder the field starts with (the session file's), then Enter."""
     field = pilot.app.screen.query_one("#import-path", Input)
@@ -76,7 +65,7 @@ async def test_a_roster_is_previewed_without_writing_then_imported(app_vault, tm
     path, numbers = roster_workbook(tmp_path, rows)
     app = stable_app(app_vault)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_step(pilot, "3", RosterImportScreen)
+        screen = await open_setup_step(pilot, "roster")
         field = screen.query_one("#import-path", Input)
         assert field.has_focus and field.value == str(tmp_path.resolve()) + "/"  # the session file's folder
         before = ledger_seq(app)
@@ -120,7 +109,7 @@ async def test_a_roster_with_a_bad_id_number_names_the_row_and_imports_nothing(a
     path, numbers = roster_workbook(tmp_path, rows)
     app = stable_app(app_vault)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_step(pilot, "3", RosterImportScreen)
+        screen = await open_setup_step(pilot, "roster")
         before = ledger_seq(app)
         await type_path(pilot, path.name)
         refusals = screen.query_one("#import-refusals", DataTable)
@@ -142,7 +131,7 @@ async def test_a_file_changed_after_its_preview_is_not_imported(app_vault, tmp_p
     path, _ = roster_workbook(tmp_path, demo_rows(POSTS, seed=13))
     app = stable_app(app_vault)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_step(pilot, "3", RosterImportScreen)
+        await open_setup_step(pilot, "roster")
         before = ledger_seq(app)
         await type_path(pilot, path.name)
         roster_workbook(tmp_path, demo_rows(POSTS, seed=14))  # someone saves another roster over it
@@ -168,7 +157,7 @@ def conftest_candidates(app) -> list[tuple[str, str, str]]:
 async def test_written_scores_previewed_then_imported(app_vault, tmp_path):
     app = stable_app(app_vault)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_step(pilot, "5", WrittenImportScreen)
+        screen = await open_setup_step(pilot, "written")
         candidates = conftest_candidates(app)
         scores = ["85.5", "90", "77.25"]
         path, numbers = written_workbook(tmp_path, [[i, code, name, id_number, Decimal(s)] for i, ((code, name, id_number), s)
@@ -202,7 +191,7 @@ async def test_written_scores_previewed_then_imported(app_vault, tmp_path):
 async def test_a_written_score_above_the_full_mark_is_refused_by_row(app_vault, tmp_path):
     app = stable_app(app_vault)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_step(pilot, "5", WrittenImportScreen)
+        screen = await open_setup_step(pilot, "written")
         candidates = conftest_candidates(app)
         scores = [Decimal("85"), Decimal("100.5"), Decimal("70")]
         path, numbers = written_workbook(tmp_path, [[i, code, name, id_number, s] for i, ((code, name, id_number), s)
@@ -267,7 +256,7 @@ async def test_a_file_chosen_by_browsing_the_folders_is_previewed(app_vault, tmp
     (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4")  # not a table: not offered
     app = stable_app(app_vault)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_step(pilot, "3", RosterImportScreen)
+        screen = await open_setup_step(pilot, "roster")
         await pilot.press("ctrl+o")  # from the path field
         await settle(pilot)
         assert isinstance(app.screen, FilePickScreen)

@@ -5,7 +5,7 @@ box exists, a rules.toml imported."""
 from __future__ import annotations
 
 import pytest
-from _app_helpers import head_seq, log_in, make_app_vault, settle, stable_app, wait_until
+from _app_helpers import head_seq, make_app_vault, open_setup_step, settle, stable_app, wait_until
 from conftest import PASSPHRASES
 from textual.widgets import Input
 
@@ -31,12 +31,7 @@ def admin_session(path):
 
 
 async def open_rules(pilot) -> RulesScreen:
-    await log_in(pilot, "admin")
-    await pilot.press("1")
-    await settle(pilot)
-    screen = pilot.app.screen
-    assert isinstance(screen, RulesScreen)
-    return screen
+    return await open_setup_step(pilot, "rules")
 
 
 def row(screen: RulesScreen, key: str) -> list[str]:

@@ -5,7 +5,7 @@ a mismatch or a weak passphrase is refused in words and appends nothing."""
 from __future__ import annotations
 
 import pytest
-from _app_helpers import head_seq, log_in, make_app_vault, settle, stable_app, wait_until
+from _app_helpers import head_seq, make_app_vault, open_setup_step, settle, stable_app, wait_until
 from conftest import PASSPHRASES
 from textual.widgets import Input, Select
 
@@ -81,12 +81,7 @@ def app_vault(tmp_path, monkeypatch):
 
 
 async def open_users(pilot) -> UsersScreen:
-    await log_in(pilot, "admin")
-    await pilot.press("2")
-    await settle(pilot)
-    screen = pilot.app.screen
-    assert isinstance(screen, UsersScreen)
-    return screen
+    return await open_setup_step(pilot, "users")
 
 
 def listed(screen: UsersScreen) -> dict[str, list[str]]:
