@@ -25,6 +25,7 @@ from .widgets import Plain
 @dataclass(frozen=True)
 class CheckSnapshot:
     problems: tuple[tuple[bool, str], ...]  # (stops, the sentence)
+    stops: int
 
 
 class ReadinessScreen(SetupStepScreen):
@@ -45,10 +46,10 @@ class ReadinessScreen(SetupStepScreen):
 
     def load(self, session: Session, activity: LedgerActivity) -> CheckSnapshot:
         found = readiness.problems(session.state)
-        return CheckSnapshot(tuple((p.stops, readiness.text(p)) for p in found))
+        return CheckSnapshot(tuple((p.stops, readiness.text(p)) for p in found), readiness.stops(found))
 
     def show(self, snapshot: CheckSnapshot) -> None:
-        stops = sum(1 for stop, _ in snapshot.problems if stop)
+        stops = snapshot.stops
         verdict = self.query_one("#ready-verdict", Plain)
         verdict.update(t("ready_all_clear") if not snapshot.problems else
                        t("ready_summary", stops=stops, warnings=len(snapshot.problems) - stops))

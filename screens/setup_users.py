@@ -47,7 +47,6 @@ class PassphraseForm(FormScreen):
 @dataclass(frozen=True)
 class UsersSnapshot:
     lines: tuple[users.UserLine, ...]
-    me: str
 
 
 class UsersScreen(SetupStepScreen):
@@ -83,7 +82,7 @@ class UsersScreen(SetupStepScreen):
         self.query_one("#users", TablePanel).table.focus()
 
     def load(self, session: Session, activity: LedgerActivity) -> UsersSnapshot:
-        return UsersSnapshot(users.user_lines(session.state), session.user)
+        return UsersSnapshot(users.user_lines(session.state))
 
     def show(self, snapshot: UsersSnapshot) -> None:
         rows = {}

@@ -73,7 +73,7 @@ def _stage_column(stage: str, lang: str | None, rules: Rules) -> Column:
                   lambda _post, row: score_text(stage_value(row, stage)))
 
 
-def _fixed(lang: str | None) -> dict[str, Column]:
+def _fixed(lang: str | None, rules: Rules) -> dict[str, Column]:
     return {column.key: column for column in (
         Column("post", t("col_post", lang=lang), TEXT, lambda post, _row: post.code),
         Column("post_name", t("col_post_name", lang=lang), TEXT, lambda post, _row: shown(post.name)),
@@ -84,7 +84,7 @@ def _fixed(lang: str | None) -> dict[str, Column]:
         Column("composite", t("col_composite", lang=lang), SCORE, lambda _post, row: score_text(row.composite)),
         Column("status", t("col_status", lang=lang), TEXT, lambda _post, row: status_text(row, lang)),
         Column("appointment", t("col_appointment", lang=lang), TEXT, lambda _post, row: row.appointment),
-        Column("halls", t("col_halls", lang=lang), TEXT, lambda _post, row: halls_text(row.halls, lang)),
+        Column("halls", t("col_halls", lang=lang), TEXT, lambda _post, row: halls_text(row.halls, lang, rules)),
     )}
 
 
@@ -101,13 +101,13 @@ def weights_text(rules: Rules, lang: str | None = None) -> str:
     return "  ".join(parts + summed)
 
 
-def halls_text(halls: tuple[tuple[str, str], ...], lang: str | None = None) -> str:
-    return "; ".join(f"{stage_label(stage, lang)} {shown(hall)}" for stage, hall in halls)
+def halls_text(halls: tuple[tuple[str, str], ...], lang: str | None = None, rules: Rules | None = None) -> str:
+    return "; ".join(f"{stage_label(stage, lang, rules)} {shown(hall)}" for stage, hall in halls)
 
 
 def columns(keys: Sequence[str], rules: Rules, lang: str | None = None) -> list[Column]:
     """The columns of ``keys`` in that order, :data:`STAGES` expanded to the rules' active stages."""
-    fixed = _fixed(lang)
+    fixed = _fixed(lang, rules)
     result: list[Column] = []
     for key in keys:
         if key == STAGES:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from jz_tui.events.scores import importable
-from jz_tui.i18n import t
+from jz_tui.i18n import join_list, t
 from jz_tui.rules.interview import panel_of, pool
 from jz_tui.rules.settings import Rules, rules_of_state
 from jz_tui.services.ranking_table import stage_label
@@ -161,14 +161,13 @@ def stops(found: tuple[Problem, ...]) -> int:
 
 
 def text(problem: Problem, lang: str | None = None) -> str:
-    """The problem as a sentence in the language: roles and stages by their names."""
+    """The problem as a sentence in the language: stages by their names (``t`` names a role),
+    the candidates named joined the language's way, with … when there are more."""
     params = dict(problem.params)
-    if "role" in params:
-        params["role"] = t("role_" + str(params["role"]), lang=lang)
     if "stage" in params:
         params["stage"] = stage_label(str(params["stage"]), lang)
     if "codes" in params:
         codes = tuple(params["codes"])  # type: ignore[arg-type]
-        params["codes"] = t("ready_list_separator", lang=lang).join(codes) + \
+        params["codes"] = join_list(codes, lang) + \
             (" …" if int(params.get("count", 0)) > len(codes) else "")  # type: ignore[call-overload]
     return t(problem.key, lang=lang, **params)

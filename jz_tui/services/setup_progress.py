@@ -48,7 +48,7 @@ def progress(state: SessionState) -> tuple[StepProgress, ...]:
         StepProgress("users", all(by_role.get(role, 0) for role in readiness.needed_roles(rules.rules_of_state(state))),
                      "setup_step_users_status", (("users", sum(by_role.values())), ("roles", len(by_role)))),
         StepProgress("roster", bool(candidates), "setup_step_roster_status",
-                     (("candidates", len(candidates)), ("posts", len(posts)))),
+                     (("candidates", len(candidates)), ("posts", len(roster.posts)))),
         StepProgress("tickets", bool(candidates) and with_ticket == len(candidates), "setup_step_count_status",
                      (("done", with_ticket), ("total", len(candidates)))),
         StepProgress("written", bool(candidates) and with_written == len(candidates), "setup_step_count_status",
