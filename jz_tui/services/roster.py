@@ -180,11 +180,13 @@ def import_roster(session: Session, path: str | Path) -> dict[str, Any]:
 
 
 def import_roster_table(session: Session, path: str | Path) -> tuple[dict[str, Any], tabular.Table]:
-    """The body appended, and the table it came from (its sheet and header row are for the output)."""
+    """The body appended, and the table it came from (its sheet and header row are for the output).
+    The file is read and checked once: nothing comes between the preview and the append here."""
     seen = preview_roster(session, path)
     if seen.refused is not None:
         raise seen.refused
-    return import_previewed(session, seen), seen.table
+    session.append("roster.import", seen.body)
+    return seen.body, seen.table
 
 
 def preview_roster(session: Session, path: str | Path) -> tabular.Preview:

@@ -107,11 +107,13 @@ def import_written(session: Session, path: str | Path, correction_reason: str = 
 
 def import_written_table(session: Session, path: str | Path, correction_reason: str = "",
                          stage: str = "written") -> tuple[dict[str, str], tabular.Table]:
-    """The scores imported, and the table they came from (its sheet and header row are for the output)."""
+    """The scores imported, and the table they came from (its sheet and header row are for the output).
+    The file is read and checked once: nothing comes between the preview and the append here."""
     seen = preview_written(session, path, correction_reason, stage)
     if seen.refused is not None:
         raise seen.refused
-    return import_previewed(session, seen, correction_reason, stage), seen.table
+    session.append("written.import", seen.body)
+    return seen.body["scores"], seen.table
 
 
 def preview_written(session: Session, path: str | Path, correction_reason: str = "",
