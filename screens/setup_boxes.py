@@ -62,31 +62,18 @@ class BoxesSnapshot:
         return tuple(code for code, _, box in self.posts if not box)
 
 
-def box_state(session: Session, box) -> str:
-    if box.unsealed_seq is not None:
-        return "unsealed"
-    tallies = [session.state.tally.posts.get(post) for post in box.posts]
-    if tallies and all(tally is not None and tally.closed is not None for tally in tallies):
-        return "closed"
-    if any(tally is not None and tally.opened is not None for tally in tallies):
-        return "counting"
-    return "ready"
-
-
 def boxes_snapshot(session: Session) -> BoxesSnapshot:
     state = session.state
     rules = current_rules(session)
     rows = tuple(
         BoxRow(box.id, tuple(box.posts), tuple(box.officers), box.seal_no, box.k, len(box.commitments),
-               len(box.spent), box_state(session, box))
+               len(box.spent), ballots.box_state(state, box))
         for box in state.tally.boxes.values()
     )
     posts = tuple((code, post.name, state.tally.posts[code].box if code in state.tally.posts else "")
                   for code, post in sorted(state.roster.posts.items()) if post.open)
-    officers = tuple(sorted(name for name, user in state.users.items()
-                            if user.role == "tally" and name not in state.removed))
-    return BoxesSnapshot(str(session.vault.path.resolve().parent), rows, posts, officers, rules.shares_to_open,
-                         max(rules.shares_to_open, rules.officers_to_close))
+    return BoxesSnapshot(str(session.vault.path.resolve().parent), rows, posts, ballots.officer_pool(state),
+                         rules.shares_to_open, ballots.officers_needed(rules))
 
 
 @dataclass(frozen=True)

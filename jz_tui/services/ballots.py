@@ -36,6 +36,7 @@ from jz_tui.rules.count import (  # noqa: F401  (re-exported: the screens and th
     view,
 )
 from jz_tui.rules.democratic import RECOMMENDATION, names_over, normalise_marks, valid_marks
+from jz_tui.rules.settings import Rules
 from jz_tui.services import pending
 from jz_tui.services.config import current_rules
 from jz_tui.services.session import Session
@@ -535,3 +536,30 @@ def unseal(session: Session, box_id: str, officers: list[Identity]) -> dict[str,
 def open_sealed_ballot(ciphertext: bytes, private: X25519PrivateKey, vault_id: bytes, box: str) -> dict[str, Any]:
     """One sealed ballot, for tests and audits that hold the rebuilt key."""
     return json.loads(SUITE.decrypt(ciphertext, private, info=ballot_info(vault_id, box)))
+
+
+# ---------------------------------------------------------------------- what setup shows of boxes
+
+
+def box_state(state: SessionState, box: Box) -> str:
+    """Where a box stands: ``unsealed``, ``closed`` (every post's tally), ``counting`` (a post
+    opened) or ``ready``."""
+    if box.unsealed_seq is not None:
+        return "unsealed"
+    tallies = [state.tally.posts.get(post) for post in box.posts]
+    if tallies and all(tally is not None and tally.closed is not None for tally in tallies):
+        return "closed"
+    if any(tally is not None and tally.opened is not None for tally in tallies):
+        return "counting"
+    return "ready"
+
+
+def officer_pool(state: SessionState) -> tuple[str, ...]:
+    """The tally users still in the vault: who may be a box's officers."""
+    return tuple(sorted(name for name, user in state.users.items()
+                        if user.role == "tally" and name not in state.removed))
+
+
+def officers_needed(rules: Rules) -> int:
+    """Officers a box needs at least: k to open its electronic ballots, and those who close a tally."""
+    return max(rules.shares_to_open, rules.officers_to_close)

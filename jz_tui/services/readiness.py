@@ -16,6 +16,7 @@ from jz_tui.events.scores import importable
 from jz_tui.i18n import join_list, t
 from jz_tui.rules.interview import panel_of, pool
 from jz_tui.rules.settings import Rules, rules_of_state
+from jz_tui.services import ballots
 from jz_tui.services.ranking_table import stage_label
 from storage.projection import SessionState
 
@@ -138,7 +139,7 @@ def _box_problems(state: SessionState, rules: Rules, active_users: dict[str, str
                   ) -> list[Problem]:
     found: list[Problem] = []
     tally = state.tally
-    officers_needed = max(rules.shares_to_open, rules.officers_to_close)
+    officers_needed = ballots.officers_needed(rules)
     tally_users = sum(1 for role in active_users.values() if role == "tally")
     if 0 < tally_users < officers_needed and any(post not in tally.posts for post in posts):
         found.append(_problem(STOP, "ready_tally_few", count=tally_users, needed=officers_needed,
